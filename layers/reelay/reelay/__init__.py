@@ -1,0 +1,1 @@
+"""Reelay runtime library: shipped as a Lambda layer."""

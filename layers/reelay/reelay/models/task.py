@@ -1,0 +1,109 @@
+"""Reelay's own task: Creatify's fields under their exact names, plus what Reelay tracks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reelay.models.status import TaskStatus, is_terminal
+from reelay.models.upstream import AspectRatio, MotionStyle, ProductType, ProductToVideo
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ExternalRef(BaseModel):
+    """Where the product came from, so consumers can map a video back to their catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(default="api", max_length=32)
+    shop: str | None = Field(default=None, max_length=255)
+    product_id: str | None = Field(default=None, max_length=255)
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(extra="ignore", use_enum_values=False)
+
+    id: str
+    tenant_id: str
+    status: TaskStatus = TaskStatus.INITIALIZING
+    type: ProductType = ProductType.PRODUCT_ANYSHOT
+    product_url: str
+    aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
+    override_avatar: str | None = None
+    product_showcase_url: str | None = None
+    image_prompt: str | None = None
+    video_prompt: str | None = None
+    motion_style: MotionStyle | None = None
+    webhook_url: str | None = None
+    generated_photo_url: str | None = None
+    generated_video_url: str | None = None
+    failed_reason: str | None = None
+    auto_video: bool = True
+    external_ref: ExternalRef = Field(default_factory=ExternalRef)
+    provider_task_id: str | None = None
+    credits_spent: int = 0
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    version: int = 1
+    delivery_attempts: int = 0
+    last_delivery: dict[str, Any] | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.status)
+
+
+class StatusUpdate(BaseModel):
+    """What the provider says about a task now: the only input to a forward-only apply."""
+
+    status: TaskStatus
+    provider_task_id: str | None = None
+    generated_photo_url: str | None = None
+    generated_video_url: str | None = None
+    failed_reason: str | None = None
+    motion_style: MotionStyle | None = None
+    video_prompt: str | None = None
+
+    @classmethod
+    def from_provider(cls, remote: ProductToVideo) -> StatusUpdate:
+        return cls(
+            status=remote.status,
+            provider_task_id=str(remote.id),
+            generated_photo_url=remote.generated_photo_url,
+            generated_video_url=remote.generated_video_url,
+            failed_reason=remote.failed_reason,
+            motion_style=remote.motion_style,
+            video_prompt=remote.video_prompt,
+        )
+
+
+# The outbound webhook body: exactly these fields, in this order (design guide, section 4).
+WEBHOOK_FIELDS: tuple[str, ...] = (
+    "id",
+    "failed_reason",
+    "type",
+    "product_url",
+    "aspect_ratio",
+    "override_avatar",
+    "product_showcase_url",
+    "image_prompt",
+    "video_prompt",
+    "status",
+    "generated_video_url",
+    "generated_photo_url",
+    "created_at",
+    "updated_at",
+    "webhook_url",
+)
+
+
+def webhook_payload(task: Task) -> dict[str, Any]:
+    data = task.model_dump(mode="json")
+    return {name: data[name] for name in WEBHOOK_FIELDS}

@@ -1,0 +1,1 @@
+"""Development-only tooling: Creatify simulator, embedded stack, the reelay CLI. Never shipped."""
