@@ -1,0 +1,55 @@
+"""Outbound URL guard: Reelay never posts a tenant's webhook to an internal address.
+
+The check runs on the addresses the name resolves to (after DNS), since a public-looking
+host name can point at 127.0.0.1 or the instance metadata service.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+# Cloud metadata endpoints that are not covered by the link-local test (AWS IPv6 IMDS).
+_METADATA = {ipaddress.ip_address("fd00:ec2::254")}
+
+
+class UnsafeUrl(ValueError):
+    """The URL points somewhere Reelay must not send data to."""
+
+
+def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if allow_loopback else "loopback"
+    if ip in _METADATA:
+        return "metadata"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private:
+        return "private"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return "reserved"
+    return None
+
+
+def check_outbound_url(url: str, *, allow_loopback: bool = False) -> list[str]:
+    """Return the resolved addresses of `url`, or raise UnsafeUrl naming why it is refused."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeUrl(f"scheme {parts.scheme!r} is not allowed; use https")
+    host = parts.hostname
+    if not host:
+        raise UnsafeUrl("URL has no host")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UnsafeUrl(f"host {host!r} does not resolve") from exc
+    addresses = sorted({str(info[4][0]) for info in infos})
+    for address in addresses:
+        reason = _forbidden(ipaddress.ip_address(address.split("%", 1)[0]), allow_loopback)
+        if reason:
+            raise UnsafeUrl(f"host {host!r} resolves to a {reason} address")
+    return addresses
