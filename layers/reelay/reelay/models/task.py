@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelay.models.status import TaskStatus, is_terminal
-from reelay.models.upstream import AspectRatio, MotionStyle, ProductType, ProductToVideo
+from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
 
 
 def utc_now() -> datetime:
@@ -46,6 +46,9 @@ class Task(BaseModel):
     auto_video: bool = True
     external_ref: ExternalRef = Field(default_factory=ExternalRef)
     provider_task_id: str | None = None
+    # Where Creatify should call back for this task, seen on the request that created it
+    # (API Gateway's own domain and stage, not a client header); PUBLIC_BASE_URL overrides.
+    callback_base_url: str | None = None
     credits_spent: int = 0
     idempotency_key: str | None = None
     request_hash: str | None = None

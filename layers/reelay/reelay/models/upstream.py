@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
 
 MAX_URL_LENGTH = 200
 MAX_IDS_PER_LIST = 100
@@ -51,7 +51,7 @@ HttpUrl200 = Annotated[
 ]
 
 
-def _check_http_url(value: str | None) -> str | None:
+def check_http_url(value: str | None) -> str | None:
     if value is None:
         return None
     url = AnyUrl(value)
@@ -80,7 +80,7 @@ class GenImageRequest(_Request):
     product_showcase_url: str | None = None
     webhook_url: HttpUrl200 | None = None
 
-    _urls = field_validator("product_url", "webhook_url")(_check_http_url)
+    _urls = field_validator("product_url", "webhook_url")(check_http_url)
 
     def to_body(self) -> dict[str, Any]:
         body = super().to_body()
@@ -98,7 +98,7 @@ class GenVideoRequest(_Request):
     video_prompt: str | None = None
     webhook_url: HttpUrl200 | None = None
 
-    _urls = field_validator("webhook_url")(_check_http_url)
+    _urls = field_validator("webhook_url")(check_http_url)
 
     @field_validator("motion_style", mode="before")
     @classmethod
@@ -113,7 +113,7 @@ class RegenImageRequest(_Request):
     image_prompt: str | None = None
     webhook_url: HttpUrl200 | None = None
 
-    _urls = field_validator("webhook_url")(_check_http_url)
+    _urls = field_validator("webhook_url")(check_http_url)
 
 
 class RegenVideoRequest(GenVideoRequest):

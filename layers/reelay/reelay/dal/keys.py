@@ -1,0 +1,78 @@
+"""The table's key layout: every key format and index name, in one place.
+
+| item           | pk                  | sk          | index keys                                   |
+| -------------- | ------------------- | ----------- | -------------------------------------------- |
+| task           | TASK#<id>           | TASK        | by-tenant: TENANT#<t> / <created_at>#<id>    |
+|                |                     |             | open-tasks (while open): OPEN#<n> / <updated>|
+| provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
+| tenant         | TENANT#<t>          | PROFILE     | -                                            |
+| api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
+
+Times in keys are fixed-width ISO-8601 UTC (`2025-01-31T12:00:00.000000Z`) so that string
+order is time order; pydantic's own ISO output drops zero microseconds, which would not sort.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+TENANT_INDEX = "by-tenant"
+OPEN_INDEX = "open-tasks"
+
+# `entity` on every item says what it is, so a stream reader can skip what is not a task.
+ENTITY_TASK = "task"
+ENTITY_CLAIM = "claim"
+ENTITY_TENANT = "tenant"
+ENTITY_API_KEY = "api_key"
+
+TASK_SK = "TASK"
+TENANT_SK = "PROFILE"
+API_KEY_SK = "APIKEY"
+
+# Attributes that exist for the table's keys and indexes, not for the task itself.
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "tenant_pk", "tenant_sk", "open_pk", "open_sk", "entity"})
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width ISO-8601 in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def task_pk(task_id: str) -> str:
+    return f"TASK#{task_id}"
+
+
+def task_key(task_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": TASK_SK}}
+
+
+def claim_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CLAIM#{job}"}}
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def tenant_sk(created_at: datetime, task_id: str) -> str:
+    return f"{iso(created_at)}#{task_id}"
+
+
+def tenant_profile_key(tenant_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": TENANT_SK}}
+
+
+def api_key_key(api_key_hash: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"APIKEY#{api_key_hash}"}, "sk": {"S": API_KEY_SK}}
+
+
+def open_shard(task_id: str, shards: int) -> int:
+    """A stable shard for the open-tasks index (Python's hash() changes between processes)."""
+    return int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:4], "big") % shards
+
+
+def open_pk(shard: int) -> str:
+    return f"OPEN#{shard}"

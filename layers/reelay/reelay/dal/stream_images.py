@@ -1,0 +1,41 @@
+"""Reading task images out of DynamoDB stream records (the outbox's input)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from pydantic import ValidationError
+
+from reelay.dal.tasks import task_from_stream_image
+from reelay.models.task import Task
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class TaskImages:
+    old: Task | None
+    new: Task | None
+
+
+def task_images(record: DynamoDBRecord) -> TaskImages | None:
+    """Old and new task of a record; None for other items, or for an image no code can read.
+
+    An unreadable image will never become readable by retrying, so it is logged and passed
+    over rather than failed: one poison record must not hold back the shard.
+    """
+    raw = record.raw_event.get("dynamodb", {})
+    try:
+        old = task_from_stream_image(raw.get("OldImage"))
+        new = task_from_stream_image(raw.get("NewImage"))
+    except (ValidationError, ValueError, KeyError) as exc:
+        logger.error(
+            "unreadable task image in stream record; skipped",
+            extra={"event_id": record.event_id, "error": str(exc)[:500]},
+        )
+        return None
+    if old is None and new is None:
+        return None
+    return TaskImages(old=old, new=new)

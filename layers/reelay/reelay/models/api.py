@@ -1,0 +1,130 @@
+"""Shapes of Reelay's public REST API: request bodies, answers and the one error shape."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from reelay.models.status import TaskStatus
+from reelay.models.task import ExternalRef, Task, webhook_payload
+from reelay.models.upstream import (
+    MAX_URL_LENGTH,
+    AspectRatio,
+    MotionStyle,
+    ProductType,
+    check_http_url,
+)
+
+MAX_PROMPT_LENGTH = 2000
+
+
+class ProductVideoRequest(BaseModel):
+    """POST /v1/product-videos: Creatify's gen_image fields, the video's, and Reelay's own."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    product_url: str = Field(max_length=MAX_URL_LENGTH, description="Direct URL of the product image.")
+    type: ProductType = ProductType.PRODUCT_ANYSHOT
+    aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
+    image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
+    override_avatar: str | None = Field(
+        default=None, description="Persona id (see GET /v1/avatars); used only for product_avatar."
+    )
+    product_showcase_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    video_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
+    motion_style: MotionStyle | None = None
+    webhook_url: str | None = Field(
+        default=None, max_length=MAX_URL_LENGTH, description="Receives a signed POST when the task finishes."
+    )
+    auto_video: bool = Field(
+        default=True, description="Generate the video as soon as the preview image exists."
+    )
+    external_ref: ExternalRef | None = None
+
+    @field_validator("product_url", "webhook_url", "product_showcase_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        # Creatify's own rule for URLs, so a request we accept is one Creatify accepts.
+        return check_http_url(value)
+
+    @field_validator("override_avatar")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from uuid import UUID
+
+        return str(UUID(value))
+
+    @field_validator("motion_style", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def fingerprint(self) -> str:
+        """Identifies the body, so a reused Idempotency-Key with another body can be refused."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+class VideoRequest(BaseModel):
+    """POST /v1/product-videos/{id}/video: optional overrides for the video stage."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    video_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
+    motion_style: MotionStyle | None = None
+
+    @field_validator("motion_style", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class ProductVideo(BaseModel):
+    """A task as the API shows it: the webhook fields plus Reelay's own."""
+
+    id: str
+    status: TaskStatus
+    type: ProductType
+    product_url: str
+    aspect_ratio: AspectRatio
+    override_avatar: str | None = None
+    product_showcase_url: str | None = None
+    image_prompt: str | None = None
+    video_prompt: str | None = None
+    motion_style: MotionStyle | None = None
+    webhook_url: str | None = None
+    generated_photo_url: str | None = None
+    generated_video_url: str | None = None
+    failed_reason: str | None = None
+    auto_video: bool
+    external_ref: ExternalRef
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_task(cls, task: Task) -> ProductVideo:
+        data: dict[str, Any] = webhook_payload(task)
+        data.update(
+            motion_style=task.motion_style,
+            auto_video=task.auto_video,
+            external_ref=task.external_ref,
+        )
+        return cls.model_validate(data)
+
+
+class ProductVideoPage(BaseModel):
+    items: list[ProductVideo]
+    next_cursor: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

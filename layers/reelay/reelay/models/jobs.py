@@ -1,0 +1,33 @@
+"""Messages on Reelay's queues: work for the provider worker and the delivery worker."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProviderJobKind(StrEnum):
+    GEN_IMAGE = "gen_image"
+    GEN_VIDEO = "gen_video"
+
+
+class ProviderJob(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ProviderJobKind
+    task_id: str
+    # How many times this job was put back after a safe-to-retry answer from Creatify.
+    retries: int = Field(default=0, ge=0)
+
+
+class DeliveryJob(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    event_id: str
+    # Index into the retry schedule of the next attempt to make.
+    attempt: int = Field(default=0, ge=0)
+    # When the attempt is due (epoch seconds); SQS delays cap at 15 minutes, so a longer
+    # wait is a chain of re-enqueues until this time has come.
+    not_before: float = 0.0
