@@ -1,0 +1,463 @@
+"""HTTP client for Creatify's Product-to-Video API, plus the persona and credit endpoints.
+
+Every call sends the X-API-ID / X-API-KEY pair as headers (never in the URL), accepts any
+2xx, and turns everything else into one of the typed errors of ``creatify_errors``. The
+split that matters is "safe to repeat" versus "may have spent credits":
+
+- GETs are free and idempotent: any 5xx, timeout or dropped connection is retried.
+- POSTs spend credits and carry no idempotency key. They are retried only when the request
+  certainly did not take effect (no connection made, 429, 502, 503). A POST that went out
+  and got no usable answer raises ``CreatifyOutcomeUnknown`` at once.
+
+Logging goes through stdlib ``logging`` (logger ``reelay.clients.creatify``): a library
+should not pick the handlers' formatter. Handlers using a Powertools Logger can route it into
+their JSON output with ``copy_config_to_registered_loggers``. The API key is never logged:
+httpx logs request lines (method, URL, status) at INFO, httpcore logs response headers at
+DEBUG, and neither prints request headers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import httpx
+from pydantic import ValidationError
+
+from reelay.clients.creatify_credentials import CreatifyCredentials
+from reelay.clients.creatify_errors import (
+    CreatifyAuthError,
+    CreatifyConfigurationError,
+    CreatifyError,
+    CreatifyInsufficientCredits,
+    CreatifyNotFound,
+    CreatifyOutcomeUnknown,
+    CreatifyRejected,
+    CreatifyRetryable,
+)
+from reelay.models.upstream import (
+    MAX_IDS_PER_LIST,
+    GenImageRequest,
+    GenVideoRequest,
+    Persona,
+    PersonaPage,
+    ProductToVideo,
+    RegenImageRequest,
+    RegenVideoRequest,
+    RemainingCredits,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.creatify.ai"
+
+_T = TypeVar("_T")
+
+# Statuses that prove the request was not processed, whatever the method: the rate limiter
+# (429) or a gateway with no healthy backend (502, 503) answered before the application did.
+_NOT_PROCESSED_STATUSES = frozenset({429, 502, 503})
+# DRF puts request-wide messages under these keys; every other key of an error body is a field.
+_DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
+_MAX_BODY_EXCERPT = 300
+
+
+class CreatifyClient:
+    """One Creatify account. Thread-safe; reuse one instance per cold start."""
+
+    def __init__(
+        self,
+        credentials: CreatifyCredentials | Callable[[], CreatifyCredentials],
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 20.0,
+        max_attempts: int = 3,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if isinstance(credentials, CreatifyCredentials):
+            fixed = credentials
+            self._credentials: Callable[[], CreatifyCredentials] = lambda: fixed
+        elif callable(credentials):
+            self._credentials = credentials
+        else:
+            raise TypeError("credentials must be CreatifyCredentials or a callable returning them")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+            ),
+            headers={"Accept": "application/json", "User-Agent": "reelay-creatify-client"},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"CreatifyClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> CreatifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ---- product to video ------------------------------------------------------------------
+
+    def gen_image(self, body: GenImageRequest) -> ProductToVideo:
+        """Create a task and start its preview image (1 credit)."""
+        return self._call(
+            "POST", "/api/product_to_videos/gen_image/", ProductToVideo.model_validate, body.to_body()
+        )
+
+    def gen_video(self, task_id: str, body: GenVideoRequest | None = None) -> ProductToVideo:
+        """Turn the task's preview image into a video (3 credits); the task must be image_generated."""
+        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/gen_video/"
+        return self._call("POST", path, ProductToVideo.model_validate, (body or GenVideoRequest()).to_body())
+
+    def regen_image(self, task_id: str, body: RegenImageRequest | None = None) -> ProductToVideo:
+        """Regenerate the preview image; Creatify answers with a NEW task (1 credit)."""
+        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_image/"
+        return self._call(
+            "POST", path, ProductToVideo.model_validate, (body or RegenImageRequest()).to_body()
+        )
+
+    def regen_video(self, task_id: str, body: RegenVideoRequest | None = None) -> ProductToVideo:
+        """Regenerate the video; Creatify answers with a NEW task."""
+        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_video/"
+        return self._call(
+            "POST", path, ProductToVideo.model_validate, (body or RegenVideoRequest()).to_body()
+        )
+
+    def get(self, task_id: str) -> ProductToVideo:
+        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/"
+        return self._call("GET", path, ProductToVideo.model_validate)
+
+    def list(self, ids: Iterable[str] | None = None) -> list[ProductToVideo]:
+        """Tasks by id (unknown ids are simply absent), or all of the account's tasks when ids is None.
+
+        Creatify takes at most MAX_IDS_PER_LIST ids per call, so longer lists are asked in batches.
+        """
+        path = "/api/product_to_videos/"
+        if ids is None:
+            return self._call("GET", path, _task_list)
+        wanted = [*dict.fromkeys(_uuid(task_id, "ids") for task_id in ids)]
+        tasks: list[ProductToVideo] = []
+        for start in range(0, len(wanted), MAX_IDS_PER_LIST):
+            batch = wanted[start : start + MAX_IDS_PER_LIST]
+            tasks.extend(self._call("GET", path, _task_list, params={"ids": ",".join(batch)}))
+        return tasks
+
+    # ---- avatars and account ---------------------------------------------------------------
+
+    def personas(
+        self, *, age_range: Sequence[str] | None = None, gender: Sequence[str] | None = None
+    ) -> list[Persona]:
+        params = {}
+        if age_range:
+            params["age_range"] = _csv(age_range)
+        if gender:
+            params["gender"] = _csv(gender)
+        return self._call("GET", "/api/personas/", _persona_list, params=params or None)
+
+    def personas_page(self, page: int = 1, page_size: int = 10) -> PersonaPage:
+        if page < 1 or page_size < 1:
+            raise ValueError("page and page_size start at 1")
+        params = {"page": str(page), "page_size": str(page_size)}
+        return self._call("GET", "/api/personas/paginated/", PersonaPage.model_validate, params=params)
+
+    def persona(self, persona_id: str) -> Persona:
+        path = f"/api/personas/{_uuid(persona_id, 'persona_id')}/"
+        return self._call("GET", path, Persona.model_validate)
+
+    def remaining_credits(self) -> float:
+        answer = self._call("GET", "/api/remaining_credits/", RemainingCredits.model_validate)
+        return answer.remaining_credits
+
+    # ---- transport -------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], _T],
+        body: dict[str, Any] | None = None,
+        *,
+        params: dict[str, str] | None = None,
+    ) -> _T:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                status, data = self._send(method, path, body, params)
+                break
+            except CreatifyRetryable as exc:
+                exc.attempts = attempt
+                if attempt == self._max_attempts:
+                    raise
+                delay = self._backoff(attempt, exc.retry_after)
+                logger.warning(
+                    "Creatify %s %s failed on attempt %d of %d (status %s); retrying in %.2f s: %s",
+                    method,
+                    path,
+                    attempt,
+                    self._max_attempts,
+                    exc.status_code,
+                    delay,
+                    exc.message,
+                    extra={
+                        "creatify_method": method,
+                        "creatify_path": path,
+                        "attempt": attempt,
+                        "status_code": exc.status_code,
+                        "retry_in": round(delay, 3),
+                    },
+                )
+                time.sleep(delay)
+        try:
+            return parse(data)
+        except ValueError as exc:  # pydantic's ValidationError included
+            raise _unusable_answer(
+                method, path, status, f"does not match the contract ({_describe(exc)})"
+            ) from None
+
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, params: dict[str, str] | None
+    ) -> tuple[int, Any]:
+        credentials = self._credentials()
+        if not isinstance(credentials, CreatifyCredentials):
+            # Only the type: a misbehaving provider might hand back the raw secret dict.
+            raise CreatifyConfigurationError(
+                f"the Creatify credentials provider returned {type(credentials).__name__}, "
+                "not CreatifyCredentials"
+            )
+        started = time.monotonic()
+        try:
+            response = self._http.request(
+                method, path, json=body, params=params, headers=credentials.headers()
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # No connection was made, so nothing reached Creatify.
+            raise CreatifyRetryable(
+                f"Creatify {method} {path}: could not connect ({type(exc).__name__}: {exc})",
+                method=method,
+                path=path,
+            ) from exc
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            raise CreatifyError(
+                f"Creatify {method} {path}: request could not be sent ({type(exc).__name__}: {exc})",
+                method=method,
+                path=path,
+            ) from exc
+        except httpx.RequestError as exc:
+            # The request may have reached Creatify: a read timeout, a connection reset or closed
+            # after (part of) the request went out. A GET is simply asked again; a POST may have
+            # been processed and spent credits, so its outcome is unknown.
+            what = f"no usable answer ({type(exc).__name__}: {str(exc) or 'no details'})"
+            if method == "GET":
+                raise CreatifyRetryable(
+                    f"Creatify {method} {path}: {what}", method=method, path=path
+                ) from exc
+            raise CreatifyOutcomeUnknown(
+                f"Creatify {method} {path}: {what}; it may have been processed and spent credits, "
+                "so it is not repeated",
+                method=method,
+                path=path,
+            ) from exc
+        logger.debug(
+            "Creatify %s %s answered %d in %.0f ms",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response.status_code, _read_answer(response, method, path, credentials.api_key)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self._backoff_cap)
+        # Full jitter: spreads the retries of many workers hit by the same 429 or outage.
+        return random.uniform(0, min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1)))
+
+
+def _read_answer(response: httpx.Response, method: str, path: str, secret: str) -> Any:
+    status = response.status_code
+    if 200 <= status < 300:
+        try:
+            return response.json()
+        except ValueError:
+            content_type = response.headers.get("content-type", "none")
+            raise _unusable_answer(
+                method,
+                path,
+                status,
+                f"is not JSON (content-type {content_type}, {len(response.content)} bytes)",
+            ) from None
+    if status in _NOT_PROCESSED_STATUSES or (status >= 500 and method == "GET"):
+        raise CreatifyRetryable(
+            f"Creatify {method} {path} answered {status} {response.reason_phrase}",
+            method=method,
+            path=path,
+            status_code=status,
+            retry_after=_retry_after(response.headers.get("retry-after")),
+        )
+    if status >= 500:
+        # A 504 means the gateway stopped waiting, not that the backend stopped working; a 500 may
+        # come after the task was created. Either way the credits may be gone.
+        excerpt = _redact(_excerpt(response.text), secret)
+        raise CreatifyOutcomeUnknown(
+            f"Creatify {method} {path} answered {status} {response.reason_phrase}"
+            + (f" ({excerpt})" if excerpt else "")
+            + "; it may have been processed and spent credits, so it is not repeated",
+            method=method,
+            path=path,
+            status_code=status,
+        )
+    if 400 <= status < 500:
+        detail, field_errors = _error_body(response)
+        detail = _redact(detail, secret)
+        field_errors = {
+            _redact(field, secret): [_redact(message, secret) for message in messages]
+            for field, messages in field_errors.items()
+        }
+        if status == 402 or (status in (400, 403) and "credit" in detail.lower()):
+            rejected: type[CreatifyRejected] = CreatifyInsufficientCredits
+        elif status in (401, 403):
+            rejected = CreatifyAuthError
+        elif status == 404:
+            rejected = CreatifyNotFound
+        else:
+            rejected = CreatifyRejected
+        raise rejected(status, detail, field_errors, method=method, path=path)
+    # 1xx/3xx: redirects are not followed on purpose (a redirected POST would change meaning).
+    raise CreatifyError(
+        f"Creatify {method} {path} answered an unexpected {status} {response.reason_phrase}",
+        method=method,
+        path=path,
+        status_code=status,
+    )
+
+
+def _unusable_answer(method: str, path: str, status: int, problem: str) -> CreatifyError:
+    message = f"Creatify {method} {path} answered {status} but the body {problem}"
+    if method == "POST":
+        # The POST was accepted (credits spent) but we cannot tell which task it made.
+        return CreatifyOutcomeUnknown(
+            message + "; the request was processed but its result is unknown",
+            method=method,
+            path=path,
+            status_code=status,
+        )
+    return CreatifyError(message, method=method, path=path, status_code=status)
+
+
+def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+    """(detail, field errors) from a DRF-style error body: {"detail": ...} or {"field": ["msg"]}."""
+    try:
+        data = response.json()
+    except ValueError:
+        return _excerpt(response.text) or response.reason_phrase, {}
+    if isinstance(data, dict):
+        details: list[str] = []
+        field_errors: dict[str, list[str]] = {}
+        for key, value in data.items():
+            if key in _DETAIL_KEYS:
+                details.extend(_messages(value))
+            else:
+                field_errors[str(key)] = _messages(value)
+        return " ".join(details), field_errors
+    return " ".join(_messages(data)), {}
+
+
+def _messages(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    if isinstance(value, dict):
+        # A nested serializer's errors: {"sub_field": ["msg"]}.
+        return [f"{key}: {' '.join(_messages(item))}" for key, item in value.items()]
+    return [str(value)]
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_BODY_EXCERPT else text[: _MAX_BODY_EXCERPT - 3] + "..."
+
+
+def _redact(text: str, secret: str) -> str:
+    # Belt and braces: an error page that echoes request headers must not carry the key onward.
+    return text.replace(secret, "***") if secret and secret in text else text
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _uuid(value: str | UUID, what: str) -> str:
+    """Creatify ids are UUIDs; checking here also keeps a stray '/' or '?' out of the path."""
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{what} must be a UUID, got {str(value)[:64]!r}") from None
+
+
+def _csv(values: Sequence[str]) -> str:
+    if isinstance(values, str):
+        return values
+    return ",".join(str(value) for value in values)
+
+
+def _task_list(data: Any) -> list[ProductToVideo]:
+    return [ProductToVideo.model_validate(item) for item in _json_array(data)]
+
+
+def _persona_list(data: Any) -> list[Persona]:
+    return [Persona.model_validate(item) for item in _json_array(data)]
+
+
+def _json_array(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise ValueError(f"expected a JSON array, got a JSON {type(data).__name__}")
+    return data
+
+
+def _describe(exc: ValueError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    # Field locations and messages only: pydantic's own str() would quote the response's values.
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or '(body)'}: {error['msg']}"
+        for error in exc.errors(include_input=False, include_url=False)[:3]
+    )

@@ -1,0 +1,77 @@
+"""Fan-out of a finished task to EventBridge and SNS."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from reelay.clients.aws import aws_client
+from reelay.models.events import DETAIL_TYPES, EVENT_SOURCE
+from reelay.models.status import TaskStatus
+
+
+class PublishError(RuntimeError):
+    """EventBridge kept refusing an entry; the stream record is retried as a whole."""
+
+
+class EventPublisher:
+    def __init__(
+        self,
+        bus_name: str,
+        topic_arn: str,
+        events: Any = None,
+        sns: Any = None,
+        max_attempts: int = 4,
+        backoff_seconds: float = 0.2,
+    ) -> None:
+        self.bus_name = bus_name
+        self.topic_arn = topic_arn
+        self._events = events
+        self._sns = sns
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+
+    @property
+    def events(self) -> Any:
+        if self._events is None:
+            self._events = aws_client("events")
+        return self._events
+
+    @property
+    def sns(self) -> Any:
+        if self._sns is None:
+            self._sns = aws_client("sns")
+        return self._sns
+
+    def put_event(self, detail: dict[str, Any]) -> None:
+        """PutEvents, retrying the entries EventBridge reports as failed (it answers 200 anyway)."""
+        entry = {
+            "Source": EVENT_SOURCE,
+            "DetailType": DETAIL_TYPES[TaskStatus(detail["status"])],
+            "Detail": json.dumps(detail),
+            "EventBusName": self.bus_name,
+            "Resources": [f"reelay:task:{detail['id']}"],
+        }
+        pending = [entry]
+        for attempt in range(self.max_attempts):
+            answer = self.events.put_events(Entries=pending)
+            if not answer.get("FailedEntryCount"):
+                return
+            pending = [e for e, r in zip(pending, answer["Entries"], strict=True) if r.get("ErrorCode")]
+            codes = {r.get("ErrorCode") for r in answer["Entries"] if r.get("ErrorCode")}
+            if attempt + 1 < self.max_attempts:
+                time.sleep(self.backoff_seconds * 2**attempt)
+        raise PublishError(f"EventBridge refused the event after {self.max_attempts} attempts: {codes}")
+
+    def publish_message(self, detail: dict[str, Any]) -> None:
+        self.sns.publish(
+            TopicArn=self.topic_arn,
+            Message=json.dumps(detail),
+            MessageAttributes={
+                "status": {"DataType": "String", "StringValue": detail["status"]},
+                "type": {"DataType": "String", "StringValue": detail["type"]},
+                "tenant_id": {"DataType": "String", "StringValue": detail["tenant_id"]},
+                "source": {"DataType": "String", "StringValue": detail["external_ref"]["source"]},
+            },
+        )

@@ -1,0 +1,31 @@
+"""Sending work to an SQS queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from reelay.clients.aws import aws_client
+
+# SQS caps DelaySeconds at 15 minutes.
+MAX_DELAY_SECONDS = 900
+
+
+class JobQueue:
+    def __init__(self, queue_url: str, sqs: Any = None) -> None:
+        self.queue_url = queue_url
+        self._sqs = sqs
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = aws_client("sqs")
+        return self._sqs
+
+    def send(self, job: BaseModel, delay_seconds: int = 0) -> None:
+        self.sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=job.model_dump_json(),
+            DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
+        )

@@ -1,0 +1,78 @@
+"""Settings from the environment, validated once per cold start.
+
+Every function reads the same variables (the template's Globals); a function only touches
+the settings its path needs, so a missing optional value fails where it is used, with
+the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed; names the environment variable."""
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    provider_queue_url: str
+    delivery_queue_url: str
+    event_bus_name: str
+    topic_arn: str
+    creatify_base_url: str
+    creatify_secret_name: str
+    callback_secret_arn: str
+    public_base_url: str
+    reconcile_after_seconds: int
+    retention_days: int
+    stage: str
+    # Dev-only switch, set by the embedded stack; never set in the template.
+    allow_loopback_webhooks: bool
+
+    def require(self, name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise ConfigError(f"environment variable {name.upper()} is not set")
+        return value
+
+    @property
+    def callbacks_disabled(self) -> bool:
+        return self.public_base_url.strip().lower() == "none"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        table_name=env("TABLE_NAME", ""),
+        provider_queue_url=env("PROVIDER_QUEUE_URL", ""),
+        delivery_queue_url=env("DELIVERY_QUEUE_URL", ""),
+        event_bus_name=env("EVENT_BUS_NAME", ""),
+        topic_arn=env("TOPIC_ARN", ""),
+        creatify_base_url=env("CREATIFY_BASE_URL", "https://api.creatify.ai"),
+        creatify_secret_name=env("CREATIFY_SECRET_NAME", ""),
+        callback_secret_arn=env("CALLBACK_SECRET_ARN", ""),
+        public_base_url=env("PUBLIC_BASE_URL", ""),
+        reconcile_after_seconds=_int("RECONCILE_AFTER_SECONDS", 120),
+        retention_days=_int("RETENTION_DAYS", 90),
+        stage=env("STAGE", "dev"),
+        allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
+    )

@@ -1,0 +1,94 @@
+"""The dependencies logic works with, built lazily once per cold start.
+
+A handler calls `runtime()`; a test builds `Deps(...)` with moto- or simulator-backed
+parts. Nothing is created until a code path asks for it, so a function that only reads
+the table never pays for an HTTP client or a secret lookup.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
+
+from reelay.config import Settings, settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from reelay.clients.creatify import CreatifyClient
+    from reelay.clients.event_publisher import EventPublisher
+    from reelay.clients.job_queue import JobQueue
+    from reelay.dal.tasks import TaskRepository
+    from reelay.dal.tenants import TenantRepository
+    from reelay.security.callback_tokens import CallbackSigner
+
+
+class Deps:
+    def __init__(self, config: Settings | None = None, **overrides: Any) -> None:
+        self.settings = config or settings()
+        # Anything passed here replaces the lazily built default of the same name.
+        for name, value in overrides.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise TypeError(f"Deps has no dependency named {name!r}")
+            self.__dict__[name] = value
+
+    @cached_property
+    def tasks(self) -> TaskRepository:
+        from reelay.dal.tasks import TaskRepository
+
+        return TaskRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def tenants(self) -> TenantRepository:
+        from reelay.dal.tenants import TenantRepository
+
+        return TenantRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def creatify(self) -> CreatifyClient:
+        from reelay.clients.creatify import CreatifyClient
+        from reelay.clients.creatify_credentials import credentials_from_secret
+
+        return CreatifyClient(
+            credentials_from_secret(self.settings.require("creatify_secret_name")),
+            base_url=self.settings.creatify_base_url,
+        )
+
+    @cached_property
+    def provider_queue(self) -> JobQueue:
+        from reelay.clients.job_queue import JobQueue
+
+        return JobQueue(self.settings.require("provider_queue_url"))
+
+    @cached_property
+    def delivery_queue(self) -> JobQueue:
+        from reelay.clients.job_queue import JobQueue
+
+        return JobQueue(self.settings.require("delivery_queue_url"))
+
+    @cached_property
+    def publisher(self) -> EventPublisher:
+        from reelay.clients.event_publisher import EventPublisher
+
+        return EventPublisher(self.settings.require("event_bus_name"), self.settings.require("topic_arn"))
+
+    @cached_property
+    def callback_signer(self) -> CallbackSigner:
+        from aws_lambda_powertools.utilities import parameters
+
+        from reelay.security.callback_tokens import CallbackSigner
+
+        secret = parameters.get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
+        return CallbackSigner(str(secret))
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        import httpx
+
+        # Outbound webhooks: short timeouts so one slow receiver cannot hold a worker.
+        return httpx.Client(timeout=httpx.Timeout(10.0, connect=3.0), follow_redirects=False)
+
+
+@cache
+def runtime() -> Deps:
+    return Deps()

@@ -1,0 +1,1 @@
+"""HTTP edges shared by the API handlers: the one error shape and request context helpers."""

@@ -1,0 +1,48 @@
+"""One error shape for every answer that is not a success:
+
+    {"error": {"code": "<machine code>", "message": "<for a person>", "field": "<at fault>"}}
+
+Validation errors name the field at fault (dotted path for nested fields) and are 400s;
+bad input never becomes a 5xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from reelay.models.api import ErrorBody, ErrorDetail
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(exclude_none=True),
+    )
+
+
+def _field_of(location: Sequence[Any]) -> str | None:
+    # Powertools and pydantic locate errors like ("body", "external_ref", "shop") or
+    # ("query", "limit"); the first element says where, the rest is the field's path.
+    parts = [str(p) for p in location[1:] if not isinstance(p, int)] if len(location) > 1 else []
+    return ".".join(parts) or (str(location[0]) if location else None)
+
+
+def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response:
+    if not errors:
+        return error_response(400, "validation_error", "the request is not valid")
+    first = errors[0]
+    field = _field_of(first.get("loc", ()))
+    message = str(first.get("msg", "invalid value"))
+    if first.get("type") == "json_invalid":
+        return error_response(400, "invalid_json", "the request body is not valid JSON")
+    if first.get("type") == "missing" and field:
+        message = "this field is required"
+    elif first.get("type") == "extra_forbidden":
+        message = "unknown field"
+    message = message.removeprefix("Value error, ")
+    return error_response(400, "validation_error", f"{field}: {message}" if field else message, field)

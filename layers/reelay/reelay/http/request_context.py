@@ -1,0 +1,31 @@
+"""What API Gateway tells a handler about the caller and about itself."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+
+class MissingTenant(RuntimeError):
+    """The authorizer context has no tenant: the route was deployed without the authorizer."""
+
+
+def tenant_id(app: APIGatewayRestResolver) -> str:
+    authorizer = app.current_event.request_context.authorizer
+    raw = authorizer.raw_event if authorizer else {}
+    value = (raw or {}).get("tenant_id")
+    if not value:
+        raise MissingTenant("no tenant_id in the authorizer context")
+    return str(value)
+
+
+def callback_base_url(app: APIGatewayRestResolver) -> str | None:
+    """The API's own invoke URL as API Gateway saw this request, or None if it cannot be known.
+
+    Taken from the request context API Gateway fills in, not from client headers. A custom
+    domain hides the stage mapping, so deployments behind one set PUBLIC_BASE_URL instead.
+    """
+    context = app.current_event.request_context
+    domain, stage = context.domain_name, context.stage
+    if not domain or not stage or ".execute-api." not in domain:
+        return None
+    return f"https://{domain}/{stage}"

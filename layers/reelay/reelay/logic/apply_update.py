@@ -1,0 +1,67 @@
+"""What happens when Creatify has news about a task: one forward-only apply.
+
+A callback is only a nudge. Creatify does not sign its webhooks, so the status and URLs
+always come from Creatify's own GET, never from a callback body alone.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aws_lambda_powertools import Logger
+
+from reelay.clients.creatify_errors import CreatifyNotFound
+from reelay.deps import Deps
+from reelay.logic.callback_urls import is_our_callback
+from reelay.models.task import StatusUpdate, Task
+from reelay.models.upstream import ProductToVideo
+
+logger = Logger(child=True)
+
+
+class CallbackOutcome(StrEnum):
+    FORBIDDEN = "forbidden"
+    UNKNOWN_TASK = "unknown_task"
+    APPLIED = "applied"
+    NO_CHANGE = "no_change"
+
+
+def apply_provider_callback(
+    task_id: str, sig: str | None, hinted_provider_id: str | None, deps: Deps
+) -> CallbackOutcome:
+    """Check the URL signature, read the truth from Creatify, apply it forward only.
+
+    `hinted_provider_id` is the id in the callback body. It is used only when Reelay has not
+    yet recorded the provider id (the callback can beat the worker's write), and then only if
+    Creatify confirms that task carries this task's own signed callback URL.
+    """
+    if not deps.callback_signer.valid(task_id, sig):
+        return CallbackOutcome.FORBIDDEN
+    task = deps.tasks.get(task_id)
+    if task is None:
+        return CallbackOutcome.UNKNOWN_TASK
+    if task.terminal:
+        return CallbackOutcome.NO_CHANGE
+    provider_id = task.provider_task_id or hinted_provider_id
+    if not provider_id:
+        return CallbackOutcome.NO_CHANGE
+    try:
+        truth = deps.creatify.get(provider_id)
+    except CreatifyNotFound:
+        logger.warning("callback names a task Creatify does not know", extra={"task_id": task_id})
+        return CallbackOutcome.NO_CHANGE
+    if task.provider_task_id is None:
+        if not is_our_callback(task, truth.webhook_url, deps):
+            return CallbackOutcome.NO_CHANGE
+        if not deps.tasks.attach_provider_task(task.id, str(truth.id), credits_spent=1, job="gen_image"):
+            return CallbackOutcome.NO_CHANGE
+        task = task.model_copy(update={"provider_task_id": str(truth.id)})
+    return CallbackOutcome.APPLIED if apply_provider_state(task, truth, deps) else CallbackOutcome.NO_CHANGE
+
+
+def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps) -> bool:
+    """Apply Creatify's view of the task if it is a forward step; report whether it was."""
+    result = deps.tasks.apply(task, StatusUpdate.from_provider(truth))
+    if result.applied:
+        logger.info("task advanced", extra={"task_id": task.id, "status": str(truth.status)})
+    return result.applied

@@ -1,0 +1,58 @@
+"""Read-only views of the Creatify account: avatars (cached) and remaining credits."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from reelay.clients.creatify_errors import CreatifyError
+from reelay.deps import Deps
+
+AVATAR_CACHE_SECONDS = 600
+_AVATAR_FIELDS = (
+    "id",
+    "creator_name",
+    "gender",
+    "age_range",
+    "style",
+    "location",
+    "suitable_industries",
+    "keywords",
+    "preview_image_16_9",
+    "preview_image_1_1",
+    "preview_image_9_16",
+)
+# Per warm container: the catalogue changes rarely and listing it is slow.
+_avatar_cache: dict[tuple[str | None, str | None], tuple[float, list[dict[str, Any]]]] = {}
+
+
+class CatalogUnavailable(RuntimeError):
+    pass
+
+
+def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = None) -> list[dict[str, Any]]:
+    key = (gender, age_range)
+    cached = _avatar_cache.get(key)
+    if cached and time.monotonic() - cached[0] < AVATAR_CACHE_SECONDS:
+        return cached[1]
+    try:
+        personas = deps.creatify.personas(
+            gender=gender.split(",") if gender else None,
+            age_range=age_range.split(",") if age_range else None,
+        )
+    except CreatifyError as exc:
+        raise CatalogUnavailable(f"Creatify avatars unavailable: {exc.message}") from exc
+    items = [
+        {name: getattr(p, name) if name != "id" else str(p.id) for name in _AVATAR_FIELDS}
+        for p in personas
+        if p.is_active
+    ]
+    _avatar_cache[key] = (time.monotonic(), items)
+    return items
+
+
+def remaining_credits(deps: Deps) -> float:
+    try:
+        return deps.creatify.remaining_credits()
+    except CreatifyError as exc:
+        raise CatalogUnavailable(f"Creatify credits unavailable: {exc.message}") from exc

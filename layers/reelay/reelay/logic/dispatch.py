@@ -1,0 +1,72 @@
+"""The outbox dispatcher: what each committed task change sets in motion.
+
+The task stream delivers every change at least once, in order per task. Each reaction is
+safe to repeat: provider jobs are guarded by the worker's claim, and events carry an id
+derived from (task, status), so a repeated record yields the same event id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_lambda_powertools import Logger
+
+from reelay.deps import Deps
+from reelay.models.events import event_detail, event_id
+from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
+from reelay.models.status import TaskStatus
+from reelay.models.task import Task
+
+logger = Logger(child=True)
+
+# Statuses consumers hear about. image_generated only when the video waits for approval.
+ANNOUNCED = frozenset({TaskStatus.VIDEO_GENERATED, TaskStatus.FAILED})
+
+
+@dataclass
+class Dispatched:
+    provider_jobs: list[ProviderJobKind] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
+
+
+def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatched:
+    done = Dispatched()
+    if new is None:
+        return done  # a TTL removal: nothing to tell anyone
+    if old is None:
+        _queue_provider_job(new, ProviderJobKind.GEN_IMAGE, deps, done)
+        return done
+    if _wants_video_now(old, new):
+        _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
+    if new.status != old.status and _announced(new):
+        _announce(new, deps, done)
+    return done
+
+
+def _wants_video_now(old: Task, new: Task) -> bool:
+    """Reached image_generated with the video wanted, or the video was just approved there."""
+    if new.status is not TaskStatus.IMAGE_GENERATED or not new.auto_video:
+        return False
+    return old.status is not TaskStatus.IMAGE_GENERATED or not old.auto_video
+
+
+def _announced(task: Task) -> bool:
+    return task.status in ANNOUNCED or (task.status is TaskStatus.IMAGE_GENERATED and not task.auto_video)
+
+
+def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dispatched) -> None:
+    deps.provider_queue.send(ProviderJob(kind=kind, task_id=task.id))
+    done.provider_jobs.append(kind)
+
+
+def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
+    detail = event_detail(task)
+    deps.publisher.put_event(detail)
+    deps.publisher.publish_message(detail)
+    done.events.append(detail["event_id"])
+    if task.webhook_url:
+        job = DeliveryJob(task_id=task.id, event_id=event_id(task.id, task.status))
+        deps.delivery_queue.send(job)
+        done.deliveries.append(job.event_id)
+    logger.info("task announced", extra={"task_id": task.id, "status": task.status.value})

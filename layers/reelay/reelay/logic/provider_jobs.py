@@ -1,0 +1,212 @@
+"""Running a provider job: the only place Reelay spends Creatify credits.
+
+Creatify's POSTs carry no idempotency key, so every paid call is guarded:
+- a claim (conditional write) is taken before the call, so a redelivered job never calls twice;
+- a safe-to-retry failure releases the claim and puts the job back with a delay;
+- an outcome-unknown failure keeps the claim: the next run looks the task up at Creatify
+  first and calls again only once it is sure the first call did not take effect;
+- a rejection fails the task with Creatify's reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from reelay.clients.creatify_errors import (
+    CreatifyError,
+    CreatifyOutcomeUnknown,
+    CreatifyRejected,
+    CreatifyRetryable,
+)
+from reelay.deps import Deps
+from reelay.logic.callback_urls import callback_url_for, is_our_callback
+from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay.models.status import RANK, TaskStatus
+from reelay.models.task import StatusUpdate, Task
+from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
+
+logger = Logger(child=True)
+
+# Delays before the n-th retry of a safe-to-retry failure; after the last, the task fails.
+RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
+# How long an unanswered call may still be in flight before we conclude it never landed.
+UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
+CHECK_AGAIN_SECONDS = 60
+
+CREDITS = {ProviderJobKind.GEN_IMAGE: 1, ProviderJobKind.GEN_VIDEO: 3}
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    result: str  # submitted | recovered | retry_scheduled | check_scheduled | failed | skipped
+    detail: str = ""
+
+
+def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) -> JobOutcome:
+    now = now or datetime.now(UTC)
+    task = deps.tasks.get(job.task_id)
+    if task is None:
+        return JobOutcome("skipped", "unknown task")
+    if task.terminal:
+        return JobOutcome("skipped", f"task already {task.status}")
+    if job.kind is ProviderJobKind.GEN_IMAGE:
+        return _gen_image(task, job, deps, now)
+    return _gen_video(task, job, deps, now)
+
+
+# ---------------------------------------------------------------------------- gen_image
+
+
+def _gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+    if task.provider_task_id:
+        return JobOutcome("skipped", "gen_image already made")
+    if deps.tasks.claim(task.id, job.kind.value, now=now):
+        return _call_gen_image(task, job, deps)
+    return _recover_gen_image(task, job, deps, now)
+
+
+def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
+    body = GenImageRequest(
+        product_url=task.product_url,
+        type=task.type,
+        image_prompt=task.image_prompt,
+        aspect_ratio=task.aspect_ratio,
+        override_avatar=task.override_avatar,
+        product_showcase_url=task.product_showcase_url,
+        webhook_url=callback_url_for(task, deps),
+    )
+    try:
+        remote = deps.creatify.gen_image(body)
+    except CreatifyRetryable as exc:
+        deps.tasks.release_claim(task.id, job.kind.value)
+        return _retry_later(task, job, deps, exc)
+    except CreatifyOutcomeUnknown:
+        return _check_later(job, deps, "gen_image answer never came; the claim is kept")
+    except CreatifyRejected as exc:
+        return _fail(task, f"Creatify rejected gen_image: {exc.message}", deps)
+    return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, "submitted")
+
+
+def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+    """A claim exists but no provider id: an earlier run called, or crashed, or never heard back."""
+    try:
+        mine = [r for r in deps.creatify.list() if is_our_callback(task, r.webhook_url, deps)]
+    except CreatifyError as exc:
+        return _check_later(job, deps, f"could not look the task up at Creatify: {exc.message}")
+    if mine:
+        # The oldest is the one the first call made; Reelay never asks twice on purpose.
+        first = min(mine, key=lambda r: r.created_at)
+        return _record(task, first, ProviderJobKind.GEN_IMAGE, deps, "recovered")
+    claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
+    if claimed_at is not None and now - claimed_at < UNKNOWN_OUTCOME_GRACE:
+        return _check_later(job, deps, "earlier call may still be in flight")
+    if callback_url_for(task, deps) is None:
+        # Without our callback URL on the provider task there is no way to recognise it,
+        # so repeating could pay twice: stop and say so.
+        return _fail(task, "Creatify gen_image outcome unknown; not repeated to protect credits", deps)
+    if claimed_at is not None and not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
+        return JobOutcome("skipped", "another worker retook the claim")
+    return _call_gen_image(task, job, deps)
+
+
+# ---------------------------------------------------------------------------- gen_video
+
+
+def _gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+    if not task.provider_task_id:
+        return _fail(task, "no preview image to make a video from", deps)
+    if task.status is not TaskStatus.IMAGE_GENERATED:
+        return JobOutcome("skipped", f"task is {task.status}, not image_generated")
+    if deps.tasks.claim(task.id, job.kind.value, now=now):
+        return _call_gen_video(task, job, deps)
+    return _recover_gen_video(task, job, deps, now)
+
+
+def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
+    assert task.provider_task_id
+    body = GenVideoRequest(
+        motion_style=task.motion_style,
+        video_prompt=task.video_prompt,
+        webhook_url=callback_url_for(task, deps),
+    )
+    try:
+        remote = deps.creatify.gen_video(task.provider_task_id, body)
+    except CreatifyRetryable as exc:
+        deps.tasks.release_claim(task.id, job.kind.value)
+        return _retry_later(task, job, deps, exc)
+    except CreatifyOutcomeUnknown:
+        return _check_later(job, deps, "gen_video answer never came; the claim is kept")
+    except CreatifyRejected as exc:
+        # A refusal can mean an earlier call already moved the task on: ask before failing.
+        try:
+            moved = _remote_past_image(task, deps)
+        except CreatifyError:
+            moved = None
+        if moved is not None:
+            return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, "recovered")
+        return _fail(task, f"Creatify rejected gen_video: {exc.message}", deps)
+    return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, "submitted")
+
+
+def _recover_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+    try:
+        moved = _remote_past_image(task, deps)
+    except CreatifyError as exc:
+        return _check_later(job, deps, f"could not look the task up at Creatify: {exc.message}")
+    if moved is not None:
+        return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, "recovered")
+    claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
+    if claimed_at is not None and now - claimed_at < UNKNOWN_OUTCOME_GRACE:
+        return _check_later(job, deps, "earlier call may still be in flight")
+    if claimed_at is not None and not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
+        return JobOutcome("skipped", "another worker retook the claim")
+    return _call_gen_video(task, job, deps)
+
+
+def _remote_past_image(task: Task, deps: Deps) -> ProductToVideo | None:
+    assert task.provider_task_id
+    remote = deps.creatify.get(task.provider_task_id)
+    if remote.status is TaskStatus.FAILED or RANK[remote.status] > RANK[TaskStatus.IMAGE_GENERATED]:
+        return remote
+    return None
+
+
+# ---------------------------------------------------------------------------- shared
+
+
+def _record(task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: str) -> JobOutcome:
+    if not deps.tasks.attach_provider_task(
+        task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value
+    ):
+        return _fail(task, f"Creatify answered with task {remote.id}, but this task names another", deps)
+    deps.tasks.apply(task, StatusUpdate.from_provider(remote))
+    logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
+    return JobOutcome(result, str(remote.id))
+
+
+def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyRetryable) -> JobOutcome:
+    if job.retries >= len(RETRY_DELAYS_SECONDS):
+        return _fail(task, f"Creatify unavailable after {job.retries + 1} attempts: {exc.message}", deps)
+    delay = RETRY_DELAYS_SECONDS[job.retries]
+    if exc.retry_after:
+        delay = max(delay, int(exc.retry_after))
+    deps.provider_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=delay)
+    logger.warning("Creatify busy; job put back", extra={"task_id": job.task_id, "delay": delay})
+    return JobOutcome("retry_scheduled", exc.message)
+
+
+def _check_later(job: ProviderJob, deps: Deps, why: str) -> JobOutcome:
+    deps.provider_queue.send(job, delay_seconds=CHECK_AGAIN_SECONDS)
+    logger.warning(
+        "provider call outcome unknown; looking again later", extra={"task_id": job.task_id, "why": why}
+    )
+    return JobOutcome("check_scheduled", why)
+
+
+def _fail(task: Task, reason: str, deps: Deps) -> JobOutcome:
+    deps.tasks.apply(task, StatusUpdate(status=TaskStatus.FAILED, failed_reason=reason))
+    logger.warning("task failed", extra={"task_id": task.id, "failed_reason": reason})
+    return JobOutcome("failed", reason)

@@ -1,0 +1,65 @@
+"""Submitting a product video: one conditional write, idempotent on the caller's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import uuid4
+
+from reelay.deps import Deps
+from reelay.models.api import ProductVideoRequest
+from reelay.models.task import ExternalRef, Task
+from reelay.models.task_ids import derive_task_id
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("this Idempotency-Key was already used with a different request body")
+        self.task_id = task_id
+
+
+@dataclass(frozen=True)
+class Submitted:
+    task: Task
+    created: bool
+
+
+def submit_product_video(
+    tenant_id: str,
+    request: ProductVideoRequest,
+    deps: Deps,
+    *,
+    idempotency_key: str | None = None,
+    callback_base_url: str | None = None,
+) -> Submitted:
+    """Create the task (status initializing); the task stream then queues the gen_image job.
+
+    Nothing else is written here: the provider call, the events and the deliveries all come
+    from the committed row, so a crash after this write loses nothing.
+    """
+    fingerprint = request.fingerprint()
+    task_id = derive_task_id(tenant_id, idempotency_key) if idempotency_key else str(uuid4())
+    task = Task(
+        id=task_id,
+        tenant_id=tenant_id,
+        type=request.type,
+        product_url=request.product_url,
+        aspect_ratio=request.aspect_ratio,
+        # Creatify ignores the avatar for product_anyshot; keeping it would misreport the task.
+        override_avatar=request.override_avatar if request.type == "product_avatar" else None,
+        product_showcase_url=request.product_showcase_url,
+        image_prompt=request.image_prompt,
+        video_prompt=request.video_prompt,
+        motion_style=request.motion_style,
+        webhook_url=request.webhook_url,
+        auto_video=request.auto_video,
+        external_ref=request.external_ref or ExternalRef(source="api"),
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+        callback_base_url=callback_base_url,
+    )
+    result = deps.tasks.create(task)
+    if not result.created and result.task.request_hash != fingerprint:
+        raise IdempotencyConflict(result.task.id)
+    return Submitted(task=result.task, created=result.created)

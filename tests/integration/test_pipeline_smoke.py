@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+
+from reelay.deps import Deps
+from reelay.logic.tenants import create_tenant
+from reelay_local.webhook_receiver import WebhookReceiver
+
+
+def test_one_product_goes_from_submit_to_video_with_events_and_a_signed_delivery(embedded, simulator):
+    new = create_tenant("Acme Shoes", Deps())
+    with WebhookReceiver(secret=new.webhook_secret) as receiver:
+        answer = embedded.stack.api_request(
+            "POST",
+            "/v1/product-videos",
+            headers={"Authorization": f"Bearer {new.api_key}", "Content-Type": "application/json"},
+            body=json.dumps(
+                {"product_url": simulator.sample_product_url("sneaker"), "webhook_url": receiver.url}
+            ).encode(),
+        )
+        assert answer.status == 201, answer.body
+        task_id = answer.json()["id"]
+
+        def done() -> bool:
+            got = embedded.stack.api_request(
+                "GET", f"/v1/product-videos/{task_id}", headers={"Authorization": f"Bearer {new.api_key}"}
+            )
+            return got.json()["status"] in ("video_generated", "failed")
+
+        embedded.stack.pump(until=done, timeout=30)
+        embedded.stack.pump()
+        final = embedded.stack.api_request(
+            "GET", f"/v1/product-videos/{task_id}", headers={"Authorization": f"Bearer {new.api_key}"}
+        ).json()
+        assert final["status"] == "video_generated", final
+        events = embedded.consumers.events()
+        assert [e["detail-type"] for e in events] == ["Product Video Generated"]
+        notes = embedded.consumers.notifications()
+        assert len(notes) == 1
+        received = receiver.wait_for(1)
+        assert received[0].verified
