@@ -1,0 +1,71 @@
+"""`reelay events`: what downstream consumers of a running `reelay up` received, read off their queues.
+
+Two queues stand in for consumers: one behind an EventBridge rule on Reelay's bus (source
+`reelay`), one subscribed to the SNS topic. Reading a message removes it, as a consumer would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, TextIO
+
+from reelay_local.up_state import UP_STATE, read_state
+
+
+class NoLocalStack(RuntimeError):
+    """No `reelay up` is running in this directory."""
+
+
+def _sqs(state: dict[str, Any]) -> Any:
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=state["aws_endpoint_url"],
+        region_name=state["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto takes any credentials
+    )
+
+
+def _receive(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    found = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return found
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def show_consumer_events(wait_seconds: float, out: TextIO) -> int:
+    state = read_state()
+    if state is None:
+        raise NoLocalStack(f"no local stack: start `reelay up` in this directory first ({UP_STATE})")
+    sqs = _sqs(state)
+    queues = (
+        ("EventBridge rule queue", state["consumer_events_queue_url"]),
+        ("SNS subscription queue", state["consumer_topic_queue_url"]),
+    )
+    deadline = time.monotonic() + wait_seconds
+    shown = 0
+    while True:
+        for label, url in queues:
+            for message in _receive(sqs, url):
+                note = ""
+                if label.startswith("SNS") and isinstance(message.get("Message"), str):
+                    try:
+                        message["Message"] = json.loads(message["Message"])
+                        note = " (Message is a JSON string on the wire; shown parsed)"
+                    except ValueError:
+                        pass
+                out.write(f"--- {label}{note}\n{json.dumps(message, indent=2)}\n")
+                shown += 1
+        if shown or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    if not shown:
+        out.write("no events waiting (consumers hear about video_generated and failed tasks)\n")
+    return 0

@@ -1,0 +1,96 @@
+"""The `reelay` command turns flags into the stack's settings and the simulator's fault knobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelay_local.cli import build_parser, launch_options, submit_request
+from reelay_local.creatify_sim import Faults
+from reelay_local.launcher import real_creatify_from_env
+from reelay_local.sim_faults import parse_assignments
+
+
+def test_up_flags_become_simulator_timings_faults_and_stack_settings():
+    args = build_parser().parse_args(
+        [
+            "up",
+            "--image-seconds",
+            "2",
+            "--video-seconds",
+            "4",
+            "--sim-rate-429",
+            "0.1",
+            "--sim-webhook-drop-rate",
+            "0.5",
+            "--sim-fail-stage",
+            "video",
+            "--sim-webhook-reorder",
+            "--port",
+            "3000",
+            "--stage",
+            "dev",
+            "--logs",
+            "-",
+        ]
+    )
+    options = launch_options(args)
+
+    assert (options.simulator.image_seconds, options.simulator.video_seconds) == (2.0, 4.0)
+    assert options.simulator.faults == {
+        "rate_429": 0.1,
+        "webhook_drop_rate": 0.5,
+        "fail_stage": "video",
+        "webhook_reorder": True,
+    }
+    Faults().update(**options.simulator.faults)  # the simulator accepts every one of them
+    assert (options.gateway_port, options.stage, options.log_path) == (3000, "dev", None)
+
+
+def test_demo_defaults_are_fast_enough_for_a_one_minute_demo_and_log_to_a_file():
+    options = launch_options(build_parser().parse_args(["demo"]))
+    assert options.simulator.image_seconds + options.simulator.video_seconds <= 10
+    assert options.simulator.faults == {}
+    assert options.log_path == Path(".reelay/logs/demo.log")
+
+
+def test_submit_sends_only_the_fields_given():
+    args = build_parser().parse_args(
+        ["submit", "https://shop.example/p.jpg", "--aspect-ratio", "9x16", "--no-auto-video"]
+    )
+    assert submit_request(args) == {
+        "product_url": "https://shop.example/p.jpg",
+        "aspect_ratio": "9x16",
+        "auto_video": False,
+    }
+
+
+def test_tenant_create_needs_a_table_or_a_stack():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["tenant", "create", "Acme"])
+    args = build_parser().parse_args(["tenant", "create", "Acme", "--stack", "reelay"])
+    assert (args.name, args.stack_name, args.table) == ("Acme", "reelay", None)
+
+
+def test_fault_assignments_are_read_as_json_when_they_can_be():
+    assert parse_assignments(
+        ["rate_429=0.2", "webhook_reorder=true", "error_queue=[429, 503]", "fail_stage=video"]
+    ) == {
+        "rate_429": 0.2,
+        "webhook_reorder": True,
+        "error_queue": [429, 503],
+        "fail_stage": "video",
+    }
+    with pytest.raises(ValueError):
+        parse_assignments(["rate_429"])
+
+
+def test_real_creatify_is_used_only_when_both_credentials_are_set():
+    assert real_creatify_from_env({"CREATIFY_API_ID": "id"}) is None
+    real = real_creatify_from_env({"CREATIFY_API_ID": "id", "CREATIFY_API_KEY": "key"})
+    assert real is not None and real.base_url == "https://api.creatify.ai"
+    other = real_creatify_from_env(
+        {"CREATIFY_API_ID": "id", "CREATIFY_API_KEY": "key", "CREATIFY_BASE_URL": "http://127.0.0.1:9"}
+    )
+    assert other is not None and other.base_url == "http://127.0.0.1:9"
