@@ -13,7 +13,11 @@ from typing import Any, Literal
 FailStage = Literal["image", "video", "any"]
 FAIL_STAGES: tuple[str, ...] = ("image", "video", "any")
 
-DEFAULT_FAILED_REASON = "Image generation failed: the product could not be isolated from the background"
+# Injected failures say which stage broke, unless Faults.failed_reason overrides both.
+DEFAULT_FAILED_REASONS: dict[str, str] = {
+    "image": "Image generation failed: the product could not be isolated from the background",
+    "video": "Video generation failed: the scene could not be animated",
+}
 
 # Statuses a gateway in front of the real service answers when it is overloaded or restarting.
 GATEWAY_ERRORS: tuple[int, ...] = (502, 503, 504)
@@ -56,7 +60,7 @@ class Faults:
     webhook_delay_seconds: float = 0.0
     fail_rate: float = 0.0
     fail_stage: FailStage = "any"
-    failed_reason: str = DEFAULT_FAILED_REASON
+    failed_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -102,8 +106,8 @@ def validate_fault_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"fail_stage must be one of {', '.join(FAIL_STAGES)}")
             cleaned[name] = value
         elif name == "failed_reason":
-            if not isinstance(value, str) or not value:
-                raise ValueError("failed_reason must be a non-empty string")
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError("failed_reason must be a non-empty string or null")
             cleaned[name] = value
     return cleaned
 

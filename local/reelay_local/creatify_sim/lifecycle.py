@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PIL import Image
 
 from reelay_local.creatify_sim import media
-from reelay_local.creatify_sim.config import Faults, SimulatorConfig
+from reelay_local.creatify_sim.config import DEFAULT_FAILED_REASONS, Faults, SimulatorConfig
 from reelay_local.creatify_sim.outbound import outbound_client
 from reelay_local.creatify_sim.scheduler import Scheduler
 from reelay_local.creatify_sim.store import MediaStore, Store, Task
@@ -122,7 +122,7 @@ class TaskLifecycle:
         open_image = frozenset({"initializing", "image_generating"})
         if fails or self._media.get(f"{task_id}.jpg") is None:
             done = self._store.advance(
-                task_id, open_image, "failed", failed_reason=self._failure_reason(fails)
+                task_id, open_image, "failed", failed_reason=self._failure_reason(fails, "image")
             )
         else:
             done = self._store.advance(
@@ -135,7 +135,7 @@ class TaskLifecycle:
         open_video = frozenset({"video_generating"})
         if fails or self._media.get(f"{task_id}.mp4") is None:
             done = self._store.advance(
-                task_id, open_video, "failed", failed_reason=self._failure_reason(fails)
+                task_id, open_video, "failed", failed_reason=self._failure_reason(fails, "video")
             )
         else:
             done = self._store.advance(
@@ -144,8 +144,10 @@ class TaskLifecycle:
         if done is not None:
             self._notify(done, "video")
 
-    def _failure_reason(self, injected: bool) -> str:
-        return self.faults.failed_reason if injected else RENDER_FAILED_REASON
+    def _failure_reason(self, injected: bool, stage: Stage) -> str:
+        if not injected:
+            return RENDER_FAILED_REASON
+        return self.faults.failed_reason or DEFAULT_FAILED_REASONS[stage]
 
     def _notify(self, task: Task, stage: Stage) -> None:
         if task.webhook_url:
