@@ -6,7 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -119,6 +122,18 @@ def credits() -> Response[dict]:
 @app.exception_handler(RequestValidationError)
 def on_validation_error(exc: RequestValidationError) -> Response[dict]:
     return validation_error_response(exc.errors())
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict]:
+    return error_response(415, "unsupported_media_type", "send the body as application/json", "Content-Type")
+
+
+@app.exception_handler(UnicodeDecodeError)
+def on_undecodable_body(_: UnicodeDecodeError) -> Response[dict]:
+    # Powertools decodes the body as UTF-8 before parsing it; bytes that are not text are the
+    # caller's mistake, like any other body that is not JSON.
+    return error_response(400, "invalid_json", "the request body is not valid UTF-8 JSON")
 
 
 @app.not_found

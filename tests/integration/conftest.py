@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
 from reelay_local.embedded import EmbeddedStack
+from tests.integration.pipeline import RunningStack
 
-SIM_API_ID = "sim-api-id"
-SIM_API_KEY = "sim-api-key"
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "embedded_options(**kwargs): keyword arguments for EmbeddedStack.start in the `embedded` "
+        "fixture (topic_filter, extra_env, callbacks, ...)",
+    )
 
 
 @pytest.fixture
@@ -24,26 +27,16 @@ def simulator() -> Iterator[CreatifySimulator]:
 
 
 @pytest.fixture
-def embedded(simulator: CreatifySimulator) -> Iterator[EmbeddedStack]:
+def embedded(request: pytest.FixtureRequest, simulator: CreatifySimulator) -> Iterator[EmbeddedStack]:
     """The template deployed into in-process moto, handlers wired as the template wires them.
 
     Event sources are pumped by the test itself (`embedded.stack.pump(...)`), so each test
-    decides when records move.
+    decides when records move. A test changes how the stack starts with
+    `@pytest.mark.embedded_options(...)`; the default consumer queue on the SNS topic keeps
+    only finished tasks (status video_generated or failed).
     """
-    with mock_aws():
-
-        @cache
-        def clients(service: str) -> Any:
-            return boto3.client(service, region_name="us-east-1")
-
-        stack = EmbeddedStack.start(
-            clients,
-            creatify_base_url=simulator.base_url,
-            creatify_credentials=(SIM_API_ID, SIM_API_KEY),
-            stage="test",
-            topic_filter={"status": ["video_generated", "failed"]},
-        )
-        try:
-            yield stack
-        finally:
-            stack.stop()
+    marker = request.node.get_closest_marker("embedded_options")
+    options: dict[str, Any] = {"topic_filter": {"status": ["video_generated", "failed"]}}
+    options.update(marker.kwargs if marker else {})
+    with RunningStack(simulator, **options) as stack:
+        yield stack

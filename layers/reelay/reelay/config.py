@@ -33,6 +33,9 @@ class Settings:
     public_base_url: str
     reconcile_after_seconds: int
     retention_days: int
+    # How long to wait for Creatify's answer once a request went out. A POST that outlives it
+    # has an unknown outcome (it may have spent credits) and is looked up, never repeated.
+    creatify_read_timeout_seconds: float
     stage: str
     # Dev-only switch, set by the embedded stack; never set in the template.
     allow_loopback_webhooks: bool
@@ -46,6 +49,19 @@ class Settings:
     @property
     def callbacks_disabled(self) -> bool:
         return self.public_base_url.strip().lower() == "none"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be a number, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"environment variable {name} must be greater than 0, got {raw!r}")
+    return value
 
 
 def _int(name: str, default: int) -> int:
@@ -73,6 +89,7 @@ def settings() -> Settings:
         public_base_url=env("PUBLIC_BASE_URL", ""),
         reconcile_after_seconds=_int("RECONCILE_AFTER_SECONDS", 120),
         retention_days=_int("RETENTION_DAYS", 90),
+        creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),
         stage=env("STAGE", "dev"),
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
     )

@@ -52,6 +52,7 @@ class Deps:
         return CreatifyClient(
             credentials_from_secret(self.settings.require("creatify_secret_name")),
             base_url=self.settings.creatify_base_url,
+            read_timeout=self.settings.creatify_read_timeout_seconds,
         )
 
     @cached_property

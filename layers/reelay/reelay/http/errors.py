@@ -16,12 +16,14 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from reelay.models.api import ErrorBody, ErrorDetail
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[dict]:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
+    # A dict, not a JSON string: routes declare `Response[dict]` and Powertools validates what a
+    # route returns against it, so a string body would turn every error into a validation error.
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump_json(exclude_none=True),
+        body=body.model_dump(mode="json", exclude_none=True),
     )
 
 
@@ -32,7 +34,7 @@ def _field_of(location: Sequence[Any]) -> str | None:
     return ".".join(parts) or (str(location[0]) if location else None)
 
 
-def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response:
+def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response[dict]:
     if not errors:
         return error_response(400, "validation_error", "the request is not valid")
     first = errors[0]

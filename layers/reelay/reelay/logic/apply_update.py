@@ -7,6 +7,7 @@ always come from Creatify's own GET, never from a callback body alone.
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
@@ -42,7 +43,7 @@ def apply_provider_callback(
         return CallbackOutcome.UNKNOWN_TASK
     if task.terminal:
         return CallbackOutcome.NO_CHANGE
-    provider_id = task.provider_task_id or hinted_provider_id
+    provider_id = task.provider_task_id or _as_provider_id(hinted_provider_id)
     if not provider_id:
         return CallbackOutcome.NO_CHANGE
     try:
@@ -57,6 +58,14 @@ def apply_provider_callback(
             return CallbackOutcome.NO_CHANGE
         task = task.model_copy(update={"provider_task_id": str(truth.id)})
     return CallbackOutcome.APPLIED if apply_provider_state(task, truth, deps) else CallbackOutcome.NO_CHANGE
+
+
+def _as_provider_id(hint: str | None) -> str | None:
+    """The hinted id if it can be a Creatify task id (a UUID); anything else names no task of ours."""
+    try:
+        return str(UUID(hint)) if hint else None
+    except ValueError:
+        return None
 
 
 def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps) -> bool:

@@ -54,6 +54,10 @@ HttpUrl200 = Annotated[
 def check_http_url(value: str | None) -> str | None:
     if value is None:
         return None
+    # AnyUrl quietly percent-encodes these, but the value kept and sent on is the raw string,
+    # which Creatify's `format: uri` refuses.
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError("must not contain spaces or control characters")
     url = AnyUrl(value)
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("must be an absolute http or https URL")

@@ -31,6 +31,10 @@ def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback
         return "private"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return "reserved"
+    if not ip.is_global:
+        # Ranges that are neither private nor public, e.g. 100.64.0.0/10 (carrier-grade NAT),
+        # which an AWS VPC may use for its own subnets.
+        return "non-public"
     return None
 
 

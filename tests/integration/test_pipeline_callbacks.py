@@ -1,0 +1,171 @@
+"""Creatify's callbacks are unsigned nudges: repeats, reorderings and forgeries change nothing.
+
+Most tests here make the simulator hold its webhooks back (`webhook_drop_rate=1`, which still
+records what it would have sent) and deliver them to the gateway over HTTP themselves, so each
+test decides exactly which callback arrives when, and how often.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import httpx
+
+from reelay.clients.creatify import CreatifyClient
+from reelay.clients.creatify_credentials import CreatifyCredentials
+from reelay.deps import runtime
+from reelay.models.upstream import GenImageRequest
+from reelay_local.creatify_sim import CreatifySimulator, WebhookRecord
+from reelay_local.webhook_receiver import WebhookReceiver
+from tests.integration.pipeline import (
+    SIM_API_ID,
+    SIM_API_KEY,
+    TenantApi,
+    detail_types,
+    provider_calls,
+    stored,
+    wait_for,
+)
+
+
+def held_callback(simulator: CreatifySimulator, provider_id: str, status: str) -> WebhookRecord:
+    """The callback Creatify sent (and the fault held back) when its task reached `status`."""
+
+    def find() -> WebhookRecord | None:
+        for record in simulator.webhooks_dropped:
+            if record.body.get("id") == provider_id and record.body.get("status") == status:
+                return record
+        return None
+
+    return wait_for(find, timeout=10, what=f"Creatify's {status} callback for {provider_id}")
+
+
+def deliver(url: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(url, json=body, timeout=10)
+
+
+def snapshot(task_id: str) -> dict[str, Any]:
+    return stored(task_id).model_dump()
+
+
+def test_each_callback_delivered_three_times_in_any_order_changes_nothing_after_the_first_forward_step(
+    embedded, simulator
+):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    with WebhookReceiver(secret=api.tenant.webhook_secret) as receiver:
+        task_id = api.submit(simulator.sample_product_url(), webhook_url=receiver.url)["id"]
+        embedded.stack.pump()
+        provider_id = stored(task_id).provider_task_id
+        assert provider_id
+        image = held_callback(simulator, provider_id, "image_generated")
+
+        results, after = [], []
+        for _ in range(3):
+            answer = deliver(image.url, image.body)
+            assert answer.status_code == 200, answer.text
+            results.append(answer.json()["result"])
+            after.append(snapshot(task_id))
+        assert results == ["applied", "no_change", "no_change"]
+        assert after[0]["status"] == "image_generated"
+        assert after[1] == after[0] and after[2] == after[0]
+
+        embedded.stack.pump()  # the image_generated change queues gen_video
+        video = held_callback(simulator, provider_id, "video_generated")
+        shuffled = [image, video] * 3
+        random.Random(11).shuffle(shuffled)
+        results, after = [], []
+        for callback in shuffled:
+            answer = deliver(callback.url, callback.body)
+            assert answer.status_code == 200, answer.text
+            results.append(answer.json()["result"])
+            after.append(snapshot(task_id))
+        embedded.stack.pump()
+
+        assert results == ["applied"] + ["no_change"] * 5
+        assert after[0]["status"] == "video_generated" and after[0]["generated_video_url"]
+        assert all(state == after[0] for state in after)
+        assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+        assert len(embedded.consumers.notifications()) == 1
+        assert len(receiver.wait_for(1)) == 1
+        assert len(provider_calls(simulator, "gen_image")) == 1
+        assert len(provider_calls(simulator, "gen_video")) == 1
+
+
+def test_a_callback_with_a_bad_signature_changes_nothing(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    other_id = api.submit(simulator.sample_product_url("mug"))["id"]
+    embedded.stack.pump()
+    provider_id = stored(task_id).provider_task_id
+    genuine = held_callback(simulator, provider_id, "image_generated")
+    before = snapshot(task_id)
+    base, _, sig = genuine.url.partition("?sig=")
+    flipped = sig[:-1] + ("A" if sig[-1] != "A" else "B")
+    signed_for_another_task = runtime().callback_signer.sign(other_id)
+
+    for url in (f"{base}?sig={flipped}", base, f"{base}?sig={signed_for_another_task}", f"{base}?sig="):
+        answer = deliver(url, genuine.body)
+        assert answer.status_code == 401, (url, answer.text)
+        assert answer.json()["error"]["code"] == "bad_signature"
+    embedded.stack.pump()
+
+    assert snapshot(task_id) == before
+    assert provider_calls(simulator, "gen_video") == []
+    assert embedded.consumers.events() == []
+    # The same body with its real signature is accepted: only the signature was wrong.
+    assert deliver(genuine.url, genuine.body).json()["result"] == "applied"
+
+
+def test_a_signed_callback_claiming_a_video_creatify_has_not_made_changes_nothing(embedded, simulator):
+    api = TenantApi.create(embedded)
+    with WebhookReceiver(secret=api.tenant.webhook_secret) as receiver:
+        task_id = api.submit(simulator.sample_product_url(), auto_video=False, webhook_url=receiver.url)["id"]
+        api.run_until(task_id, "image_generated")
+        receiver.wait_for(1)
+        embedded.consumers.events()
+        provider_id = stored(task_id).provider_task_id
+        callback_url = next(r.url for r in simulator.webhooks_sent if r.body.get("id") == provider_id)
+        before = snapshot(task_id)
+
+        for claim in (
+            {"status": "video_generated", "generated_video_url": "https://evil.example/fake.mp4"},
+            {"status": "failed", "failed_reason": "forged"},
+        ):
+            forged = {**simulator.task(provider_id), **claim}
+            answer = deliver(callback_url, forged)
+            assert answer.status_code == 200
+            assert answer.json() == {"result": "no_change"}
+        embedded.stack.pump()
+
+        assert snapshot(task_id) == before
+        assert simulator.task(provider_id)["status"] == "image_generated"
+        assert embedded.consumers.events() == []
+        assert embedded.consumers.notifications() == []
+        assert len(receiver.received) == 1
+        assert provider_calls(simulator, "gen_video") == []
+
+
+def test_a_signed_callback_naming_someone_elses_creatify_task_is_not_adopted(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]  # not pumped: no provider task yet
+    with CreatifyClient(
+        CreatifyCredentials(SIM_API_ID, SIM_API_KEY), base_url=simulator.base_url
+    ) as creatify:
+        foreign = creatify.gen_image(GenImageRequest(product_url=simulator.sample_product_url("mug")))
+    callback_url = runtime().callback_signer.callback_url(embedded.api_url, task_id)
+    wait_for(lambda: simulator.task(str(foreign.id))["status"] == "image_generated", what="foreign image")
+
+    answer = deliver(callback_url, simulator.task(str(foreign.id)))
+    unknown = deliver(runtime().callback_signer.callback_url(embedded.api_url, "no-such-task"), {})
+
+    assert answer.status_code == 200 and answer.json() == {"result": "no_change"}, answer.text
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "task_id"
+    untouched = stored(task_id)
+    assert untouched.provider_task_id is None and untouched.credits_spent == 0
+    assert untouched.status == "initializing"
+    done = api.run_until(task_id)
+    assert done["status"] == "video_generated"
+    assert stored(task_id).provider_task_id not in (None, str(foreign.id))

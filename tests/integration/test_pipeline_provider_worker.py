@@ -1,0 +1,174 @@
+"""The provider worker spends credits; redeliveries, throttling and lost answers never pay twice."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from reelay.deps import runtime
+from reelay.logic.provider_jobs import run_provider_job
+from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay_local.event_sources import sqs_lambda_event
+from tests.integration.pipeline import (
+    SIM_API_ID,
+    TenantApi,
+    detail_types,
+    provider_calls,
+    queue_depth,
+    stored,
+    successful_provider_calls,
+    wait_for,
+)
+
+PROVIDER_WORKER = "ProviderWorkerFunction"
+
+
+def redelivery(embedded: Any, *jobs: ProviderJob) -> dict[str, Any]:
+    """The SQS event Lambda hands the worker when these messages come back off the provider queue."""
+    messages = [
+        {
+            "MessageId": f"redelivered-{i}",
+            "ReceiptHandle": f"receipt-{i}",
+            "Body": job.model_dump_json(),
+            "Attributes": {"ApproximateReceiveCount": "2"},
+        }
+        for i, job in enumerate(jobs)
+    ]
+    queue_arn = embedded.clients("sqs").get_queue_attributes(
+        QueueUrl=embedded.deployed.queue_url("ProviderQueue"), AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    return sqs_lambda_event(messages, queue_arn, "us-east-1")
+
+
+def test_a_redelivered_provider_job_never_makes_a_second_paid_call(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    gen_image = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id)
+    gen_video = ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id=task_id)
+    embedded.stack.pump(until=lambda: stored(task_id).provider_task_id is not None)
+
+    # At-least-once: the same message again, twice in one batch, and once more later off the queue.
+    answer = embedded.stack.functions[PROVIDER_WORKER].invoke(redelivery(embedded, gen_image, gen_image))
+    assert answer == {"batchItemFailures": []}
+    runtime().provider_queue.send(gen_image)
+    api.run_until(task_id, "video_generating", "video_generated")
+    embedded.stack.functions[PROVIDER_WORKER].invoke(redelivery(embedded, gen_video, gen_image, gen_video))
+    done = api.run_until(task_id)
+
+    assert done["status"] == "video_generated"
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert len(provider_calls(simulator, "gen_video")) == 1
+    assert stored(task_id).credits_spent == 4
+    assert simulator.credits(SIM_API_ID) == 100 - 4
+    assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+
+
+def test_two_workers_given_the_same_job_at_once_call_gen_image_once(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    job = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id)
+    simulator.set_faults(latency_seconds=0.3)  # both calls are in flight together
+    deps = runtime()
+    outcomes: list[str] = []
+
+    def work() -> None:
+        outcomes.append(run_provider_job(job, deps).result)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+
+    assert len(outcomes) == 2
+    assert sorted(outcomes)[-1] == "submitted"
+    assert sorted(outcomes)[0] in ("check_scheduled", "recovered", "skipped")
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert stored(task_id).provider_task_id is not None
+
+
+def test_a_throttled_or_unavailable_creatify_puts_the_job_back_and_the_task_still_completes(
+    embedded, simulator
+):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    # More refusals than the client's own three attempts, so the job itself must go back.
+    simulator.set_faults(error_queue=[503, 503, 429])
+
+    embedded.stack.pump(until=lambda: len(provider_calls(simulator, "gen_image")) == 3)
+    assert queue_depth(embedded, "ProviderQueue")["MessagesDelayed"] == 1
+    assert stored(task_id).status == "initializing" and stored(task_id).provider_task_id is None
+
+    done = api.run_until(task_id, timeout=20)
+
+    assert done["status"] == "video_generated"
+    assert [c.status_code for c in provider_calls(simulator, "gen_image")] == [503, 503, 429, 200]
+    assert len(successful_provider_calls(simulator, "gen_image")) == 1
+    assert stored(task_id).credits_spent == 4
+    assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+
+
+@pytest.mark.embedded_options(extra_env={"CREATIFY_READ_TIMEOUT_SECONDS": "0.5"})
+def test_a_gen_image_whose_answer_never_came_is_not_repeated_and_the_callback_recovers_the_task(
+    embedded, simulator
+):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    simulator.set_faults(hang_rate=1.0, hang_seconds=3.0)
+
+    embedded.stack.pump(until=lambda: provider_calls(simulator, "gen_image"))
+    simulator.set_faults(hang_rate=0.0)
+    # Creatify made the task and calls back; the callback names it before the worker could.
+    done = api.run_until(task_id)
+    # The job put back to look again finds the task already known.
+    late = embedded.stack.functions[PROVIDER_WORKER].invoke(
+        redelivery(embedded, ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id))
+    )
+
+    assert done["status"] == "video_generated"
+    assert late == {"batchItemFailures": []}
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert stored(task_id).credits_spent == 4
+    assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+
+
+@pytest.mark.embedded_options(
+    extra_env={"CREATIFY_READ_TIMEOUT_SECONDS": "0.5", "RECONCILE_AFTER_SECONDS": "0"}
+)
+def test_a_gen_image_whose_answer_never_came_is_found_by_looking_it_up_not_by_calling_again(
+    embedded, simulator
+):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    simulator.set_faults(hang_rate=1.0, hang_seconds=3.0, webhook_drop_rate=1.0)
+
+    embedded.stack.pump(until=lambda: provider_calls(simulator, "gen_image"))
+    simulator.set_faults(hang_rate=0.0)
+    embedded.stack.pump()
+    assert stored(task_id).provider_task_id is None
+    assert queue_depth(embedded, "ProviderQueue")["MessagesDelayed"] == 1  # "look again later"
+
+    # That job comes back: the worker lists Creatify's tasks and recognises its callback URL.
+    embedded.stack.functions[PROVIDER_WORKER].invoke(
+        redelivery(embedded, ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id))
+    )
+    provider_id = stored(task_id).provider_task_id
+    assert provider_id is not None
+    assert simulator.calls(method="GET", path_contains="/api/product_to_videos/")  # looked up, not re-made
+    assert simulator.task(provider_id)["webhook_url"] == runtime().callback_signer.callback_url(
+        embedded.api_url, task_id
+    )
+
+    def finished() -> bool:
+        embedded.stack.pump()
+        embedded.stack.run_schedule("ReconcilerFunction")
+        return api.status(task_id) == "video_generated"
+
+    wait_for(finished, timeout=20, what="the reconciler to finish the task")
+    embedded.stack.pump()
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert len(provider_calls(simulator, "gen_video")) == 1
+    assert stored(task_id).credits_spent == 4
+    assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]

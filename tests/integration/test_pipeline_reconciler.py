@@ -1,0 +1,88 @@
+"""The reconciler finishes what lost callbacks left open, asking Creatify about at most 100 ids at a time."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs
+
+import pytest
+
+from reelay.deps import runtime
+from reelay.models.status import TaskStatus
+from reelay.models.task import Task
+from reelay.models.upstream import MAX_IDS_PER_LIST
+from tests.integration.pipeline import (
+    TenantApi,
+    detail_types,
+    provider_calls,
+    stored,
+    wait_for,
+)
+
+RECONCILER = "ReconcilerFunction"
+STALE_AT_ONCE = {"RECONCILE_AFTER_SECONDS": "0"}
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_the_reconciler_completes_a_task_whose_callbacks_were_all_dropped(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump()
+    provider_id = stored(task_id).provider_task_id
+    assert provider_id
+    reports = []
+
+    def reconciled_to(status: str) -> bool:
+        reports.append(embedded.stack.run_schedule(RECONCILER))
+        embedded.stack.pump()
+        return api.status(task_id) == status
+
+    wait_for(lambda: reconciled_to("video_generating"), timeout=10, what="image stage via the reconciler")
+    wait_for(lambda: reconciled_to("video_generated"), timeout=10, what="video stage via the reconciler")
+    embedded.stack.pump()
+
+    assert sum(report["advanced"] for report in reports) >= 2
+    assert all(report["errors"] == [] for report in reports)
+    assert simulator.webhooks_sent == [] and len(simulator.webhooks_dropped) == 2
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert len(provider_calls(simulator, "gen_video")) == 1
+    assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+    assert len(embedded.consumers.notifications()) == 1
+    # A finished task is off the reconciler's list.
+    assert embedded.stack.run_schedule(RECONCILER)["examined"] == 0
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_the_reconciler_asks_creatify_about_at_most_100_ids_per_call(embedded, simulator):
+    api = TenantApi.create(embedded)
+    real = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump(until=lambda: stored(real).provider_task_id is not None)
+    simulator.set_faults(webhook_drop_rate=1.0)
+    tasks = runtime().tasks
+    unknown_at_creatify = 2 * MAX_IDS_PER_LIST + 30
+    for n in range(unknown_at_creatify):
+        tasks.create(
+            Task(
+                id=f"bulk-{n:03d}",
+                tenant_id=api.tenant_id,
+                product_url="https://cdn.example.com/p.png",
+                status=TaskStatus.IMAGE_GENERATING,
+                provider_task_id=str(uuid.uuid4()),
+            )
+        )
+    wait_for(lambda: simulator.task(stored(real).provider_task_id)["status"] != "initializing")
+    before = len(simulator.calls(method="GET"))
+
+    report = embedded.stack.run_schedule(RECONCILER)
+
+    lists = [
+        parse_qs(call.query)["ids"][0].split(",")
+        for call in simulator.calls(method="GET")[before:]
+        if call.path == "/api/product_to_videos/"
+    ]
+    assert [len(ids) for ids in lists] == [MAX_IDS_PER_LIST, MAX_IDS_PER_LIST, 31]
+    assert stored(real).provider_task_id in {pid for ids in lists for pid in ids}
+    assert report["examined"] == unknown_at_creatify + 1
+    assert report["missing_at_provider"] == unknown_at_creatify
+    assert report["errors"] == []

@@ -1,0 +1,109 @@
+"""template.yaml passes cfn-lint, and what SAM makes of it grants no wildcard permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+
+from reelay_local.deploy import translate_full
+from reelay_local.template import TEMPLATE_PATH, load_template
+
+
+def test_cfn_lint_finds_nothing_in_the_template():
+    matches = lint_file(TEMPLATE_PATH, config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
+
+    assert [str(match) for match in matches] == []
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return translate_full(load_template(), "us-east-1")
+
+
+def statements(translated: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every IAM statement the deployed stack would carry: inline role policies and policy resources."""
+    for logical_id, resource in translated["Resources"].items():
+        props = resource.get("Properties", {})
+        documents = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [policy["PolicyDocument"] for policy in props.get("Policies", [])]
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props["PolicyDocument"]]
+        for document in documents:
+            found = document["Statement"]
+            for statement in found if isinstance(found, list) else [found]:
+                yield logical_id, statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_function_role_has_inline_statements_to_check(translated):
+    roles = {logical_id for logical_id, _ in statements(translated)}
+
+    for function in (
+        "Api",
+        "Authorizer",
+        "ProviderWebhook",
+        "TaskStream",
+        "ProviderWorker",
+        "DeliveryWorker",
+    ):
+        assert f"{function}FunctionRole" in roles
+    assert "ReconcilerFunctionRole" in roles
+
+
+def test_no_statement_allows_every_action(translated):
+    wide = [
+        (logical_id, statement)
+        for logical_id, statement in statements(translated)
+        if statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Action", []))
+    ]
+
+    assert wide == []
+
+
+def test_no_statement_allows_a_whole_service_on_every_resource(translated):
+    wide = []
+    for logical_id, statement in statements(translated):
+        if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource", [])):
+            continue
+        service_wide = [
+            a for a in as_list(statement.get("Action", [])) if isinstance(a, str) and a.endswith(":*")
+        ]
+        if service_wide:
+            wide.append((logical_id, service_wide))
+
+    assert wide == []
+
+
+def test_no_statement_uses_not_action_or_not_resource(translated):
+    inverted = [
+        (logical_id, key)
+        for logical_id, statement in statements(translated)
+        for key in ("NotAction", "NotResource")
+        if key in statement
+    ]
+
+    assert inverted == []
+
+
+def test_roles_attach_only_aws_managed_execution_and_tracing_policies(translated):
+    allowed = {
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+    }
+    attached = {
+        arn
+        for resource in translated["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role"
+        for arn in resource["Properties"].get("ManagedPolicyArns", [])
+    }
+
+    assert attached <= allowed, attached - allowed
