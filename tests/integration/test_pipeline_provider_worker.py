@@ -172,3 +172,22 @@ def test_a_gen_image_whose_answer_never_came_is_found_by_looking_it_up_not_by_ca
     assert len(provider_calls(simulator, "gen_video")) == 1
     assert stored(task_id).credits_spent == 4
     assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+
+
+def test_a_request_creatify_rejects_fails_the_task_with_creatify_s_reason_and_spends_nothing(
+    embedded, simulator
+):
+    api = TenantApi.create(embedded)
+    credits_before = simulator.credits(SIM_API_ID)
+    unknown_avatar = "00000000-0000-4000-8000-000000000000"
+    task_id = api.submit(
+        simulator.sample_product_url(), type="product_avatar", override_avatar=unknown_avatar
+    )["id"]
+
+    done = api.run_until(task_id)
+
+    assert done["status"] == "failed"
+    assert "override_avatar" in done["failed_reason"]
+    assert "Creatify rejected gen_image" in done["failed_reason"]
+    assert simulator.credits(SIM_API_ID) == credits_before
+    assert detail_types(embedded.consumers.events()) == ["Product Video Failed"]
