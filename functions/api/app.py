@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -30,7 +31,15 @@ AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
-app.enable_swagger(path="/swagger", title="Reelay", version="1.0.0", description=__doc__)
+app.enable_swagger(
+    path="/swagger",
+    title="Reelay",
+    version="1.0.0",
+    description=__doc__,
+    # So "Try it out" in Swagger UI can send the tenant's key as `Authorization: Bearer ...`.
+    security_schemes={"tenantKey": HTTPBearer(description="The tenant's API key (rly_...)")},
+    security=[{"tenantKey": []}],
+)
 
 
 def _json(status: int, model: ProductVideo | ProductVideoPage | dict) -> Response[dict]:

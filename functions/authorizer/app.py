@@ -17,7 +17,7 @@ logger = Logger()
 
 
 def _presented_key(event: APIGatewayAuthorizerRequestEvent) -> str:
-    value = event.get_header_value("authorization", default_value="") or ""
+    value = event.headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else value.strip()
 
