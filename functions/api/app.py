@@ -6,10 +6,6 @@ from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
-from reelay.http.errors import error_response, validation_error_response
+from reelay.http.errors import error_response, use_error_shape
 from reelay.http.request_context import callback_base_url, tenant_id
 from reelay.logic.catalog import CatalogUnavailable, list_avatars, remaining_credits
 from reelay.logic.request_video import TaskNotFound, WrongStatus, get_tenant_task, request_video
@@ -31,6 +27,7 @@ AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
+use_error_shape(app)
 app.enable_swagger(
     path="/swagger",
     title="Reelay",
@@ -126,28 +123,6 @@ def credits() -> Response[dict]:
         return _json(200, {"remaining_credits": remaining_credits(runtime())})
     except CatalogUnavailable as exc:
         return error_response(503, "provider_unavailable", str(exc))
-
-
-@app.exception_handler(RequestValidationError)
-def on_validation_error(exc: RequestValidationError) -> Response[dict]:
-    return validation_error_response(exc.errors())
-
-
-@app.exception_handler(RequestUnsupportedContentType)
-def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict]:
-    return error_response(415, "unsupported_media_type", "send the body as application/json", "Content-Type")
-
-
-@app.exception_handler(UnicodeDecodeError)
-def on_undecodable_body(_: UnicodeDecodeError) -> Response[dict]:
-    # Powertools decodes the body as UTF-8 before parsing it; bytes that are not text are the
-    # caller's mistake, like any other body that is not JSON.
-    return error_response(400, "invalid_json", "the request body is not valid UTF-8 JSON")
-
-
-@app.not_found
-def on_not_found(_: Exception) -> Response[dict]:
-    return error_response(404, "not_found", "no such route")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

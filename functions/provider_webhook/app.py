@@ -6,19 +6,19 @@ from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
-from reelay.http.errors import error_response, validation_error_response
+from reelay.http.errors import error_response, use_error_shape
 from reelay.logic.apply_update import CallbackOutcome, apply_provider_callback
 
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
+use_error_shape(app)
 
 
 def _hinted_provider_id() -> str | None:
@@ -44,16 +44,6 @@ def creatify_callback(
         return error_response(404, "not_found", "no such task", "task_id")
     # Duplicates and stale news are answered 200 too, so Creatify never retries them.
     return Response(status_code=200, content_type="application/json", body={"result": outcome.value})
-
-
-@app.exception_handler(RequestValidationError)
-def on_validation_error(exc: RequestValidationError) -> Response[dict]:
-    return validation_error_response(exc.errors())
-
-
-@app.not_found
-def on_not_found(_: Exception) -> Response[dict]:
-    return error_response(404, "not_found", "no such route")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from reelay.models.api import ErrorBody, ErrorDetail
 
@@ -48,3 +52,27 @@ def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response[dict
         message = "unknown field"
     message = message.removeprefix("Value error, ")
     return error_response(400, "validation_error", f"{field}: {message}" if field else message, field)
+
+
+def use_error_shape(app: APIGatewayRestResolver) -> None:
+    """Answer every failure the resolver itself detects in the one error shape, never as a 5xx."""
+
+    @app.exception_handler(RequestValidationError)
+    def on_validation_error(exc: RequestValidationError) -> Response[dict]:
+        return validation_error_response(exc.errors())
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict]:
+        return error_response(
+            415, "unsupported_media_type", "send the body as application/json", "Content-Type"
+        )
+
+    @app.exception_handler(UnicodeDecodeError)
+    def on_undecodable_body(_: UnicodeDecodeError) -> Response[dict]:
+        # Powertools decodes the body as UTF-8 before parsing it; bytes that are not text are the
+        # caller's mistake, like any other body that is not JSON.
+        return error_response(400, "invalid_json", "the request body is not valid UTF-8 JSON")
+
+    @app.not_found
+    def on_not_found(_: Exception) -> Response[dict]:
+        return error_response(404, "not_found", "no such route")
