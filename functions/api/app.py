@@ -105,10 +105,8 @@ def generate_video(
 
 @app.get("/v1/avatars", summary="Creatify avatars usable as override_avatar")
 def avatars(
-    gender: Annotated[str | None, Query(pattern=r"^(m|f|nb)(,(m|f|nb))*$")] = None,
-    age_range: Annotated[
-        str | None, Query(pattern=r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$")
-    ] = None,
+    gender: Annotated[str | None, Query(pattern=GENDERS)] = None,
+    age_range: Annotated[str | None, Query(pattern=AGE_RANGES)] = None,
 ) -> Response[dict]:
     try:
         items = list_avatars(runtime(), gender=gender, age_range=age_range)

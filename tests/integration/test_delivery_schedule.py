@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -156,3 +159,82 @@ def test_the_last_attempt_gives_up_without_another_enqueue(rig):
     assert rig.sqs.delays == []
     assert rig.deps.tasks.get(TASK_ID).last_delivery["result"] == "gave_up"
     assert json.loads(rig.receiver.received[0].body)["id"] == TASK_ID
+
+
+def test_a_webhook_host_that_does_not_resolve_is_a_failed_attempt_retried_on_schedule(rig):
+    rig.deps.tasks.create(
+        Task(
+            id="unresolved",
+            tenant_id=rig.deps.tasks.get(TASK_ID).tenant_id,
+            status="video_generated",
+            product_url="https://cdn.example.com/p.png",
+            webhook_url="https://reelay-test.invalid/hook",
+        )
+    )
+    unresolved = DeliveryJob(task_id="unresolved", event_id=event_id("unresolved", "video_generated"))
+
+    outcome = deliver(unresolved, rig.deps, now=NOW)
+
+    assert outcome.result == "retry_scheduled" and outcome.status_code is None
+    assert rig.sqs.jobs == [unresolved.model_copy(update={"attempt": 1, "not_before": NOW})]
+    recorded = rig.deps.tasks.get("unresolved").last_delivery
+    assert recorded["result"] == "retry_scheduled" and "does not resolve" in recorded["error"]
+
+
+def test_a_job_due_in_under_a_second_waits_a_whole_second_rather_than_coming_straight_back(rig):
+    outcome = deliver(job(attempt=2, not_before=NOW + 0.4), rig.deps, now=NOW)
+
+    assert outcome.result == "waiting"
+    assert rig.sqs.delays == [1]
+    assert rig.receiver.received == []
+
+
+class _StallingReceiver:
+    """Answers 200 at once, then never sends the body its Content-Length promised."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(5)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}/hooks"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._release = threading.Event()
+
+    def _serve(self) -> None:
+        connection, _ = self._server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            self._release.wait(15)
+
+    def __enter__(self) -> _StallingReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._release.set()
+        self._thread.join(timeout=5)
+        self._server.close()
+
+
+def test_a_receiver_that_answers_2xx_counts_as_delivered_whatever_its_body_does(rig):
+    with _StallingReceiver() as receiver:
+        rig.deps.tasks.create(
+            Task(
+                id="stalling",
+                tenant_id=rig.deps.tasks.get(TASK_ID).tenant_id,
+                status="video_generated",
+                product_url="https://cdn.example.com/p.png",
+                webhook_url=receiver.url,
+            )
+        )
+        started = time.monotonic()
+
+        outcome = deliver(
+            DeliveryJob(task_id="stalling", event_id=event_id("stalling", "video_generated")),
+            rig.deps,
+            now=NOW,
+        )
+
+    assert outcome.result == "delivered" and outcome.status_code == 200
+    assert time.monotonic() - started < 5
+    assert rig.sqs.sent == []

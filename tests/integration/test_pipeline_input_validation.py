@@ -96,6 +96,15 @@ CASES = [
         id="nested field too long",
     ),
     pytest.param(
+        "POST",
+        SUBMIT,
+        "",
+        submit_body(external_ref={"source": ""}),
+        JSON,
+        "external_ref.source",
+        id="nested field empty",
+    ),
+    pytest.param(
         "POST", SUBMIT, "", submit_body(webhook_url="http://"), JSON, "webhook_url", id="webhook_url no host"
     ),
     pytest.param(
@@ -154,6 +163,9 @@ CASES = [
         "POST", "/webhooks/creatify/t-1", "sig=forged", b"not json", JSON, None, id="callback forged"
     ),
     pytest.param("POST", "/webhooks/creatify/t-1", "", b"{}", JSON, None, id="callback without sig"),
+    pytest.param(
+        "POST", "/webhooks/creatify/t-1", "sig=%C3%A9", b"{}", JSON, None, id="callback sig not ASCII"
+    ),
     pytest.param(
         "POST", "/webhooks/creatify/t-1", "sig=" + "a" * 65, b"[1]", JSON, "sig", id="callback sig too long"
     ),

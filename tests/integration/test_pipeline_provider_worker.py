@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from reelay.deps import runtime
+from reelay.deps import Deps, runtime
 from reelay.logic.provider_jobs import run_provider_job
 from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay.models.upstream import GenImageRequest
 from reelay_local.event_sources import sqs_lambda_event
 from tests.integration.pipeline import (
     SIM_API_ID,
@@ -191,3 +192,85 @@ def test_a_request_creatify_rejects_fails_the_task_with_creatify_s_reason_and_sp
     assert "Creatify rejected gen_image" in done["failed_reason"]
     assert simulator.credits(SIM_API_ID) == credits_before
     assert detail_types(embedded.consumers.events()) == ["Product Video Failed"]
+
+
+class _ClaimLetGoDuringLookup:
+    """Creatify as a redelivered copy of a job sees it while the run holding the claim gives way.
+
+    The run holding the claim met a safe-to-retry answer (429): it lets the claim go and puts
+    its job back. Here that happens while this copy looks Creatify up, and the job put back
+    comes off the queue while this copy's own gen_image call is in flight.
+    """
+
+    def __init__(self, deps: Any, job: ProviderJob) -> None:
+        self._deps = deps
+        self._job = job
+        self.put_back_outcome: str | None = None
+
+    def list(self, *args: Any, **kwargs: Any) -> Any:
+        self._deps.tasks.release_claim(self._job.task_id, self._job.kind.value)
+        return self._deps.creatify.list(*args, **kwargs)
+
+    def gen_image(self, body: Any) -> Any:
+        put_back = self._job.model_copy(update={"retries": 1})
+        self.put_back_outcome = run_provider_job(put_back, self._deps).result
+        return self._deps.creatify.gen_image(body)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._deps.creatify, name)
+
+
+def test_a_claim_let_go_after_a_throttled_call_is_taken_again_so_only_one_run_pays(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]  # not pumped: no job has run
+    job = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id)
+    deps = runtime()
+    assert deps.tasks.claim(task_id, job.kind.value)  # the first run holds the claim
+    racing = _ClaimLetGoDuringLookup(deps, job)
+    redelivered = Deps(
+        config=deps.settings,
+        tasks=deps.tasks,
+        creatify=racing,
+        callback_signer=deps.callback_signer,
+        provider_queue=deps.provider_queue,
+    )
+
+    outcome = run_provider_job(job, redelivered)
+
+    assert outcome.result == "submitted"
+    assert racing.put_back_outcome == "check_scheduled"
+    assert len(provider_calls(simulator, "gen_image")) == 1
+    assert stored(task_id).status != "failed"
+    assert stored(task_id).provider_task_id == outcome.detail
+
+
+def test_a_second_creatify_task_for_one_job_never_fails_the_task_that_already_has_one(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]  # not pumped: no job has run
+    deps = runtime()
+    already = deps.creatify.gen_image(GenImageRequest(product_url=simulator.sample_product_url()))
+
+    class RecordedMeanwhile:
+        """Another call's Creatify task gets recorded while this run's call is in flight."""
+
+        def gen_image(self, body: Any) -> Any:
+            assert deps.tasks.attach_provider_task(task_id, str(already.id), credits_spent=1, job="gen_image")
+            return deps.creatify.gen_image(body)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(deps.creatify, name)
+
+    late = Deps(
+        config=deps.settings,
+        tasks=deps.tasks,
+        creatify=RecordedMeanwhile(),
+        callback_signer=deps.callback_signer,
+        provider_queue=deps.provider_queue,
+    )
+
+    outcome = run_provider_job(ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id), late)
+
+    assert outcome.result == "skipped"
+    assert stored(task_id).status != "failed"
+    assert stored(task_id).provider_task_id == str(already.id)
+    assert stored(task_id).credits_spent == 1

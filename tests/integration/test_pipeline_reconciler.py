@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from reelay.deps import runtime
+from reelay.logic.reconcile import reconcile_open_tasks
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
 from reelay.models.upstream import MAX_IDS_PER_LIST
@@ -86,3 +87,31 @@ def test_the_reconciler_asks_creatify_about_at_most_100_ids_per_call(embedded, s
     assert report["examined"] == unknown_at_creatify + 1
     assert report["missing_at_provider"] == unknown_at_creatify
     assert report["errors"] == []
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_tasks_creatify_does_not_know_never_hold_the_reconciler_back_from_the_others(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    tasks = runtime().tasks
+    lost = 3
+    for n in range(lost):  # older than any real task, and never going to change
+        tasks.create(
+            Task(
+                id=f"lost-{n}",
+                tenant_id=api.tenant_id,
+                product_url="https://cdn.example.com/p.png",
+                status=TaskStatus.IMAGE_GENERATING,
+                provider_task_id=str(uuid.uuid4()),
+            )
+        )
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump(until=lambda: stored(task_id).provider_task_id is not None)
+    wait_for(lambda: simulator.task(stored(task_id).provider_task_id)["status"] == "image_generated")
+
+    # Each run reads only as many open tasks as there are lost ones, oldest first.
+    reports = [reconcile_open_tasks(runtime(), max_tasks=lost) for _ in range(2)]
+
+    assert reports[0].missing_at_provider == lost
+    assert reports[1].advanced == 1
+    assert stored(task_id).status == "image_generated"

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
-from reelay.deps import Deps
+from reelay.deps import Deps, runtime
 from reelay.logic.tenants import create_tenant
+from reelay_local.template import load_template
 from reelay_local.webhook_receiver import WebhookReceiver
+from tests.integration.pipeline import TenantApi, stored
 
 
 def test_one_product_goes_from_submit_to_video_with_events_and_a_signed_delivery(embedded, simulator):
@@ -39,3 +42,18 @@ def test_one_product_goes_from_submit_to_video_with_events_and_a_signed_delivery
         assert len(notes) == 1
         received = receiver.wait_for(1)
         assert received[0].verified
+
+
+def test_a_finished_task_expires_after_the_templates_retention_days(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+
+    api.run_until(task_id)
+
+    item = embedded.clients("dynamodb").get_item(
+        TableName=runtime().settings.table_name, Key={"pk": {"S": f"TASK#{task_id}"}, "sk": {"S": "TASK"}}
+    )["Item"]
+    finished = stored(task_id).updated_at
+    retention_days = int(load_template()["Parameters"]["EventRetentionDays"]["Default"])
+    expected = (finished + timedelta(days=retention_days)).timestamp()
+    assert abs(int(item["expires_at"]["N"]) - expected) < 5

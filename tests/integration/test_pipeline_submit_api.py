@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reelay.logic.catalog import _avatar_cache
 from reelay_local.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import (
     TenantApi,
@@ -142,3 +143,15 @@ def test_without_auto_video_the_task_waits_at_image_generated_until_the_video_is
         assert late.status == 409
         assert late.json()["error"]["field"] == "status"
         assert "video_generated" in late.json()["error"]["message"]
+
+
+def test_avatar_filters_spelled_differently_share_one_cached_creatify_listing(embedded, simulator):
+    _avatar_cache.clear()  # per warm container; another test's stack may have filled it
+    api = TenantApi.create(embedded)
+
+    answers = [api.request("GET", "/v1/avatars", query=q) for q in ("gender=m,f,m", "gender=f,m")]
+
+    assert [answer.status for answer in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert {item["gender"] for item in answers[0].json()["items"]} <= {"m", "f"}
+    assert len(simulator.calls(method="GET", path_contains="/api/personas/")) == 1

@@ -87,3 +87,8 @@ def test_a_short_secret_is_refused_and_the_secret_never_shows():
     with pytest.raises(ValueError, match="at least 16 bytes"):
         CallbackSigner("short")
     assert SECRET not in repr(CallbackSigner(SECRET))
+
+
+@pytest.mark.parametrize("sig", ["\u00e9" * 22, "Ab\u0000", "\U0001f600"])
+def test_a_signature_that_is_not_ascii_is_refused_not_an_error(sig):
+    assert not CallbackSigner(SECRET).valid(TASK_ID, sig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelay.security.url_guard import UnsafeUrl, check_outbound_url
+from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 
 REFUSED = [
     ("http://127.0.0.1:8080/hook", "loopback"),
@@ -64,3 +64,13 @@ def test_public_addresses_pass_and_are_returned(url, address):
 def test_other_schemes_and_hostless_urls_are_refused(url, reason):
     with pytest.raises(UnsafeUrl, match=reason):
         check_outbound_url(url)
+
+
+def test_a_host_name_no_resolver_could_look_up_is_refused_not_an_error():
+    with pytest.raises(UnsafeUrl, match="not a valid host name"):
+        check_outbound_url("https://" + "a" * 64 + ".example.com/hook")
+
+
+def test_a_host_that_does_not_resolve_now_is_told_apart_from_a_forbidden_one():
+    with pytest.raises(HostDoesNotResolve):
+        check_outbound_url("https://reelay-test.invalid/hook")

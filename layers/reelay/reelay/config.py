@@ -64,14 +64,17 @@ def _float(name: str, default: float) -> float:
     return value
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"environment variable {name} must be at least {minimum}, got {raw!r}")
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +91,8 @@ def settings() -> Settings:
         callback_secret_arn=env("CALLBACK_SECRET_ARN", ""),
         public_base_url=env("PUBLIC_BASE_URL", ""),
         reconcile_after_seconds=_int("RECONCILE_AFTER_SECONDS", 120),
-        retention_days=_int("RETENTION_DAYS", 90),
+        # At least a day: with 0, TTL would remove a task as soon as it finished.
+        retention_days=_int("RETENTION_DAYS", 90, minimum=1),
         creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),
         stage=env("STAGE", "dev"),
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),

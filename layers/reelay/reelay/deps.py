@@ -7,6 +7,7 @@ the table never pays for an HTTP client or a secret lookup.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,9 @@ class Deps:
     def tasks(self) -> TaskRepository:
         from reelay.dal.tasks import TaskRepository
 
-        return TaskRepository(self.settings.require("table_name"))
+        return TaskRepository(
+            self.settings.require("table_name"), retention=timedelta(days=self.settings.retention_days)
+        )
 
     @cached_property
     def tenants(self) -> TenantRepository:

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
-from reelay.models.status import TaskStatus, is_terminal, ranks_below, should_apply
+from reelay.models.status import TaskStatus, ranks_below, should_apply, waits_on_provider
 from reelay.models.task import StatusUpdate, Task, utc_now
 
 MAX_PAGE = 100
@@ -79,13 +79,6 @@ class ReopenResult:
 class TaskPage:
     items: list[Task]
     next_cursor: str | None
-
-
-def stays_open(status: TaskStatus, auto_video: bool) -> bool:
-    """Whether a task at `status` still waits on Creatify (and so belongs on the open-tasks index)."""
-    if is_terminal(status):
-        return False
-    return not (status is TaskStatus.IMAGE_GENERATED and not auto_video)
 
 
 def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
@@ -169,7 +162,7 @@ class TaskRepository:
             tenant_pk=keys.tenant_pk(task.tenant_id),
             tenant_sk=keys.tenant_sk(task.created_at, task.id),
         )
-        if stays_open(task.status, task.auto_video):
+        if waits_on_provider(task.status, task.auto_video):
             values["open_pk"] = self._open_pk(task.id)
             values["open_sk"] = keys.iso(task.updated_at)
         elif self._retention is not None:
@@ -266,7 +259,7 @@ class TaskRepository:
         fields = update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
         sets += [f"{e.name(field)} = {e.value(value)}" for field, value in fields.items()]
         removes: list[str] = []
-        if stays_open(update.status, auto_video):
+        if waits_on_provider(update.status, auto_video):
             sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
             sets.append(f"{e.name('open_sk')} = {now_iso}")
         else:

@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger
 from reelay.clients.creatify_errors import CreatifyNotFound
 from reelay.deps import Deps
 from reelay.logic.callback_urls import is_our_callback
+from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import ProductToVideo
 
@@ -54,7 +55,11 @@ def apply_provider_callback(
     if task.provider_task_id is None:
         if not is_our_callback(task, truth.webhook_url, deps):
             return CallbackOutcome.NO_CHANGE
-        if not deps.tasks.attach_provider_task(task.id, str(truth.id), credits_spent=1, job="gen_image"):
+        # Only gen_image makes a Creatify task, so that is the call this callback reports on.
+        image = ProviderJobKind.GEN_IMAGE
+        if not deps.tasks.attach_provider_task(
+            task.id, str(truth.id), credits_spent=CREDITS[image], job=image.value
+        ):
             return CallbackOutcome.NO_CHANGE
         task = task.model_copy(update={"provider_task_id": str(truth.id)})
     return CallbackOutcome.APPLIED if apply_provider_state(task, truth, deps) else CallbackOutcome.NO_CHANGE

@@ -30,7 +30,13 @@ class CatalogUnavailable(RuntimeError):
     pass
 
 
+def _choices(csv: str | None) -> str | None:
+    # One spelling per filter ("f,m,m" and "m,f" alike), so a query cannot dodge the cache.
+    return ",".join(sorted(set(csv.split(",")))) if csv else None
+
+
 def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = None) -> list[dict[str, Any]]:
+    gender, age_range = _choices(gender), _choices(age_range)
     key = (gender, age_range)
     cached = _avatar_cache.get(key)
     if cached and time.monotonic() - cached[0] < AVATAR_CACHE_SECONDS:

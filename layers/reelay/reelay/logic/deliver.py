@@ -8,6 +8,7 @@ check `not_before`. A 410 Gone means the receiver wants no more: retries stop.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from reelay.clients.job_queue import MAX_DELAY_SECONDS
 from reelay.deps import Deps
 from reelay.models.jobs import DeliveryJob
 from reelay.models.task import webhook_payload
-from reelay.security.url_guard import UnsafeUrl, check_outbound_url
+from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 from reelay.security.webhook_signing import headers as signature_headers
 
 logger = Logger(child=True)
@@ -47,6 +48,9 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
         return DeliveryOutcome("skipped")
     try:
         check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
+    except HostDoesNotResolve as exc:
+        # DNS may be down for a while, like the receiver itself: an attempt that failed.
+        return _after_failure(job, deps, now, None, str(exc))
     except UnsafeUrl as exc:
         _record(deps, job, {"result": "refused", "error": str(exc)})
         return DeliveryOutcome("refused")
@@ -60,8 +64,10 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     status_code: int | None = None
     error: str | None = None
     try:
-        answer = deps.http.post(task.webhook_url, content=body, headers=sent_headers)
-        status_code = answer.status_code
+        # Only the status counts, so the answer's body is never read: a receiver whose body is
+        # large or slow can neither hold the worker nor turn its 2xx into a failed attempt.
+        with deps.http.stream("POST", task.webhook_url, content=body, headers=sent_headers) as answer:
+            status_code = answer.status_code
     except httpx.HTTPError as exc:
         error = type(exc).__name__
 
@@ -72,6 +78,14 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     if status_code == 410:
         _record(deps, job, {**last, "result": "gone"})
         return DeliveryOutcome("gone", status_code)
+    return _after_failure(job, deps, now, status_code, error)
+
+
+def _after_failure(
+    job: DeliveryJob, deps: Deps, now: float, status_code: int | None, error: str | None
+) -> DeliveryOutcome:
+    """Schedule the next attempt after a failed one, or give up after the last."""
+    last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     next_attempt = job.attempt + 1
     if next_attempt >= len(SCHEDULE_SECONDS):
         _record(deps, job, {**last, "result": "gave_up"})
@@ -84,7 +98,8 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
 
 
 def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
-    deps.delivery_queue.send(job, delay_seconds=min(MAX_DELAY_SECONDS, max(0, round(wait))))
+    # Rounded up: a delay rounded down to 0 would bring the job back early, to be put back again.
+    deps.delivery_queue.send(job, delay_seconds=min(MAX_DELAY_SECONDS, max(0, math.ceil(wait))))
 
 
 def _record(deps: Deps, job: DeliveryJob, last: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ from reelay.clients.creatify_errors import (
 )
 from reelay.deps import Deps
 from reelay.logic.callback_urls import callback_url_for, is_our_callback
-from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import RANK, TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
@@ -35,8 +36,6 @@ RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
 # How long an unanswered call may still be in flight before we conclude it never landed.
 UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
 CHECK_AGAIN_SECONDS = 60
-
-CREDITS = {ProviderJobKind.GEN_IMAGE: 1, ProviderJobKind.GEN_VIDEO: 3}
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,15 @@ def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
         first = min(mine, key=lambda r: r.created_at)
         return _record(task, first, ProviderJobKind.GEN_IMAGE, deps, "recovered")
     claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
-    if claimed_at is not None and now - claimed_at < UNKNOWN_OUTCOME_GRACE:
+    if claimed_at is None:
+        return _claim_again(task, job, deps, now, _call_gen_image)
+    if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
         return _check_later(job, deps, "earlier call may still be in flight")
     if callback_url_for(task, deps) is None:
         # Without our callback URL on the provider task there is no way to recognise it,
         # so repeating could pay twice: stop and say so.
         return _fail(task, "Creatify gen_image outcome unknown; not repeated to protect credits", deps)
-    if claimed_at is not None and not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
+    if not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
         return JobOutcome("skipped", "another worker retook the claim")
     return _call_gen_image(task, job, deps)
 
@@ -159,9 +160,11 @@ def _recover_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
     if moved is not None:
         return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, "recovered")
     claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
-    if claimed_at is not None and now - claimed_at < UNKNOWN_OUTCOME_GRACE:
+    if claimed_at is None:
+        return _claim_again(task, job, deps, now, _call_gen_video)
+    if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
         return _check_later(job, deps, "earlier call may still be in flight")
-    if claimed_at is not None and not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
+    if not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
         return JobOutcome("skipped", "another worker retook the claim")
     return _call_gen_video(task, job, deps)
 
@@ -181,7 +184,13 @@ def _record(task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Dep
     if not deps.tasks.attach_provider_task(
         task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value
     ):
-        return _fail(task, f"Creatify answered with task {remote.id}, but this task names another", deps)
+        # Another call's Creatify task is already recorded and under way; failing the task over
+        # this extra one would throw that work away too.
+        logger.error(
+            f"{kind.value} made a second Creatify task; the one already recorded is kept",
+            extra={"task_id": task.id, "provider_task_id": str(remote.id)},
+        )
+        return JobOutcome("skipped", f"Creatify task {remote.id} not recorded: the task names another")
     deps.tasks.apply(task, StatusUpdate.from_provider(remote))
     logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
     return JobOutcome(result, str(remote.id))
@@ -196,6 +205,22 @@ def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyRetryabl
     deps.provider_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=delay)
     logger.warning("Creatify busy; job put back", extra={"task_id": job.task_id, "delay": delay})
     return JobOutcome("retry_scheduled", exc.message)
+
+
+def _claim_again(
+    task: Task,
+    job: ProviderJob,
+    deps: Deps,
+    now: datetime,
+    call: Callable[[Task, ProviderJob, Deps], JobOutcome],
+) -> JobOutcome:
+    """The claim was let go after our claim failed: that run's call certainly did not happen.
+
+    Calling without the claim would race the job that run put back, so claim it like a first run.
+    """
+    if deps.tasks.claim(task.id, job.kind.value, now=now):
+        return call(task, job, deps)
+    return _check_later(job, deps, "another worker claimed the job again")
 
 
 def _check_later(job: ProviderJob, deps: Deps, why: str) -> JobOutcome:

@@ -37,7 +37,10 @@ def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int
     batch: list[Task] = []
     for task in deps.tasks.iter_open(stale_before, limit=max_tasks):
         if not task.provider_task_id:
-            continue  # no provider call yet: the provider queue still owns this task
+            # No provider call yet: the provider queue still owns this task. Touched all the
+            # same, since the oldest come first and must not fill every run's quota.
+            deps.tasks.touch_open(task)
+            continue
         batch.append(task)
         if len(batch) == MAX_IDS_PER_LIST:
             _reconcile_batch(batch, deps, report)
@@ -59,10 +62,12 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> 
         return
     for task in batch:
         truth = remote.get(task.provider_task_id or "")
+        if truth is not None and apply_provider_state(task, truth, deps):
+            report.advanced += 1
+            continue
         if truth is None:
             report.missing_at_provider += 1
-        elif apply_provider_state(task, truth, deps):
-            report.advanced += 1
         else:
-            deps.tasks.touch_open(task)
             report.unchanged += 1
+        # To the back of the list, so tasks that never change cannot crowd out the rest.
+        deps.tasks.touch_open(task)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
@@ -17,8 +17,9 @@ from reelay.security.webhook_signing import new_secret
 @dataclass(frozen=True)
 class NewTenant:
     tenant: Tenant
-    api_key: str
-    webhook_secret: str
+    # Shown to the operator once; kept out of the repr so a log line or traceback cannot leak them.
+    api_key: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
 
 
 def create_tenant(name: str, deps: Deps, tenant_id: str | None = None) -> NewTenant:

@@ -12,6 +12,10 @@ class ProviderJobKind(StrEnum):
     GEN_VIDEO = "gen_video"
 
 
+# What each job costs at Creatify (its API reference: gen_image 1 credit, gen_video 3).
+CREDITS: dict[ProviderJobKind, int] = {ProviderJobKind.GEN_IMAGE: 1, ProviderJobKind.GEN_VIDEO: 3}
+
+
 class ProviderJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

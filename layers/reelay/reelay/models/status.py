@@ -21,12 +21,19 @@ RANK: dict[TaskStatus, int] = {
 
 TERMINAL: frozenset[TaskStatus] = frozenset({TaskStatus.VIDEO_GENERATED, TaskStatus.FAILED})
 
-# Statuses that end the image stage without more work when no video was asked for.
-IMAGE_STAGE_DONE: frozenset[TaskStatus] = frozenset({TaskStatus.IMAGE_GENERATED})
-
 
 def is_terminal(status: TaskStatus) -> bool:
     return status in TERMINAL
+
+
+def waits_on_provider(status: TaskStatus, auto_video: bool) -> bool:
+    """Whether a task at `status` still waits on Creatify (so the reconciler should look at it).
+
+    A task stopped at image_generated without auto_video waits on its owner's approval instead.
+    """
+    if is_terminal(status):
+        return False
+    return not (status is TaskStatus.IMAGE_GENERATED and not auto_video)
 
 
 def should_apply(current: TaskStatus, incoming: TaskStatus) -> bool:

@@ -20,7 +20,8 @@ class ExternalRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(default="api", max_length=32)
+    # Also an SNS message attribute, which SNS refuses when empty.
+    source: str = Field(default="api", min_length=1, max_length=32)
     shop: str | None = Field(default=None, max_length=255)
     product_id: str | None = Field(default=None, max_length=255)
 

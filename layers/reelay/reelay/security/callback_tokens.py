@@ -38,7 +38,9 @@ class CallbackSigner:
         return base64.urlsafe_b64encode(digest[:_TAG_BYTES]).rstrip(b"=").decode()
 
     def valid(self, task_id: str, sig: str | None) -> bool:
-        if not sig:
+        # compare_digest raises on a str that is not ASCII, and the query string is the caller's
+        # to fill; a real tag is always ASCII, so anything else is simply wrong.
+        if not sig or not sig.isascii():
             return False
         return hmac.compare_digest(self.sign(task_id), sig)
 

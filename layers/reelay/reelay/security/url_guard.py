@@ -18,6 +18,10 @@ class UnsafeUrl(ValueError):
     """The URL points somewhere Reelay must not send data to."""
 
 
+class HostDoesNotResolve(UnsafeUrl):
+    """The host has no address right now; unlike the other refusals, this may pass by itself."""
+
+
 def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
@@ -49,8 +53,11 @@ def check_outbound_url(url: str, *, allow_loopback: bool = False) -> list[str]:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:
+        # The IDNA codec refuses it (e.g. a label over 63 characters): no resolver ever will.
+        raise UnsafeUrl(f"host {host!r} is not a valid host name") from exc
     except socket.gaierror as exc:
-        raise UnsafeUrl(f"host {host!r} does not resolve") from exc
+        raise HostDoesNotResolve(f"host {host!r} does not resolve") from exc
     addresses = sorted({str(info[4][0]) for info in infos})
     for address in addresses:
         reason = _forbidden(ipaddress.ip_address(address.split("%", 1)[0]), allow_loopback)
