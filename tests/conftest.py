@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 # Set before boto3 is imported anywhere: fake credentials so nothing can reach real AWS,
 # and the endpoint mode moto's in-process DynamoDB streams need.
@@ -13,6 +12,3 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_SESSION_TOKEN"] = "testing"
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 os.environ.pop("AWS_PROFILE", None)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_UPSTREAM = REPO_ROOT.parent / "shared" / "upstream"

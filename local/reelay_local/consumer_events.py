@@ -10,6 +10,7 @@ import json
 import time
 from typing import Any, TextIO
 
+from reelay_local.consumers import drain_queue
 from reelay_local.up_state import UP_STATE, read_state
 
 
@@ -29,17 +30,6 @@ def _sqs(state: dict[str, Any]) -> Any:
     )
 
 
-def _receive(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    found = []
-    while True:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-        if not batch:
-            return found
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
 def show_consumer_events(wait_seconds: float, out: TextIO) -> int:
     state = read_state()
     if state is None:
@@ -53,7 +43,7 @@ def show_consumer_events(wait_seconds: float, out: TextIO) -> int:
     shown = 0
     while True:
         for label, url in queues:
-            for message in _receive(sqs, url):
+            for message in drain_queue(sqs, url):
                 note = ""
                 if label.startswith("SNS") and isinstance(message.get("Message"), str):
                     try:

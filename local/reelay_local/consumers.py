@@ -8,9 +8,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reelay_local.deploy import DeployedStack
+if TYPE_CHECKING:
+    from reelay_local.deploy import DeployedStack
+
+
+def drain_queue(sqs: Any, url: str, wait_seconds: int = 0) -> list[dict[str, Any]]:
+    """Every message on the queue, parsed and deleted, as a consumer reads them."""
+    messages = []
+    while True:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds)
+        batch = answer.get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            messages.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        wait_seconds = 0
 
 
 @dataclass
@@ -19,27 +34,13 @@ class ConsumerQueues:
     events_queue_url: str
     topic_queue_url: str
 
-    def _drain(self, url: str, wait_seconds: int = 0) -> list[dict[str, Any]]:
-        messages = []
-        while True:
-            answer = self.sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
-            )
-            batch = answer.get("Messages", [])
-            if not batch:
-                return messages
-            for message in batch:
-                messages.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            wait_seconds = 0
-
     def events(self, wait_seconds: int = 0) -> list[dict[str, Any]]:
         """EventBridge events delivered to the rule's queue (the full event envelope)."""
-        return self._drain(self.events_queue_url, wait_seconds)
+        return drain_queue(self.sqs, self.events_queue_url, wait_seconds)
 
     def notifications(self, wait_seconds: int = 0) -> list[dict[str, Any]]:
         """SNS notifications delivered to the subscribed queue (envelope with Message and attributes)."""
-        return self._drain(self.topic_queue_url, wait_seconds)
+        return drain_queue(self.sqs, self.topic_queue_url, wait_seconds)
 
 
 def attach_consumers(

@@ -55,22 +55,26 @@ def run_demo(options: DemoOptions, console: TextIO | None = None, errors: TextIO
     except Exception as exc:
         errors.write(f"reelay demo: the local stack did not start: {type(exc).__name__}: {exc}\n")
         return 1
+    outcome = 0
     try:
         _Demo(options, launched, console).run()
     except (DemoFailed, ApiError) as exc:
         errors.write(f"\nreelay demo failed: {exc}\n")
         _print_logs_hint(launched, errors)
-        return 1
+        outcome = 1
     except KeyboardInterrupt:
         errors.write("\nreelay demo: interrupted\n")
-        return 130
+        outcome = 130
     finally:
         ports = launched.ports()
         launched.stop()
+    # Checked on every way out: a failed demo must not leave a port behind either.
     still_open = [port for host, port in ports if port_is_open(host, port)]
     if still_open:
         errors.write(f"reelay demo: ports still open after stopping: {still_open}\n")
-        return 1
+        return outcome or 1
+    if outcome:
+        return outcome
     console.write(
         f"\nStopped everything; every port is closed. The demo took {time.monotonic() - began:.1f}s.\n"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,6 @@ from reelay_local.consumers import ConsumerQueues, attach_consumers
 from reelay_local.deploy import DeployedStack, deploy
 from reelay_local.gateway import Gateway
 from reelay_local.stack import LocalStack
-
-RECONCILER = "ReconcilerFunction"
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +105,16 @@ class EmbeddedStack:
                 if self._wake.is_set():
                     quiet_rounds = 0
 
+        # The template's schedules (moto never fires them); today that is the reconciler's.
+        scheduled = [logical_id for logical_id, spec in self.deployed.functions.items() if spec.schedule]
+
         def schedule() -> None:
             while not self._stop.wait(self.reconcile_every_seconds):
-                try:
-                    self.stack.run_schedule(RECONCILER)
-                except Exception:  # one failed run does not cancel the schedule
-                    log.exception("scheduled reconciler run failed")
+                for logical_id in scheduled:
+                    try:
+                        self.stack.run_schedule(logical_id)
+                    except Exception:  # one failed run does not cancel the schedule
+                        log.exception("scheduled run of %s failed", logical_id)
                 self.wake()
 
         for target, name in ((pump, "event-sources"), (schedule, "schedule")):
@@ -127,11 +128,3 @@ class EmbeddedStack:
         for thread in self._threads:
             thread.join(timeout=10)
         self.gateway.stop()
-
-    def wait(self, condition: Callable[[], bool], timeout: float = 30.0, interval: float = 0.1) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            time.sleep(interval)
-        return condition()

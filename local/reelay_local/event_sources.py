@@ -9,6 +9,7 @@ on-failure destination, and a queue's own redrive policy for poison messages.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +18,33 @@ from typing import Any
 
 Invoke = Callable[[dict[str, Any]], Any]
 
+log = logging.getLogger(__name__)
 
-def _failed_ids(result: Any) -> set[str] | None:
-    """Ids reported in batchItemFailures; None when the function failed the whole batch."""
-    if isinstance(result, dict) and isinstance(result.get("batchItemFailures"), list):
-        return {str(f.get("itemIdentifier")) for f in result["batchItemFailures"]}
-    return set()
+
+def _failed_ids(result: Any, batch_ids: list[str], report_batch_item_failures: bool) -> set[str] | None:
+    """The ids to retry, as Lambda reads a batch response; None means the whole batch failed.
+
+    Without ReportBatchItemFailures the answer is ignored. With it, a missing or empty list is
+    success, and an identifier that is empty or not in the batch fails the whole batch.
+    """
+    if not report_batch_item_failures or not isinstance(result, dict):
+        return set()
+    failures = result.get("batchItemFailures") or []
+    if not isinstance(failures, list):
+        return None
+    ids = {str(f.get("itemIdentifier") or "") if isinstance(f, dict) else "" for f in failures}
+    return ids if ids <= set(batch_ids) else None
+
+
+def _invoke_batch(
+    invoke: Invoke, event: dict[str, Any], batch_ids: list[str], report_batch_item_failures: bool, source: str
+) -> set[str] | None:
+    try:
+        result = invoke(event)
+    except Exception:  # a crash fails the whole batch, as in Lambda; the log shows why
+        log.exception("the function failed a batch of %d from %s", len(batch_ids), source)
+        return None
+    return _failed_ids(result, batch_ids, report_batch_item_failures)
 
 
 def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -62,10 +84,10 @@ class SqsSource:
     invoke: Invoke
     batch_size: int = 10
     region: str = "us-east-1"
+    report_batch_item_failures: bool = True
     # Failed messages come back after this long (Lambda waits the queue's visibility timeout;
     # locally a short wait keeps retries visible without stalling a demo).
     retry_visibility_seconds: int = 1
-    errors: list[str] = field(default_factory=list)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         answer = self.sqs.receive_message(
@@ -77,11 +99,9 @@ class SqsSource:
         messages = answer.get("Messages", [])
         if not messages:
             return 0
-        try:
-            failed = _failed_ids(self.invoke(sqs_lambda_event(messages, self.queue_arn, self.region)))
-        except Exception as exc:  # a crash fails the whole batch, as in Lambda
-            self.errors.append(f"{type(exc).__name__}: {exc}")
-            failed = None
+        event = sqs_lambda_event(messages, self.queue_arn, self.region)
+        ids = [m["MessageId"] for m in messages]
+        failed = _invoke_batch(self.invoke, event, ids, self.report_batch_item_failures, self.queue_arn)
         for message in messages:
             if failed is not None and message["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -121,7 +141,7 @@ class StreamSource:
     maximum_retry_attempts: int = 5
     on_failure: Callable[[list[dict[str, Any]]], None] | None = None
     region: str = "us-east-1"
-    errors: list[str] = field(default_factory=list)
+    report_batch_item_failures: bool = True
     _iterators: dict[str, str | None] = field(default_factory=dict)
     _pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
@@ -153,11 +173,14 @@ class StreamSource:
 
     def _deliver(self, shard_id: str, pending: list[dict[str, Any]]) -> int:
         batch = pending[: self.batch_size]
-        try:
-            failed = _failed_ids(self.invoke({"Records": batch}))
-        except Exception as exc:  # a crash fails the whole batch, as in Lambda
-            self.errors.append(f"{type(exc).__name__}: {exc}")
-            failed = None
+        sequence_numbers = [str(r["dynamodb"].get("SequenceNumber")) for r in batch]
+        failed = _invoke_batch(
+            self.invoke,
+            {"Records": batch},
+            sequence_numbers,
+            self.report_batch_item_failures,
+            self.stream_arn,
+        )
         if failed == set():
             del pending[: len(batch)]
             self._attempts.pop(shard_id, None)
@@ -165,7 +188,6 @@ class StreamSource:
         # Retry from the first failed record (all of them if the function crashed).
         first = 0
         if failed:
-            sequence_numbers = [r["dynamodb"].get("SequenceNumber") for r in batch]
             first = min(i for i, s in enumerate(sequence_numbers) if s in failed)
         done = first
         del pending[:done]

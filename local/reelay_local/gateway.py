@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,17 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host
 _INTEGRATION_FAILED = b'{"message": "Internal server error"}'
 
 log = logging.getLogger(__name__)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up (`curl | head`, a closed browser tab) is no news for the console;
+        # anything else goes to the log, not to stderr as socketserver would print it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        log.exception("serving %s failed", client_address)
 
 
 class Gateway:
@@ -38,6 +50,8 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # An idle kept-alive connection ends after this long instead of holding a thread forever.
+            timeout = 120
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
@@ -62,9 +76,8 @@ class Gateway:
                         headers=headers,
                         body=body,
                     )
-                except Exception as exc:  # what API Gateway does when the integration fails
+                except Exception:  # what API Gateway does when the integration fails
                     log.exception("%s %s failed in its function", self.command, parts.path)
-                    gateway.errors.append(f"{type(exc).__name__}: {exc}")
                     answer = ApiAnswer(502, {"Content-Type": "application/json"}, _INTEGRATION_FAILED)
                 if gateway.after_request is not None:
                     gateway.after_request()
@@ -85,9 +98,7 @@ class Gateway:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.errors: list[str] = []
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
 
     @property

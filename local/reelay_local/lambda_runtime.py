@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -71,17 +70,27 @@ class LocalFunction:
     name: str
     handler: Handler
     timeout_seconds: float = 30.0
-    # One Lambda instance serves one event at a time; handlers rely on that (Powertools keeps
-    # the current event on module-level objects), so invocations of a function take turns.
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One Lambda instance serves one event at a time, and handlers rely on it: Powertools keeps
+    # the current event on module- and class-level objects. So invocations holding the same
+    # lock take turns; functions that share such state are given one lock.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_code(
-        cls, name: str, code_uri: str | Path, handler: str = "app.handler", timeout: float = 30.0
+        cls,
+        name: str,
+        code_uri: str | Path,
+        handler: str = "app.handler",
+        timeout: float = 30.0,
+        lock: threading.Lock | None = None,
     ) -> LocalFunction:
-        return cls(name=name, handler=load_handler(code_uri, handler), timeout_seconds=timeout)
+        function = cls(name=name, handler=load_handler(code_uri, handler), timeout_seconds=timeout)
+        if lock is not None:
+            function.lock = lock
+        return function
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        return self.handler(
-            event, LocalContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
-        )
+        with self.lock:
+            return self.handler(
+                event, LocalContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
+            )

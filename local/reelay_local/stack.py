@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,8 +77,18 @@ class LocalStack:
         environment.update(env_overrides or {})
         os.environ.update(environment)
         reset_runtime_caches()
+        # Powertools' REST resolver keeps the current request on a class attribute that every
+        # resolver in the process shares (BaseRouter.current_event): the functions behind API
+        # routes take turns as one, or parallel requests would read each other's event.
+        routed_lock = threading.Lock()
         self.functions = {
-            logical_id: LocalFunction.from_code(spec.name, spec.code_uri, spec.handler, spec.timeout)
+            logical_id: LocalFunction.from_code(
+                spec.name,
+                spec.code_uri,
+                spec.handler,
+                spec.timeout,
+                lock=routed_lock if spec.routes else None,
+            )
             for logical_id, spec in deployed.functions.items()
         }
         self.routes = [
@@ -106,6 +117,7 @@ class LocalStack:
                     invoke=function.invoke,
                     batch_size=source.batch_size,
                     region=self.deployed.region,
+                    report_batch_item_failures=source.report_batch_item_failures,
                 )
             elif ":dynamodb:" in source.source_arn:
                 on_failure = None
@@ -119,6 +131,7 @@ class LocalStack:
                     maximum_retry_attempts=source.maximum_retry_attempts or 0,
                     on_failure=on_failure,
                     region=self.deployed.region,
+                    report_batch_item_failures=source.report_batch_item_failures,
                 )
 
     def _stream_failure_sender(
