@@ -33,7 +33,10 @@ from PIL import Image
 from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
 from reelay_local.creatify_sim.media import sample_product_png
 
-SCHEMA_PATH = (
+# A copy kept in the repo, so the contract is checked on every clone; the test below catches
+# the copy drifting from the shared original where that exists.
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "contracts" / "product_to_video.schema.json"
+SHARED_SCHEMA_PATH = (
     Path(__file__).resolve().parents[2].parent / "shared" / "upstream" / "product_to_video.schema.json"
 )
 API_ID, API_KEY = "sim-api-id", "sim-api-key"
@@ -115,15 +118,13 @@ class SchemaCheck:
 
 
 @pytest.fixture(scope="module")
-def upstream_schema() -> dict[str, Any] | None:
-    if not SCHEMA_PATH.exists():
-        return None
+def upstream_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text())
 
 
 @pytest.fixture
-def schema_check(upstream_schema: dict[str, Any] | None) -> SchemaCheck | None:
-    return SchemaCheck(upstream_schema) if upstream_schema is not None else None
+def schema_check(upstream_schema: dict[str, Any]) -> SchemaCheck:
+    return SchemaCheck(upstream_schema)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -143,6 +144,7 @@ def make_client(
     headers: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> httpx.Client:
+    # Refusals (401) are not task objects: those clients pass no schema check.
     hooks = {"response": [schema_check]} if schema_check is not None else {}
     return httpx.Client(
         base_url=sim.base_url,
@@ -155,7 +157,7 @@ def make_client(
 
 
 @pytest.fixture
-def client(sim: CreatifySimulator, schema_check: SchemaCheck | None) -> Iterator[httpx.Client]:
+def client(sim: CreatifySimulator, schema_check: SchemaCheck) -> Iterator[httpx.Client]:
     with make_client(sim, schema_check) as http:
         yield http
 
@@ -1116,10 +1118,8 @@ def test_a_configured_port_and_accounts_are_used() -> None:
 
 
 def test_every_task_answer_matches_the_upstream_schema(
-    sim: CreatifySimulator, client: httpx.Client, schema_check: SchemaCheck | None
+    sim: CreatifySimulator, client: httpx.Client, schema_check: SchemaCheck
 ) -> None:
-    if schema_check is None:
-        pytest.skip(f"upstream schema not found at {SCHEMA_PATH}")
     task = generated_video(
         client, sim, type="product_avatar", aspect_ratio="1x1", webhook_url="https://h.example/x"
     )
@@ -1138,11 +1138,15 @@ def test_every_task_answer_matches_the_upstream_schema(
     assert len(schema_check.checked) > 10
 
 
+def test_the_repo_copy_of_the_upstream_schema_matches_the_shared_original() -> None:
+    if not SHARED_SCHEMA_PATH.exists():
+        pytest.skip(f"no shared original at {SHARED_SCHEMA_PATH} (a user's clone has none)")
+    assert json.loads(SCHEMA_PATH.read_text()) == json.loads(SHARED_SCHEMA_PATH.read_text())
+
+
 def test_the_schema_check_rejects_an_answer_that_breaks_the_contract(
-    schema_check: SchemaCheck | None,
+    schema_check: SchemaCheck,
 ) -> None:
-    if schema_check is None:
-        pytest.skip(f"upstream schema not found at {SCHEMA_PATH}")
     with pytest.raises(jsonschema.ValidationError):
         schema_check.task.validate({"id": "not-a-uuid", "product_url": "x", "status": "done"})
 
