@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -21,6 +22,13 @@ from tests.integration.pipeline import (
 )
 
 RECONCILER = "ReconcilerFunction"
+
+
+def queue_has_messages(embedded, logical_id: str) -> bool:
+    attributes = embedded.clients("sqs").get_queue_attributes(
+        QueueUrl=embedded.deployed.queue_url(logical_id), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) > 0
 STALE_AT_ONCE = {"RECONCILE_AFTER_SECONDS": "0"}
 
 
@@ -115,3 +123,57 @@ def test_tasks_creatify_does_not_know_never_hold_the_reconciler_back_from_the_ot
     assert reports[0].missing_at_provider == lost
     assert reports[1].advanced == 1
     assert stored(task_id).status == "image_generated"
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_a_task_whose_gen_image_job_was_lost_gets_it_again_and_completes(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    # The INSERT's job is lost: the provider queue is emptied before the worker sees it.
+    outbox = embedded.stack.stream_sources["TaskStreamFunction"]
+    wait_for(lambda: outbox.poll_once() >= 0 and queue_has_messages(embedded, "ProviderQueue"))
+    embedded.clients("sqs").purge_queue(QueueUrl=embedded.deployed.queue_url("ProviderQueue"))
+    embedded.stack.pump()
+    assert stored(task_id).provider_task_id is None
+
+    report = embedded.stack.run_schedule(RECONCILER)
+    done = api.run_until(task_id)
+
+    assert report["jobs_requeued"] == 1
+    assert done["status"] == "video_generated"
+    assert len(provider_calls(simulator, "gen_image")) == 1
+
+
+@pytest.mark.embedded_options(extra_env={**STALE_AT_ONCE, "PROVIDER_TIMEOUT_SECONDS": "60"})
+def test_a_task_quiet_past_the_provider_timeout_fails_and_is_announced(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump(until=lambda: stored(task_id).provider_task_id is not None)
+    later = stored(task_id).updated_at + timedelta(seconds=61)
+
+    report = reconcile_open_tasks(runtime(), now=later)
+    embedded.stack.pump()
+
+    assert report.timed_out == 1
+    task = stored(task_id)
+    assert (task.status, task.failed_reason) == (TaskStatus.FAILED, "timed out waiting for provider")
+    assert detail_types(embedded.consumers.events()) == ["Product Video Failed"]
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_a_preview_whose_gen_video_job_was_lost_gets_it_again_and_completes(embedded, simulator):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url(), auto_video=False)["id"]
+    api.run_until(task_id, "image_generated")
+    assert api.request("POST", f"/v1/product-videos/{task_id}/video", json_body={}).status == 202
+    outbox = embedded.stack.stream_sources["TaskStreamFunction"]
+    wait_for(lambda: outbox.poll_once() >= 0 and queue_has_messages(embedded, "ProviderQueue"))
+    embedded.clients("sqs").purge_queue(QueueUrl=embedded.deployed.queue_url("ProviderQueue"))
+
+    report = embedded.stack.run_schedule(RECONCILER)
+    done = api.run_until(task_id)
+
+    assert report["jobs_requeued"] == 1
+    assert done["status"] == "video_generated"
+    assert len(provider_calls(simulator, "gen_video")) == 1

@@ -32,6 +32,9 @@ class Settings:
     callback_secret_arn: str
     public_base_url: str
     reconcile_after_seconds: int
+    # A task with no status change for this long has been lost by Creatify or by us: it fails,
+    # so its owner hears about it instead of waiting forever.
+    provider_timeout_seconds: int
     retention_days: int
     # How long to wait for Creatify's answer once a request went out. A POST that outlives it
     # has an unknown outcome (it may have spent credits) and is looked up, never repeated.
@@ -91,6 +94,7 @@ def settings() -> Settings:
         callback_secret_arn=env("CALLBACK_SECRET_ARN", ""),
         public_base_url=env("PUBLIC_BASE_URL", ""),
         reconcile_after_seconds=_int("RECONCILE_AFTER_SECONDS", 120),
+        provider_timeout_seconds=_int("PROVIDER_TIMEOUT_SECONDS", 3600, minimum=60),
         # At least a day: with 0, TTL would remove a task as soon as it finished.
         retention_days=_int("RETENTION_DAYS", 90, minimum=1),
         creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),

@@ -3,6 +3,13 @@
 This is what completes a task when a callback was lost, or when the stack has no public
 callback URL at all (a laptop calling the real Creatify). Provider ids are read in batches
 of at most 100, Creatify's limit for one list call.
+
+It also finishes what would otherwise stay open forever:
+- a task with no provider call yet (its gen_image job was lost, e.g. to the dead-letter
+  queue) gets the job again; the worker's claim makes a duplicate harmless;
+- a task waiting at image_generated for its video (the gen_video job was lost) likewise;
+- a task with no status change for PROVIDER_TIMEOUT_SECONDS fails with
+  "timed out waiting for provider", so its owner is told.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from aws_lambda_powertools import Logger
 from reelay.clients.creatify_errors import CreatifyError
 from reelay.deps import Deps
 from reelay.logic.apply_update import apply_provider_state
-from reelay.models.task import Task
+from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay.models.status import TaskStatus
+from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import MAX_IDS_PER_LIST
 
 logger = Logger(child=True)
@@ -27,19 +36,24 @@ class ReconcileReport:
     advanced: int = 0
     unchanged: int = 0
     missing_at_provider: int = 0
+    jobs_requeued: int = 0
+    timed_out: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int = 1000) -> ReconcileReport:
     now = now or datetime.now(UTC)
     stale_before = now - timedelta(seconds=deps.settings.reconcile_after_seconds)
+    give_up_before = now - timedelta(seconds=deps.settings.provider_timeout_seconds)
     report = ReconcileReport()
     batch: list[Task] = []
     for task in deps.tasks.iter_open(stale_before, limit=max_tasks):
+        if task.updated_at < give_up_before:
+            _time_out(task, deps, report)
+            continue
         if not task.provider_task_id:
-            # No provider call yet: the provider queue still owns this task. Touched all the
-            # same, since the oldest come first and must not fill every run's quota.
-            deps.tasks.touch_open(task)
+            # Quiet this long without a provider call: the gen_image job was lost.
+            _requeue(task, ProviderJobKind.GEN_IMAGE, deps, report)
             continue
         batch.append(task)
         if len(batch) == MAX_IDS_PER_LIST:
@@ -67,7 +81,29 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> 
             continue
         if truth is None:
             report.missing_at_provider += 1
+        elif (
+            task.status is TaskStatus.IMAGE_GENERATED
+            and task.auto_video
+            and truth.status is TaskStatus.IMAGE_GENERATED
+        ):
+            # The preview waits for a video nobody asked Creatify for: the gen_video job was lost.
+            _requeue(task, ProviderJobKind.GEN_VIDEO, deps, report)
+            continue
         else:
             report.unchanged += 1
         # To the back of the list, so tasks that never change cannot crowd out the rest.
         deps.tasks.touch_open(task)
+
+
+def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileReport) -> None:
+    deps.provider_queue.send(ProviderJob(kind=kind, task_id=task.id))
+    deps.tasks.touch_open(task)
+    report.jobs_requeued += 1
+    logger.warning("provider job put back for a quiet task", extra={"task_id": task.id, "job": kind.value})
+
+
+def _time_out(task: Task, deps: Deps, report: ReconcileReport) -> None:
+    update = StatusUpdate(status=TaskStatus.FAILED, failed_reason="timed out waiting for provider")
+    if deps.tasks.apply(task, update).applied:
+        report.timed_out += 1
+        logger.warning("task timed out", extra={"task_id": task.id, "status": task.status.value})
