@@ -16,8 +16,9 @@ from reelay.deps import runtime
 from reelay.http.errors import error_response, use_error_shape
 from reelay.http.request_context import callback_base_url, tenant_id
 from reelay.logic.catalog import CatalogUnavailable, list_avatars, remaining_credits
-from reelay.logic.request_video import TaskNotFound, WrongStatus, get_tenant_task, request_video
+from reelay.logic.request_video import WrongStatus, request_video
 from reelay.logic.submit import IdempotencyConflict, submit_product_video
+from reelay.logic.task_views import BadCursor, TaskNotFound, get_tenant_task, list_tenant_tasks
 from reelay.models.api import ProductVideo, ProductVideoPage, ProductVideoRequest, VideoRequest
 from reelay.models.status import TaskStatus
 
@@ -79,14 +80,11 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[dict]:
-    from reelay.dal.tasks import InvalidCursor
-
     try:
-        page = runtime().tasks.list_by_tenant(tenant_id(app), status=status, limit=limit, cursor=cursor)
-    except InvalidCursor:
+        page = list_tenant_tasks(tenant_id(app), runtime(), status=status, limit=limit, cursor=cursor)
+    except BadCursor:
         return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
-    items = [ProductVideo.from_task(t) for t in page.items]
-    return _json(200, ProductVideoPage(items=items, next_cursor=page.next_cursor))
+    return _json(200, page)
 
 
 @app.post("/v1/product-videos/<id>/video", summary="Generate the video from an approved preview image")

@@ -274,3 +274,25 @@ def test_a_second_creatify_task_for_one_job_never_fails_the_task_that_already_ha
     assert stored(task_id).status != "failed"
     assert stored(task_id).provider_task_id == str(already.id)
     assert stored(task_id).credits_spent == 1
+
+
+def test_a_task_waits_for_credits_instead_of_failing_and_goes_on_once_they_are_topped_up(
+    embedded, simulator
+):
+    simulator.add_account(SIM_API_ID, "sim-api-key", credits=0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    wait_for(
+        lambda: embedded.stack.pump_once() >= 0 and provider_calls(simulator, "gen_image"),
+        what="the refused gen_image",
+    )
+    embedded.stack.pump()
+    assert [call.status_code for call in provider_calls(simulator, "gen_image")] == [402]
+    assert stored(task_id).status.value == "initializing"
+
+    simulator.add_account(SIM_API_ID, "sim-api-key", credits=10)
+    done = api.run_until(task_id, timeout=30)
+
+    assert done["status"] == "video_generated"
+    assert [call.status_code for call in provider_calls(simulator, "gen_image")] == [402, 200]
+    assert simulator.credits(SIM_API_ID) == 10 - 1 - 3

@@ -5,7 +5,9 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 - a safe-to-retry failure releases the claim and puts the job back with a delay;
 - an outcome-unknown failure keeps the claim: the next run looks the task up at Creatify
   first and calls again only once it is sure the first call did not take effect;
-- a rejection fails the task with Creatify's reason.
+- a rejection fails the task with Creatify's reason, unless the account is at fault (a
+  refused key, too few credits): then the job waits on the retry schedule, since a fixed
+  key or topped-up credits let the task go on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from reelay.clients.creatify_errors import (
+    CreatifyAuthError,
     CreatifyError,
+    CreatifyInsufficientCredits,
     CreatifyOutcomeUnknown,
     CreatifyRejected,
     CreatifyRetryable,
@@ -36,6 +40,10 @@ RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
 # How long an unanswered call may still be in flight before we conclude it never landed.
 UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
 CHECK_AGAIN_SECONDS = 60
+# Refusals that say nothing about the request itself: a rotated key or topped-up credits let
+# the task go on, so the job waits on the retry schedule instead of failing the task. Creatify
+# refuses these before doing any work, so the claim is released.
+ACCOUNT_PROBLEMS = (CreatifyAuthError, CreatifyInsufficientCredits)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,9 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_image answer never came; the claim is kept")
+    except ACCOUNT_PROBLEMS as exc:
+        deps.tasks.release_claim(task.id, job.kind.value)
+        return _retry_later(task, job, deps, exc)
     except CreatifyRejected as exc:
         return _fail(task, f"Creatify rejected gen_image: {exc.message}", deps)
     return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, "submitted")
@@ -140,6 +151,9 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_video answer never came; the claim is kept")
+    except ACCOUNT_PROBLEMS as exc:
+        deps.tasks.release_claim(task.id, job.kind.value)
+        return _retry_later(task, job, deps, exc)
     except CreatifyRejected as exc:
         # A refusal can mean an earlier call already moved the task on: ask before failing.
         try:
@@ -196,12 +210,15 @@ def _record(task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Dep
     return JobOutcome(result, str(remote.id))
 
 
-def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyRetryable) -> JobOutcome:
+def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyError) -> JobOutcome:
     if job.retries >= len(RETRY_DELAYS_SECONDS):
-        return _fail(task, f"Creatify unavailable after {job.retries + 1} attempts: {exc.message}", deps)
+        return _fail(
+            task, f"Creatify did not take the job after {job.retries + 1} attempts: {exc.message}", deps
+        )
     delay = RETRY_DELAYS_SECONDS[job.retries]
-    if exc.retry_after:
-        delay = max(delay, int(exc.retry_after))
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        delay = max(delay, int(retry_after))
     deps.provider_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=delay)
     logger.warning("Creatify busy; job put back", extra={"task_id": job.task_id, "delay": delay})
     return JobOutcome("retry_scheduled", exc.message)

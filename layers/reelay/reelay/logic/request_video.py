@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelay.deps import Deps
+from reelay.logic.task_views import TaskNotFound, get_tenant_task
 from reelay.models.api import VideoRequest
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
-
-
-class TaskNotFound(LookupError):
-    pass
 
 
 class WrongStatus(Exception):
@@ -26,14 +23,6 @@ class WrongStatus(Exception):
 class VideoRequested:
     task: Task
     already_requested: bool
-
-
-def get_tenant_task(tenant_id: str, task_id: str, deps: Deps) -> Task:
-    """The task if it belongs to the tenant; another tenant's task is as good as absent."""
-    task = deps.tasks.get(task_id)
-    if task is None or task.tenant_id != tenant_id:
-        raise TaskNotFound(task_id)
-    return task
 
 
 def request_video(tenant_id: str, task_id: str, request: VideoRequest, deps: Deps) -> VideoRequested:
