@@ -21,7 +21,7 @@ from reelay.config import settings
 from reelay.deps import Deps
 from reelay.logic.dispatch import dispatch_change
 from reelay.models.status import TaskStatus
-from reelay.models.task import Task
+from reelay.models.task import Task, webhook_payload
 
 S = TaskStatus
 TASK_ID = "0b7f6c1e-4d2a-4e8b-9c3f-5a1d2e3f4a5b"
@@ -148,7 +148,15 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
     assert done.events == [expected_id] and done.deliveries == [expected_id]
     assert [(e["detail-type"], e["detail"]["event_id"]) for e in events] == [(announced, expected_id)]
     assert [json.loads(n["Message"])["event_id"] for n in notes] == [expected_id]
-    assert deliveries == [{"task_id": TASK_ID, "event_id": expected_id, "attempt": 0, "not_before": 0.0}]
+    assert deliveries == [
+        {
+            "task_id": TASK_ID,
+            "event_id": expected_id,
+            "attempt": 0,
+            "not_before": 0.0,
+            "payload": webhook_payload(new),
+        }
+    ]
 
 
 def test_a_task_without_webhook_url_is_announced_but_not_delivered(outbox):

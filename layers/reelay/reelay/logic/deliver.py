@@ -55,7 +55,7 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
         _record(deps, job, {"result": "refused", "error": str(exc)})
         return DeliveryOutcome("refused")
 
-    body = json.dumps(webhook_payload(task), separators=(",", ":")).encode()
+    body = json.dumps(job.payload or webhook_payload(task), separators=(",", ":")).encode()
     sent_headers = {
         "content-type": "application/json",
         "user-agent": "Reelay-Webhooks/1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,3 +36,6 @@ class DeliveryJob(BaseModel):
     # When the attempt is due (epoch seconds); SQS delays cap at 15 minutes, so a longer
     # wait is a chain of re-enqueues until this time has come.
     not_before: float = 0.0
+    # The webhook body as it was when the event was announced, so a retry hours later says
+    # what the event id says (an approval's image_generated, not the video_generating since).
+    payload: dict[str, Any] | None = None
