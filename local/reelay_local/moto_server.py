@@ -53,14 +53,14 @@ class UnsafeEndpoint(RuntimeError):
     """An AWS client in this process would not talk to the local moto server."""
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in ("127.0.0.1", "localhost", "::1")
 
 
 def isolate_from_real_aws(endpoint_url: str, region: str = REGION) -> None:
     """Point every boto3 client of this process at `endpoint_url`, with fake credentials."""
-    if not _is_loopback(endpoint_url):
+    if not is_loopback(endpoint_url):
         raise UnsafeEndpoint(f"refusing to use {endpoint_url}: the local stack only talks to 127.0.0.1")
     for name in _REDIRECTING:
         os.environ.pop(name, None)

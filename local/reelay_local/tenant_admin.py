@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
-
-def _is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+from reelay_local.moto_server import is_loopback
 
 
 def aws_session_clients(region: str | None, endpoint_url: str | None) -> Any:
@@ -24,7 +21,7 @@ def aws_session_clients(region: str | None, endpoint_url: str | None) -> Any:
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
         session = boto3.session.Session(region_name=region or "us-east-1")
-        if _is_loopback(endpoint_url) and session.get_credentials() is None:
+        if is_loopback(endpoint_url) and session.get_credentials() is None:
             # A local moto server takes any credentials; do not make the operator invent some.
             kwargs.update(aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
     else:
