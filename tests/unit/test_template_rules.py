@@ -122,3 +122,26 @@ def test_only_the_workers_the_task_stream_and_the_reconciler_may_send_to_queues(
         "DeliveryWorkerFunctionRole",
         "ReconcilerFunctionRole",  # puts lost provider jobs back
     }
+
+
+def test_no_function_may_scan_the_table_that_holds_tenants_webhook_secrets(translated):
+    table_actions = {
+        str(action)
+        for _, statement in statements(translated)
+        for action in as_list(statement.get("Action", []))
+        if str(action).startswith("dynamodb:")
+    }
+
+    assert table_actions
+    assert not {"dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:DeleteTable"} & table_actions
+
+
+def test_the_authorizer_can_only_read_single_items(translated):
+    actions = {
+        str(action)
+        for role, statement in statements(translated)
+        if role == "AuthorizerFunctionRole"
+        for action in as_list(statement.get("Action", []))
+    }
+
+    assert {a for a in actions if a.startswith("dynamodb:")} == {"dynamodb:GetItem"}
