@@ -28,6 +28,7 @@ from reelay.logic.deliver import SCHEDULE_SECONDS, deliver
 from reelay.logic.tenants import create_tenant
 from reelay.models.events import event_id
 from reelay.models.jobs import DeliveryJob
+from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from reelay_local.template import load_template, table_create_kwargs
 from reelay_local.webhook_receiver import WebhookReceiver
@@ -241,7 +242,7 @@ def test_a_receiver_that_answers_2xx_counts_as_delivered_whatever_its_body_does(
 
 
 def test_a_retry_carries_the_body_of_the_announced_event_not_the_task_as_it_is_now(rig):
-    announced = rig.deps.tasks.get(TASK_ID).model_copy(update={"status": "image_generated"})
+    announced = rig.deps.tasks.get(TASK_ID).model_copy(update={"status": TaskStatus.IMAGE_GENERATED})
     snapshot = DeliveryJob(
         task_id=TASK_ID,
         event_id=event_id(TASK_ID, "image_generated"),
