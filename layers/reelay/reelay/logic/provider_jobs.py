@@ -40,10 +40,10 @@ RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
 # How long an unanswered call may still be in flight before we conclude it never landed.
 UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
 CHECK_AGAIN_SECONDS = 60
-# Refusals that say nothing about the request itself: a rotated key or topped-up credits let
-# the task go on, so the job waits on the retry schedule instead of failing the task. Creatify
-# refuses these before doing any work, so the claim is released.
-ACCOUNT_PROBLEMS = (CreatifyAuthError, CreatifyInsufficientCredits)
+# Answers after which Creatify certainly did no work, so the claim is released and the job
+# waits on the retry schedule: a busy or unreachable Creatify, and refusals that say nothing
+# about the request itself (a rotated key or topped-up credits let the task go on).
+WAIT_AND_RETRY = (CreatifyRetryable, CreatifyAuthError, CreatifyInsufficientCredits)
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,11 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     )
     try:
         remote = deps.creatify.gen_image(body)
-    except CreatifyRetryable as exc:
+    except WAIT_AND_RETRY as exc:
         deps.tasks.release_claim(task.id, job.kind.value)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_image answer never came; the claim is kept")
-    except ACCOUNT_PROBLEMS as exc:
-        deps.tasks.release_claim(task.id, job.kind.value)
-        return _retry_later(task, job, deps, exc)
     except CreatifyRejected as exc:
         return _fail(task, f"Creatify rejected gen_image: {exc.message}", deps)
     return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, "submitted")
@@ -146,14 +143,11 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     )
     try:
         remote = deps.creatify.gen_video(task.provider_task_id, body)
-    except CreatifyRetryable as exc:
+    except WAIT_AND_RETRY as exc:
         deps.tasks.release_claim(task.id, job.kind.value)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_video answer never came; the claim is kept")
-    except ACCOUNT_PROBLEMS as exc:
-        deps.tasks.release_claim(task.id, job.kind.value)
-        return _retry_later(task, job, deps, exc)
     except CreatifyRejected as exc:
         # A refusal can mean an earlier call already moved the task on: ask before failing.
         try:
