@@ -39,7 +39,6 @@ class Settings:
     # How long to wait for Creatify's answer once a request went out. A POST that outlives it
     # has an unknown outcome (it may have spent credits) and is looked up, never repeated.
     creatify_read_timeout_seconds: float
-    stage: str
     # Dev-only switch, set by the embedded stack; never set in the template.
     allow_loopback_webhooks: bool
 
@@ -98,6 +97,5 @@ def settings() -> Settings:
         # At least a day: with 0, TTL would remove a task as soon as it finished.
         retention_days=_int("RETENTION_DAYS", 90, minimum=1),
         creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),
-        stage=env("STAGE", "dev"),
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
     )

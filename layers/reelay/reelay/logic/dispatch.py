@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.models.events import event_detail, event_id
+from reelay.models.events import event_detail
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
@@ -66,9 +66,7 @@ def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
     deps.publisher.publish_message(detail)
     done.events.append(detail["event_id"])
     if task.webhook_url:
-        job = DeliveryJob(
-            task_id=task.id, event_id=event_id(task.id, task.status), payload=webhook_payload(task)
-        )
+        job = DeliveryJob(task_id=task.id, event_id=detail["event_id"], payload=webhook_payload(task))
         deps.delivery_queue.send(job)
         done.deliveries.append(job.event_id)
     logger.info("task announced", extra={"task_id": task.id, "status": task.status.value})
