@@ -23,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.models.status import TaskStatus, ranks_below, should_apply, waits_on_provider
@@ -138,10 +139,8 @@ class TaskRepository:
         retention: timedelta | None = None,
     ) -> None:
         if client is None:
-            # Imported here: about 0.25 s that only the paths touching the table should pay.
-            import boto3
-
-            client = boto3.client("dynamodb")
+            # One client per process, shared with every other repository (created lazily).
+            client = aws_client("dynamodb")
         if open_shards < 1:
             raise ValueError("open_shards must be at least 1")
         self._table = table_name

@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.models.tenant import Tenant
@@ -39,10 +40,8 @@ def _tenant_from_item(item: Mapping[str, Mapping[str, Any]]) -> Tenant:
 class TenantRepository:
     def __init__(self, table_name: str, client: Any = None) -> None:
         if client is None:
-            # Imported here: about 0.25 s that only the paths touching the table should pay.
-            import boto3
-
-            client = boto3.client("dynamodb")
+            # One client per process, shared with every other repository (created lazily).
+            client = aws_client("dynamodb")
         self._table = table_name
         self._client = client
 
