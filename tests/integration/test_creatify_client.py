@@ -19,15 +19,6 @@ import pytest
 
 from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
-from reelay.clients.creatify_errors import (
-    CreatifyAuthError,
-    CreatifyError,
-    CreatifyInsufficientCredits,
-    CreatifyNotFound,
-    CreatifyOutcomeUnknown,
-    CreatifyRejected,
-    CreatifyRetryable,
-)
 from reelay.models.upstream import (
     GenImageRequest,
     GenVideoRequest,
@@ -36,6 +27,15 @@ from reelay.models.upstream import (
     ProviderStatus,
     RegenImageRequest,
     RegenVideoRequest,
+)
+from reelay.ports.creatify_errors import (
+    CreatifyAuthError,
+    CreatifyError,
+    CreatifyInsufficientCredits,
+    CreatifyNotFound,
+    CreatifyOutcomeUnknown,
+    CreatifyRejected,
+    CreatifyRetryable,
 )
 from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
 

@@ -15,7 +15,8 @@ import pytest
 
 from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
-from reelay.clients.creatify_errors import (
+from reelay.models.upstream import GenImageRequest
+from reelay.ports.creatify_errors import (
     CreatifyAuthError,
     CreatifyConfigurationError,
     CreatifyError,
@@ -24,7 +25,6 @@ from reelay.clients.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay.models.upstream import GenImageRequest
 
 API_KEY = "sk-unit-7d3c2f"
 CREDENTIALS = CreatifyCredentials(api_id="acct-1", api_key=API_KEY)

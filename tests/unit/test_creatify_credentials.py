@@ -18,7 +18,7 @@ from reelay.clients.creatify_credentials import (
     credentials_from_secret,
     credentials_from_ssm,
 )
-from reelay.clients.creatify_errors import CreatifyConfigurationError
+from reelay.ports.creatify_errors import CreatifyConfigurationError
 
 SECRET_NAME = "reelay/creatify"
 API_KEY = "ck_live_4f1d9c0a7e2b"

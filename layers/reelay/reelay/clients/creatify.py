@@ -32,16 +32,6 @@ import httpx
 from pydantic import ValidationError
 
 from reelay.clients.creatify_credentials import CreatifyCredentials
-from reelay.clients.creatify_errors import (
-    CreatifyAuthError,
-    CreatifyConfigurationError,
-    CreatifyError,
-    CreatifyInsufficientCredits,
-    CreatifyNotFound,
-    CreatifyOutcomeUnknown,
-    CreatifyRejected,
-    CreatifyRetryable,
-)
 from reelay.models.upstream import (
     MAX_IDS_PER_LIST,
     GenImageRequest,
@@ -52,6 +42,16 @@ from reelay.models.upstream import (
     RegenImageRequest,
     RegenVideoRequest,
     RemainingCredits,
+)
+from reelay.ports.creatify_errors import (
+    CreatifyAuthError,
+    CreatifyConfigurationError,
+    CreatifyError,
+    CreatifyInsufficientCredits,
+    CreatifyNotFound,
+    CreatifyOutcomeUnknown,
+    CreatifyRejected,
+    CreatifyRetryable,
 )
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelay.clients.creatify_errors import CreatifyConfigurationError
+from reelay.ports.creatify_errors import CreatifyConfigurationError
 
 DEFAULT_MAX_AGE = 300
 

@@ -11,12 +11,12 @@ from uuid import UUID
 
 from aws_lambda_powertools import Logger
 
-from reelay.clients.creatify_errors import CreatifyNotFound
 from reelay.deps import Deps
 from reelay.logic.callback_urls import is_our_callback
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import ProductToVideo
+from reelay.ports.creatify_errors import CreatifyNotFound
 
 logger = Logger(child=True)
 

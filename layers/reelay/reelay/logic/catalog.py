@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from reelay.clients.creatify_errors import CreatifyError
 from reelay.deps import Deps
+from reelay.ports.creatify_errors import CreatifyError
 
 AVATAR_CACHE_SECONDS = 600
 _AVATAR_FIELDS = (

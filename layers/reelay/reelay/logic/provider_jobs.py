@@ -18,7 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from reelay.clients.creatify_errors import (
+from reelay.deps import Deps
+from reelay.logic.callback_urls import callback_url_for, is_our_callback
+from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
+from reelay.models.status import RANK, TaskStatus
+from reelay.models.task import StatusUpdate, Task
+from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
+from reelay.ports.creatify_errors import (
     CreatifyAuthError,
     CreatifyError,
     CreatifyInsufficientCredits,
@@ -26,12 +32,6 @@ from reelay.clients.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay.deps import Deps
-from reelay.logic.callback_urls import callback_url_for, is_our_callback
-from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
-from reelay.models.status import RANK, TaskStatus
-from reelay.models.task import StatusUpdate, Task
-from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
 
 logger = Logger(child=True)
 

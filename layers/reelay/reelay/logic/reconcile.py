@@ -19,13 +19,13 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from reelay.clients.creatify_errors import CreatifyError
 from reelay.deps import Deps
 from reelay.logic.apply_update import apply_provider_state
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import MAX_IDS_PER_LIST
+from reelay.ports.creatify_errors import CreatifyError
 
 logger = Logger(child=True)
 
