@@ -300,7 +300,7 @@ def _is_bug(exc: Exception) -> bool:
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from reelay.dal.tenants import TenantConflict
+        from reelay.errors import TenantConflict
 
         expected += (BotoCoreError, ClientError, TenantConflict)
     except ImportError:

@@ -19,15 +19,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from reelay.clients.job_queue import MAX_DELAY_SECONDS, JobQueue
+from reelay.clients.job_queue import JobQueue
 from reelay.config import settings
+from reelay.dal.deliveries import DeliveryRecords
 from reelay.dal.tasks import TaskRepository
 from reelay.dal.tenants import TenantRepository
 from reelay.deps import Deps
 from reelay.logic.deliver import SCHEDULE_SECONDS, deliver
 from reelay.logic.tenants import create_tenant
 from reelay.models.events import event_id
-from reelay.models.jobs import DeliveryJob
+from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from reelay_local.template import load_template, table_create_kwargs
@@ -88,6 +89,7 @@ def rig(table_kwargs: dict[str, Any], refusing_receiver: WebhookReceiver) -> Ite
         deps = Deps(
             config=dataclasses.replace(settings(), allow_loopback_webhooks=True),
             tasks=TaskRepository("reelay-delivery-test", client=dynamodb),
+            deliveries=DeliveryRecords("reelay-delivery-test", client=dynamodb),
             tenants=TenantRepository("reelay-delivery-test", client=dynamodb),
             delivery_queue=JobQueue(sqs.create_queue(QueueName="delivery")["QueueUrl"], sqs=recording),
         )
@@ -99,7 +101,8 @@ def rig(table_kwargs: dict[str, Any], refusing_receiver: WebhookReceiver) -> Ite
                 status="video_generated",
                 product_url="https://cdn.example.com/p.png",
                 webhook_url=refusing_receiver.url,
-            )
+            ),
+            stays_open=False,
         )
         yield Rig(deps, recording, refusing_receiver)
 
@@ -170,7 +173,8 @@ def test_a_webhook_host_that_does_not_resolve_is_a_failed_attempt_retried_on_sch
             status="video_generated",
             product_url="https://cdn.example.com/p.png",
             webhook_url="https://reelay-test.invalid/hook",
-        )
+        ),
+        stays_open=False,
     )
     unresolved = DeliveryJob(task_id="unresolved", event_id=event_id("unresolved", "video_generated"))
 
@@ -226,7 +230,8 @@ def test_a_receiver_that_answers_2xx_counts_as_delivered_whatever_its_body_does(
                 status="video_generated",
                 product_url="https://cdn.example.com/p.png",
                 webhook_url=receiver.url,
-            )
+            ),
+            stays_open=False,
         )
         started = time.monotonic()
 

@@ -192,7 +192,7 @@ def test_delivery_refuses_loopback_private_and_metadata_addresses_unless_loopbac
                 status="video_generated",
                 webhook_url=url,
             )
-            strict.tasks.create(task)
+            strict.tasks.create(task, stays_open=False)
             outcome = deliver(DeliveryJob(task_id=task.id, event_id=event_id(task.id, task.status)), strict)
             assert outcome.result == "refused", url
             assert stored(task.id).last_delivery["result"] == "refused"

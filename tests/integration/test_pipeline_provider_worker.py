@@ -208,7 +208,7 @@ class _ClaimLetGoDuringLookup:
         self.put_back_outcome: str | None = None
 
     def list(self, *args: Any, **kwargs: Any) -> Any:
-        self._deps.tasks.release_claim(self._job.task_id, self._job.kind.value)
+        self._deps.claims.release(self._job.task_id, self._job.kind.value)
         return self._deps.creatify.list(*args, **kwargs)
 
     def gen_image(self, body: Any) -> Any:
@@ -225,11 +225,12 @@ def test_a_claim_let_go_after_a_throttled_call_is_taken_again_so_only_one_run_pa
     task_id = api.submit(simulator.sample_product_url())["id"]  # not pumped: no job has run
     job = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id=task_id)
     deps = runtime()
-    assert deps.tasks.claim(task_id, job.kind.value)  # the first run holds the claim
+    assert deps.claims.claim(task_id, job.kind.value)  # the first run holds the claim
     racing = _ClaimLetGoDuringLookup(deps, job)
     redelivered = Deps(
         config=deps.settings,
         tasks=deps.tasks,
+        claims=deps.claims,
         creatify=racing,
         callback_signer=deps.callback_signer,
         provider_queue=deps.provider_queue,
@@ -263,6 +264,7 @@ def test_a_second_creatify_task_for_one_job_never_fails_the_task_that_already_ha
     late = Deps(
         config=deps.settings,
         tasks=deps.tasks,
+        claims=deps.claims,
         creatify=RecordedMeanwhile(),
         callback_signer=deps.callback_signer,
         provider_queue=deps.provider_queue,
@@ -276,9 +278,7 @@ def test_a_second_creatify_task_for_one_job_never_fails_the_task_that_already_ha
     assert stored(task_id).credits_spent == 1
 
 
-def test_a_task_waits_for_credits_instead_of_failing_and_goes_on_once_they_are_topped_up(
-    embedded, simulator
-):
+def test_a_task_waits_for_credits_instead_of_failing_and_goes_on_once_they_are_topped_up(embedded, simulator):
     simulator.add_account(SIM_API_ID, "sim-api-key", credits=0)
     api = TenantApi.create(embedded)
     task_id = api.submit(simulator.sample_product_url())["id"]

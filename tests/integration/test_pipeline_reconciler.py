@@ -29,6 +29,8 @@ def queue_has_messages(embedded, logical_id: str) -> bool:
         QueueUrl=embedded.deployed.queue_url(logical_id), AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) > 0
+
+
 STALE_AT_ONCE = {"RECONCILE_AFTER_SECONDS": "0"}
 
 
@@ -78,7 +80,8 @@ def test_the_reconciler_asks_creatify_about_at_most_100_ids_per_call(embedded, s
                 product_url="https://cdn.example.com/p.png",
                 status=TaskStatus.IMAGE_GENERATING,
                 provider_task_id=str(uuid.uuid4()),
-            )
+            ),
+            stays_open=True,
         )
     wait_for(lambda: simulator.task(stored(real).provider_task_id)["status"] != "initializing")
     before = len(simulator.calls(method="GET"))
@@ -111,7 +114,8 @@ def test_tasks_creatify_does_not_know_never_hold_the_reconciler_back_from_the_ot
                 product_url="https://cdn.example.com/p.png",
                 status=TaskStatus.IMAGE_GENERATING,
                 provider_task_id=str(uuid.uuid4()),
-            )
+            ),
+            stays_open=True,
         )
     task_id = api.submit(simulator.sample_product_url())["id"]
     embedded.stack.pump(until=lambda: stored(task_id).provider_task_id is not None)

@@ -99,7 +99,8 @@ def world() -> Iterator[SampleWorld]:
                     webhook_url=receiver.url,
                     auto_video=False,
                     provider_task_id=str(remote.id),
-                )
+                ),
+                stays_open=False,
             )
             yield SampleWorld(embedded, receiver)
 

@@ -1,4 +1,8 @@
-"""The task and tenant repositories against moto's DynamoDB, on the table template.yaml defines."""
+"""The task, claim, delivery and tenant repositories against moto's DynamoDB, on the template's table.
+
+Status steps go through logic's `advance`, which decides each step's conditions with the task
+lifecycle; what is tested here is that the table makes each decided step at most once.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,18 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from reelay.dal.tasks import InvalidCursor, TaskNotFound, TaskRepository, task_from_stream_image
-from reelay.dal.tenants import ApiKeyInUse, TenantExists, TenantRepository
+from reelay.dal.claims import ClaimRepository
+from reelay.dal.deliveries import DeliveryRecords
+from reelay.dal.tasks import TaskRepository, task_from_stream_image
+from reelay.dal.tenants import TenantRepository
+from reelay.errors import ApiKeyInUse, InvalidCursor, TaskNotFound, TenantExists
+from reelay.logic.apply_update import advance as apply_news
+from reelay.logic.task_lifecycle import REVIEW_STATUS, waits_on_provider
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, StatusUpdate, Task
 from reelay.models.task_ids import derive_task_id
 from reelay.models.tenant import Tenant
+from reelay.ports.stores import CreateResult, ReopenResult
 from reelay_local.template import load_template, table_create_kwargs, table_ttl_spec
 
 TABLE = "reelay-tasks-test"
@@ -44,6 +54,26 @@ def repo(dynamodb: object) -> TaskRepository:
     return TaskRepository(TABLE, client=dynamodb, open_shards=4)
 
 
+@pytest.fixture
+def claims(dynamodb: object) -> ClaimRepository:
+    return ClaimRepository(TABLE, client=dynamodb)
+
+
+@pytest.fixture
+def deliveries(dynamodb: object) -> DeliveryRecords:
+    return DeliveryRecords(TABLE, client=dynamodb)
+
+
+def create(repo: TaskRepository, task: Task) -> CreateResult:
+    """Create as submitting does: on the open list when the lifecycle says the task waits on Creatify."""
+    return repo.create(task, stays_open=waits_on_provider(task.status, task.auto_video))
+
+
+def reopen(repo: TaskRepository, task_id: str, **options: str) -> ReopenResult:
+    """Ask for the video as the approval does: from the review status, back on the open list."""
+    return repo.reopen_for_video(task_id, at_status=REVIEW_STATUS, stays_open=True, **options)
+
+
 def new_task(
     tenant: str = "acme", key: str = "k-1", *, created_at: datetime = T0, auto_video: bool = True
 ) -> Task:
@@ -62,7 +92,9 @@ def new_task(
 
 def advance(repo: TaskRepository, task: Task, *statuses: TaskStatus) -> Task:
     for status in statuses:
-        result = repo.apply(task, StatusUpdate(status=status), now=task.updated_at + timedelta(seconds=1))
+        result = apply_news(
+            repo, task, StatusUpdate(status=status), now=task.updated_at + timedelta(seconds=1)
+        )
         assert result.applied, status
         task = result.task
     return task
@@ -86,11 +118,11 @@ def test_the_test_table_has_the_templates_keys_indexes_and_stream(dynamodb) -> N
 
 
 def test_creating_the_same_request_twice_returns_the_first_task(repo) -> None:
-    first = repo.create(new_task())
+    first = create(repo, new_task())
     assert first.created
     retry = new_task()
     retry = retry.model_copy(update={"image_prompt": "ignored: the stored task wins"})
-    second = repo.create(retry)
+    second = create(repo, retry)
     assert not second.created
     assert second.task == first.task
     assert second.task.image_prompt is None
@@ -98,7 +130,7 @@ def test_creating_the_same_request_twice_returns_the_first_task(repo) -> None:
 
 def test_get_returns_the_task_as_created_and_none_for_an_unknown_id(repo) -> None:
     task = new_task()
-    repo.create(task)
+    create(repo, task)
     assert repo.get(task.id) == task
     assert repo.get("no-such-task") is None
 
@@ -112,14 +144,14 @@ def test_a_stored_task_round_trips_every_field(repo) -> None:
             "created_at": datetime(2025, 3, 1, 12, 0, 0, 120000, tzinfo=UTC),
         }
     )
-    repo.create(task)
+    create(repo, task)
     assert repo.get(task.id) == task
 
 
-def test_a_stream_image_of_a_task_reads_back_and_a_claim_image_is_skipped(repo, dynamodb) -> None:
+def test_a_stream_image_of_a_task_reads_back_and_a_claim_image_is_skipped(repo, claims, dynamodb) -> None:
     task = new_task()
-    repo.create(task)
-    repo.claim(task.id, "gen_image")
+    create(repo, task)
+    claims.claim(task.id, "gen_image")
     items = dynamodb.scan(TableName=TABLE)["Items"]
     by_sk = {item["sk"]["S"]: item for item in items}
     assert task_from_stream_image(by_sk["TASK"]) == task
@@ -130,7 +162,7 @@ def test_a_stream_image_of_a_task_reads_back_and_a_claim_image_is_skipped(repo, 
 
 
 def test_each_forward_step_applies_and_bumps_version(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     for version, status in enumerate(
         [S.IMAGE_GENERATING, S.IMAGE_GENERATED, S.VIDEO_GENERATING, S.VIDEO_GENERATED], start=2
     ):
@@ -141,9 +173,10 @@ def test_each_forward_step_applies_and_bumps_version(repo) -> None:
 
 
 def test_apply_stores_the_updates_result_fields_and_keeps_others(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     photo = "https://cdn.example/photo.png"
-    result = repo.apply(
+    result = apply_news(
+        repo,
         task,
         StatusUpdate(status=S.IMAGE_GENERATED, provider_task_id="p-1", generated_photo_url=photo),
         now=T0 + timedelta(minutes=1),
@@ -154,7 +187,9 @@ def test_apply_stores_the_updates_result_fields_and_keeps_others(repo) -> None:
     assert result.task.updated_at == T0 + timedelta(minutes=1)
     assert result.task.created_at == T0
     # A later update without the photo does not erase it.
-    after = repo.apply(result.task, StatusUpdate(status=S.VIDEO_GENERATING, motion_style="display")).task
+    after = apply_news(
+        repo, result.task, StatusUpdate(status=S.VIDEO_GENERATING, motion_style="display")
+    ).task
     assert after.generated_photo_url == photo
     assert after.motion_style == "display"
 
@@ -172,8 +207,8 @@ def test_apply_stores_the_updates_result_fields_and_keeps_others(repo) -> None:
     ],
 )
 def test_repeats_regressions_and_news_after_the_end_change_nothing(repo, reached, incoming) -> None:
-    task = advance(repo, repo.create(new_task()).task, *reached)
-    result = repo.apply(task, StatusUpdate(status=incoming, failed_reason="late news"))
+    task = advance(repo, create(repo, new_task()).task, *reached)
+    result = apply_news(repo, task, StatusUpdate(status=incoming, failed_reason="late news"))
     assert not result.applied
     assert result.task == task
     assert repo.get(task.id) == task
@@ -181,8 +216,8 @@ def test_repeats_regressions_and_news_after_the_end_change_nothing(repo, reached
 
 @pytest.mark.parametrize("reached", [[], [S.IMAGE_GENERATING], [S.IMAGE_GENERATED], [S.VIDEO_GENERATING]])
 def test_failed_applies_from_every_non_terminal_status(repo, reached) -> None:
-    task = advance(repo, repo.create(new_task()).task, *reached)
-    result = repo.apply(task, StatusUpdate(status=S.FAILED, failed_reason="provider said no"))
+    task = advance(repo, create(repo, new_task()).task, *reached)
+    result = apply_news(repo, task, StatusUpdate(status=S.FAILED, failed_reason="provider said no"))
     assert result.applied
     assert result.task.status is S.FAILED
     assert result.task.failed_reason == "provider said no"
@@ -190,7 +225,7 @@ def test_failed_applies_from_every_non_terminal_status(repo, reached) -> None:
 
 def test_applying_to_a_missing_task_raises_task_not_found(repo) -> None:
     with pytest.raises(TaskNotFound):
-        repo.apply(new_task(key="never-created"), StatusUpdate(status=S.IMAGE_GENERATING))
+        apply_news(repo, new_task(key="never-created"), StatusUpdate(status=S.IMAGE_GENERATING))
 
 
 class OneCallAtATime:
@@ -215,13 +250,13 @@ class OneCallAtATime:
 def test_the_same_update_from_two_threads_applies_exactly_once(dynamodb) -> None:
     repo = TaskRepository(TABLE, client=OneCallAtATime(dynamodb))
     for attempt in range(10):
-        task = repo.create(new_task(key=f"race-{attempt}")).task
+        task = create(repo, new_task(key=f"race-{attempt}")).task
         barrier = threading.Barrier(2)
         results: list = []
 
         def send(task: Task = task, barrier: threading.Barrier = barrier, results: list = results) -> None:
             barrier.wait()
-            results.append(repo.apply(task, StatusUpdate(status=S.IMAGE_GENERATING)))
+            results.append(apply_news(repo, task, StatusUpdate(status=S.IMAGE_GENERATING)))
 
         threads = [threading.Thread(target=send) for _ in range(2)]
         for thread in threads:
@@ -236,7 +271,7 @@ def test_the_same_update_from_two_threads_applies_exactly_once(dynamodb) -> None
 
 
 def test_a_new_task_is_on_the_open_list_until_its_video_is_generated(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     assert open_ids(repo) == {task.id}
     task = advance(repo, task, S.IMAGE_GENERATING, S.IMAGE_GENERATED, S.VIDEO_GENERATING)
     assert open_ids(repo) == {task.id}
@@ -246,14 +281,14 @@ def test_a_new_task_is_on_the_open_list_until_its_video_is_generated(repo) -> No
 
 @pytest.mark.parametrize("reached", [[], [S.IMAGE_GENERATING], [S.IMAGE_GENERATED], [S.VIDEO_GENERATING]])
 def test_a_failed_task_leaves_the_open_list(repo, reached) -> None:
-    task = advance(repo, repo.create(new_task()).task, *reached)
+    task = advance(repo, create(repo, new_task()).task, *reached)
     advance(repo, task, S.FAILED)
     assert open_ids(repo) == set()
 
 
 def test_an_image_only_task_leaves_the_open_list_at_image_generated(repo) -> None:
-    image_only = advance(repo, repo.create(new_task(key="img", auto_video=False)).task, S.IMAGE_GENERATING)
-    with_video = advance(repo, repo.create(new_task(key="vid")).task, S.IMAGE_GENERATING)
+    image_only = advance(repo, create(repo, new_task(key="img", auto_video=False)).task, S.IMAGE_GENERATING)
+    with_video = advance(repo, create(repo, new_task(key="vid")).task, S.IMAGE_GENERATING)
     assert open_ids(repo) == {image_only.id, with_video.id}
     advance(repo, image_only, S.IMAGE_GENERATED)
     advance(repo, with_video, S.IMAGE_GENERATED)
@@ -261,15 +296,15 @@ def test_an_image_only_task_leaves_the_open_list_at_image_generated(repo) -> Non
 
 
 def test_apply_uses_the_stored_auto_video_when_the_callers_copy_is_stale(repo) -> None:
-    stored = repo.create(new_task(auto_video=False)).task
+    stored = create(repo, new_task(auto_video=False)).task
     stale = stored.model_copy(update={"auto_video": True})
-    result = repo.apply(stale, StatusUpdate(status=S.IMAGE_GENERATED))
+    result = apply_news(repo, stale, StatusUpdate(status=S.IMAGE_GENERATED))
     assert result.applied
     assert open_ids(repo) == set()
 
 
 def test_the_open_list_holds_only_tasks_with_no_news_since_the_cutoff_oldest_first(repo) -> None:
-    tasks = [repo.create(new_task(key=f"k{i}", created_at=T0 + timedelta(minutes=i))).task for i in range(8)]
+    tasks = [create(repo, new_task(key=f"k{i}", created_at=T0 + timedelta(minutes=i))).task for i in range(8)]
     advance(repo, tasks[0], S.IMAGE_GENERATING)  # news at T0 + 1 s
     stale = list(repo.iter_open(T0 + timedelta(minutes=5)))
     assert [t.id for t in stale] == [tasks[0].id] + [t.id for t in tasks[1:5]]
@@ -277,49 +312,49 @@ def test_the_open_list_holds_only_tasks_with_no_news_since_the_cutoff_oldest_fir
 
 
 def test_the_open_list_spreads_over_shards_and_reads_them_all(repo, dynamodb) -> None:
-    tasks = [repo.create(new_task(key=f"k{i}")).task for i in range(20)]
+    tasks = [create(repo, new_task(key=f"k{i}")).task for i in range(20)]
     shards = {item["open_pk"]["S"] for item in dynamodb.scan(TableName=TABLE)["Items"] if "open_pk" in item}
     assert len(shards) > 1
     assert open_ids(repo) == {t.id for t in tasks}
 
 
 def test_a_video_request_reopens_an_image_only_task(repo) -> None:
-    task = advance(repo, repo.create(new_task(auto_video=False)).task, S.IMAGE_GENERATING, S.IMAGE_GENERATED)
+    task = advance(repo, create(repo, new_task(auto_video=False)).task, S.IMAGE_GENERATING, S.IMAGE_GENERATED)
     assert open_ids(repo) == set()
-    result = repo.reopen_for_video(task.id, motion_style="talking", video_prompt="smile")
+    result = reopen(repo, task.id, motion_style="talking", video_prompt="smile")
     assert result.reopened
     assert result.task.auto_video
     assert (result.task.motion_style, result.task.video_prompt) == ("talking", "smile")
     assert open_ids(repo, datetime.now(UTC) + timedelta(minutes=1)) == {task.id}
-    assert repo.apply(result.task, StatusUpdate(status=S.VIDEO_GENERATING)).applied
+    assert apply_news(repo, result.task, StatusUpdate(status=S.VIDEO_GENERATING)).applied
 
 
 @pytest.mark.parametrize(
     "reached", [[S.IMAGE_GENERATING], [S.IMAGE_GENERATED, S.VIDEO_GENERATING], [S.FAILED]]
 )
 def test_a_video_request_before_or_after_image_generated_reports_the_current_status(repo, reached) -> None:
-    task = advance(repo, repo.create(new_task(auto_video=False)).task, *reached)
-    result = repo.reopen_for_video(task.id)
+    task = advance(repo, create(repo, new_task(auto_video=False)).task, *reached)
+    result = reopen(repo, task.id)
     assert not result.reopened
     assert result.task.status is reached[-1]
 
 
 def test_a_second_video_request_does_not_reopen_again(repo) -> None:
-    task = advance(repo, repo.create(new_task(auto_video=False)).task, S.IMAGE_GENERATED)
-    assert repo.reopen_for_video(task.id).reopened
-    again = repo.reopen_for_video(task.id)
+    task = advance(repo, create(repo, new_task(auto_video=False)).task, S.IMAGE_GENERATED)
+    assert reopen(repo, task.id).reopened
+    again = reopen(repo, task.id)
     assert not again.reopened
     assert again.task.auto_video
 
 
 def test_a_video_request_for_a_missing_task_raises_task_not_found(repo) -> None:
     with pytest.raises(TaskNotFound):
-        repo.reopen_for_video("missing")
+        reopen(repo, "missing")
 
 
 def test_a_finished_task_gets_an_expiry_when_retention_is_set(dynamodb) -> None:
     repo = TaskRepository(TABLE, client=dynamodb, retention=timedelta(days=90))
-    task = advance(repo, repo.create(new_task()).task, S.FAILED)
+    task = advance(repo, create(repo, new_task()).task, S.FAILED)
     item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"TASK#{task.id}"}, "sk": {"S": "TASK"}})
     assert int(item["Item"]["expires_at"]["N"]) == int((task.updated_at + timedelta(days=90)).timestamp())
 
@@ -327,16 +362,16 @@ def test_a_finished_task_gets_an_expiry_when_retention_is_set(dynamodb) -> None:
 # ---------------------------------------------------------------------------- provider bookkeeping
 
 
-def test_a_provider_job_is_claimed_once(repo) -> None:
-    task = repo.create(new_task()).task
-    assert repo.claim(task.id, "gen_image") is True
-    assert repo.claim(task.id, "gen_image") is False
-    assert repo.claim(task.id, "gen_video") is True
+def test_a_provider_job_is_claimed_once(repo, claims) -> None:
+    task = create(repo, new_task()).task
+    assert claims.claim(task.id, "gen_image") is True
+    assert claims.claim(task.id, "gen_image") is False
+    assert claims.claim(task.id, "gen_video") is True
     assert repo.get(task.id) == task  # claims live beside the task, not in it
 
 
 def test_the_provider_task_id_is_recorded_once_and_never_replaced(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     assert repo.attach_provider_task(task.id, "p-1", credits_spent=1)
     assert repo.attach_provider_task(task.id, "p-1", credits_spent=3)  # gen_video, same provider task
     assert not repo.attach_provider_task(task.id, "p-2", credits_spent=1)
@@ -347,7 +382,7 @@ def test_the_provider_task_id_is_recorded_once_and_never_replaced(repo) -> None:
 
 
 def test_credits_of_a_job_recorded_twice_are_counted_once(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     # The worker and an early provider callback may both record the same gen_image.
     assert repo.attach_provider_task(task.id, "p-1", credits_spent=1, job="gen_image")
     assert repo.attach_provider_task(task.id, "p-1", credits_spent=1, job="gen_image")
@@ -356,27 +391,27 @@ def test_credits_of_a_job_recorded_twice_are_counted_once(repo) -> None:
     assert repo.get(task.id).credits_spent == 4
 
 
-def test_a_released_claim_can_be_claimed_again(repo) -> None:
-    task = repo.create(new_task()).task
-    assert repo.claim(task.id, "gen_image", now=T0)
-    assert repo.claimed_at(task.id, "gen_image") == T0
-    repo.release_claim(task.id, "gen_image")
-    assert repo.claimed_at(task.id, "gen_image") is None
-    assert repo.claim(task.id, "gen_image", now=T0 + timedelta(seconds=5))
+def test_a_released_claim_can_be_claimed_again(repo, claims) -> None:
+    task = create(repo, new_task()).task
+    assert claims.claim(task.id, "gen_image", now=T0)
+    assert claims.claimed_at(task.id, "gen_image") == T0
+    claims.release(task.id, "gen_image")
+    assert claims.claimed_at(task.id, "gen_image") is None
+    assert claims.claim(task.id, "gen_image", now=T0 + timedelta(seconds=5))
 
 
-def test_a_stuck_claim_is_retaken_by_exactly_one_worker(repo) -> None:
-    task = repo.create(new_task()).task
-    repo.claim(task.id, "gen_video", now=T0)
+def test_a_stuck_claim_is_retaken_by_exactly_one_worker(repo, claims) -> None:
+    task = create(repo, new_task()).task
+    claims.claim(task.id, "gen_video", now=T0)
     later = T0 + timedelta(minutes=5)
-    assert repo.retake_claim(task.id, "gen_video", T0, now=later)
-    assert not repo.retake_claim(task.id, "gen_video", T0, now=later + timedelta(seconds=1))
-    assert repo.claimed_at(task.id, "gen_video") == later
-    assert not repo.retake_claim(task.id, "gen_image", T0, now=later)  # never claimed
+    assert claims.retake(task.id, "gen_video", T0, now=later)
+    assert not claims.retake(task.id, "gen_video", T0, now=later + timedelta(seconds=1))
+    assert claims.claimed_at(task.id, "gen_video") == later
+    assert not claims.retake(task.id, "gen_image", T0, now=later)  # never claimed
 
 
 def test_a_checked_open_task_waits_a_full_interval_before_the_next_check(repo) -> None:
-    task = repo.create(new_task()).task
+    task = create(repo, new_task()).task
     checked = T0 + timedelta(minutes=10)
     assert repo.touch_open(task, now=checked)
     assert open_ids(repo, before=checked) == set()
@@ -385,7 +420,7 @@ def test_a_checked_open_task_waits_a_full_interval_before_the_next_check(repo) -
 
 
 def test_touching_a_task_that_moved_on_or_finished_changes_nothing(repo) -> None:
-    task = repo.create(new_task(auto_video=False)).task
+    task = create(repo, new_task(auto_video=False)).task
     moved = advance(repo, task, S.IMAGE_GENERATING)
     assert not repo.touch_open(task, now=T0 + timedelta(minutes=10))  # stale copy: status differs
     done = advance(repo, moved, S.IMAGE_GENERATED)
@@ -394,16 +429,16 @@ def test_touching_a_task_that_moved_on_or_finished_changes_nothing(repo) -> None
     assert not repo.touch_open(new_task(key="missing"))
 
 
-def test_delivery_attempts_are_recorded_and_never_wound_back(repo) -> None:
-    task = repo.create(new_task()).task
-    assert repo.record_delivery(task.id, 2, {"status": 503, "at": "2025-03-01T12:00:05Z"})
-    assert not repo.record_delivery(task.id, 1, {"status": 500})
+def test_delivery_attempts_are_recorded_and_never_wound_back(repo, deliveries) -> None:
+    task = create(repo, new_task()).task
+    assert deliveries.record(task.id, 2, {"status": 503, "at": "2025-03-01T12:00:05Z"})
+    assert not deliveries.record(task.id, 1, {"status": 500})
     stored = repo.get(task.id)
     assert stored.delivery_attempts == 2
     assert stored.last_delivery == {"status": 503, "at": "2025-03-01T12:00:05Z"}
     assert stored.status is S.INITIALIZING
     with pytest.raises(TaskNotFound):
-        repo.record_delivery("missing", 1, {})
+        deliveries.record("missing", 1, {})
 
 
 # ---------------------------------------------------------------------------- listing
@@ -411,7 +446,7 @@ def test_delivery_attempts_are_recorded_and_never_wound_back(repo) -> None:
 
 def create_many(repo: TaskRepository, count: int, tenant: str = "acme") -> list[Task]:
     return [
-        repo.create(new_task(tenant, f"k{i}", created_at=T0 + timedelta(seconds=i))).task
+        create(repo, new_task(tenant, f"k{i}", created_at=T0 + timedelta(seconds=i))).task
         for i in range(count)
     ]
 

@@ -14,17 +14,14 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
-    import httpx
-
-    from reelay.clients.creatify import CreatifyClient
-    from reelay.clients.event_publisher import EventPublisher
-    from reelay.clients.job_queue import JobQueue
-    from reelay.dal.tasks import TaskRepository
-    from reelay.dal.tenants import TenantRepository
+    from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, WebhookSender
+    from reelay.ports.stores import ClaimStore, DeliveryLog, TaskStore, TenantStore
     from reelay.security.callback_tokens import CallbackSigner
 
 
 class Deps:
+    """Each dependency is typed as the port logic uses and built from its AWS or HTTP client."""
+
     def __init__(self, config: Settings | None = None, **overrides: Any) -> None:
         self.settings = config or settings()
         # Anything passed here replaces the lazily built default of the same name.
@@ -34,7 +31,7 @@ class Deps:
             self.__dict__[name] = value
 
     @cached_property
-    def tasks(self) -> TaskRepository:
+    def tasks(self) -> TaskStore:
         from reelay.dal.tasks import TaskRepository
 
         return TaskRepository(
@@ -42,13 +39,25 @@ class Deps:
         )
 
     @cached_property
-    def tenants(self) -> TenantRepository:
+    def claims(self) -> ClaimStore:
+        from reelay.dal.claims import ClaimRepository
+
+        return ClaimRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def deliveries(self) -> DeliveryLog:
+        from reelay.dal.deliveries import DeliveryRecords
+
+        return DeliveryRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def tenants(self) -> TenantStore:
         from reelay.dal.tenants import TenantRepository
 
         return TenantRepository(self.settings.require("table_name"))
 
     @cached_property
-    def creatify(self) -> CreatifyClient:
+    def creatify(self) -> CreatifyApi:
         from reelay.clients.creatify import CreatifyClient
         from reelay.clients.creatify_credentials import credentials_from_secret
 
@@ -86,11 +95,10 @@ class Deps:
         return CallbackSigner(str(secret))
 
     @cached_property
-    def http(self) -> httpx.Client:
-        import httpx
+    def webhooks(self) -> WebhookSender:
+        from reelay.clients.webhook_sender import HttpWebhookSender
 
-        # Outbound webhooks: short timeouts so one slow receiver cannot hold a worker.
-        return httpx.Client(timeout=httpx.Timeout(10.0, connect=3.0), follow_redirects=False)
+        return HttpWebhookSender()
 
 
 @cache

@@ -7,9 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from reelay.clients.aws import aws_client
-
-# SQS caps DelaySeconds at 15 minutes.
-MAX_DELAY_SECONDS = 900
+from reelay.models.jobs import MAX_DELAY_SECONDS
 
 
 class JobQueue:

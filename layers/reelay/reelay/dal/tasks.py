@@ -1,23 +1,19 @@
-"""The task repository: every read and write of a task, each one a single DynamoDB call.
+"""The task repository: every read and write of a task item, each one a single DynamoDB call.
 
 The table is the single source of truth and its conditional writes are the concurrency
-control: creating is a conditional put on a derived id (write and dedup at once), applying
-news is a conditional update that only moves forward, and a provider job is claimed with a
-conditional put before Creatify is called. Nothing here decides *what* should happen to a
-task; it makes what logic decided happen at most once.
+control: creating is a conditional put on a derived id (write and dedup at once), and a
+status step is a conditional update that applies only from the statuses logic allowed.
+Nothing here decides *what* should happen to a task (`reelay.logic.task_lifecycle` does);
+it makes what logic decided happen at most once. Claims and delivery records live beside
+the tasks in the same table, in `claims.py` and `deliveries.py`.
 
 Key formats and index names live in `reelay.dal.keys`; callers see only `Task`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
-import json
-import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,12 +21,15 @@ from botocore.exceptions import ClientError
 
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
-from reelay.dal.attribute_values import from_item, to_attribute, to_item
-from reelay.models.status import TaskStatus, ranks_below, should_apply, waits_on_provider
-from reelay.models.task import StatusUpdate, Task, utc_now
+from reelay.dal.attribute_values import from_item, to_item
+from reelay.dal.cursors import decode_cursor, encode_cursor
+from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.errors import TaskNotFound
+from reelay.models.status import TaskStatus
+from reelay.models.task import Task, utc_now
+from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, Transition
 
 MAX_PAGE = 100
-CLAIM_TTL = timedelta(days=30)
 
 # Result fields a status update may carry; only the ones it has (non-null) are written.
 _UPDATE_FIELDS = (
@@ -43,43 +42,6 @@ _UPDATE_FIELDS = (
 )
 # Task attributes that are not Task fields (TTL, credit bookkeeping).
 _NOT_TASK_FIELDS = keys.KEY_ATTRIBUTES | {"expires_at", "charged_jobs"}
-_TENANT_SK_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#(?P<task_id>[^#]+)$")
-
-
-class TaskNotFound(LookupError):
-    """The task does not exist (a write that needs an existing task found none)."""
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__(f"task {task_id} not found")
-        self.task_id = task_id
-
-
-class InvalidCursor(ValueError):
-    """A pagination cursor that this repository did not issue for this tenant."""
-
-
-@dataclass(frozen=True)
-class CreateResult:
-    created: bool
-    task: Task  # the stored task: the new one, or the one an earlier identical request created
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    applied: bool
-    task: Task  # after the update when applied; the unchanged current task when not
-
-
-@dataclass(frozen=True)
-class ReopenResult:
-    reopened: bool
-    task: Task  # when not reopened, its status (and auto_video) say why
-
-
-@dataclass(frozen=True)
-class TaskPage:
-    items: list[Task]
-    next_cursor: str | None
 
 
 def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
@@ -92,34 +54,6 @@ def task_from_stream_image(image: Mapping[str, Mapping[str, Any]] | None) -> Tas
     if not image or image.get("entity", {}).get("S") != keys.ENTITY_TASK:
         return None
     return task_from_item(image)
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-class _Expression:
-    """Placeholders for an expression: every attribute name aliased (many are reserved words)."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.values: dict[str, dict[str, Any]] = {}
-
-    def name(self, attribute: str) -> str:
-        placeholder = f"#{attribute}"
-        self.names[placeholder] = attribute
-        return placeholder
-
-    def value(self, value: Any) -> str:
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = to_attribute(value)
-        return placeholder
-
-    def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"ExpressionAttributeNames": self.names}
-        if self.values:
-            params["ExpressionAttributeValues"] = self.values
-        return params
 
 
 class TaskRepository:
@@ -150,7 +84,7 @@ class TaskRepository:
 
     # ------------------------------------------------------------------ items
 
-    def _to_item(self, task: Task) -> dict[str, dict[str, Any]]:
+    def _to_item(self, task: Task, stays_open: bool) -> dict[str, dict[str, Any]]:
         values: dict[str, Any] = task.model_dump(mode="json", exclude_none=True)
         values["created_at"] = keys.iso(task.created_at)
         values["updated_at"] = keys.iso(task.updated_at)
@@ -161,7 +95,7 @@ class TaskRepository:
             tenant_pk=keys.tenant_pk(task.tenant_id),
             tenant_sk=keys.tenant_sk(task.created_at, task.id),
         )
-        if waits_on_provider(task.status, task.auto_video):
+        if stays_open:
             values["open_pk"] = self._open_pk(task.id)
             values["open_sk"] = keys.iso(task.updated_at)
         elif self._retention is not None:
@@ -173,7 +107,7 @@ class TaskRepository:
 
     def _current_or_missing(self, exc: ClientError, task_id: str) -> Task:
         """The item a failed conditional write saw (ALL_OLD), or TaskNotFound when there was none."""
-        if not _is_condition_failure(exc):
+        if not is_condition_failure(exc):
             raise exc
         old = exc.response.get("Item")
         if not old:
@@ -182,17 +116,20 @@ class TaskRepository:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, task: Task) -> CreateResult:
-        """Store a new task; if its id exists (a retried request), return the stored one, created=False."""
+    def create(self, task: Task, *, stays_open: bool) -> CreateResult:
+        """Store a new task; if its id exists (a retried request), return the stored one, created=False.
+
+        `stays_open` puts it on the open-tasks index, which the reconciler reads.
+        """
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=self._to_item(task),
+                Item=self._to_item(task, stays_open),
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if not _is_condition_failure(exc):
+            if not is_condition_failure(exc):
                 raise
             old = exc.response.get("Item")
             stored = task_from_item(old) if old else self.get(task.id)
@@ -201,64 +138,47 @@ class TaskRepository:
             return CreateResult(created=False, task=stored)
         return CreateResult(created=True, task=task)
 
-    def apply(self, task: Task, update: StatusUpdate, now: datetime | None = None) -> ApplyResult:
-        """Apply provider news forward-only in one conditional update.
+    def apply(self, task_id: str, step: Transition, now: datetime | None = None) -> ApplyResult:
+        """Make a status step in one conditional update, only from the statuses it allows.
 
-        A repeat, a regression or news after a terminal status changes nothing and returns
-        applied=False with the current task. Raises TaskNotFound if the task does not exist.
+        When the task is at another status (or its auto_video is not the one the step assumed),
+        nothing changes and the result is applied=False with the current task. Raises
+        TaskNotFound if the task does not exist.
         """
-        allowed = ranks_below(update.status)
-        if not allowed:  # e.g. "initializing": never a step forward from anywhere
-            current = self.get(task.id)
+        if not step.allowed_from:  # e.g. "initializing": never a step forward from anywhere
+            current = self.get(task_id)
             if current is None:
-                raise TaskNotFound(task.id)
+                raise TaskNotFound(task_id)
             return ApplyResult(applied=False, task=current)
-        now = now or utc_now()
-        auto_video = task.auto_video
-        # Whether image_generated closes the task depends on auto_video, so that write is also
-        # conditioned on the auto_video it assumed; if the caller's copy was stale, retry once
-        # with the stored value.
-        for _ in range(2):
-            try:
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=keys.task_key(task.id),
-                    ReturnValues="ALL_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                    **self._apply_expression(task.id, update, allowed, auto_video, now),
-                )
-            except ClientError as exc:
-                current = self._current_or_missing(exc, task.id)
-                if current.auto_video != auto_video and should_apply(current.status, update.status):
-                    auto_video = current.auto_video
-                    continue
-                return ApplyResult(applied=False, task=current)
-            return ApplyResult(applied=True, task=task_from_item(response["Attributes"]))
-        return ApplyResult(applied=False, task=current)  # pragma: no cover - auto_video flipped twice
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **self._step_expression(task_id, step, now or utc_now()),
+            )
+        except ClientError as exc:
+            return ApplyResult(applied=False, task=self._current_or_missing(exc, task_id))
+        return ApplyResult(applied=True, task=task_from_item(response["Attributes"]))
 
-    def _apply_expression(
-        self,
-        task_id: str,
-        update: StatusUpdate,
-        allowed: list[TaskStatus],
-        auto_video: bool,
-        now: datetime,
-    ) -> dict[str, Any]:
-        e = _Expression()
+    def _step_expression(self, task_id: str, step: Transition, now: datetime) -> dict[str, Any]:
+        e = Expression()
         status = e.name("status")
-        condition = f"{status} IN ({', '.join(e.value(s.value) for s in allowed)})"
-        if update.status is TaskStatus.IMAGE_GENERATED:
-            condition += f" AND {e.name('auto_video')} = {e.value(auto_video)}"
+        allowed = sorted(s.value for s in step.allowed_from)
+        condition = f"{status} IN ({', '.join(e.value(s) for s in allowed)})"
+        if step.assumes_auto_video is not None:
+            condition += f" AND {e.name('auto_video')} = {e.value(step.assumes_auto_video)}"
         now_iso = e.value(keys.iso(now))
         sets = [
-            f"{status} = {e.value(update.status.value)}",
+            f"{status} = {e.value(step.update.status.value)}",
             f"{e.name('updated_at')} = {now_iso}",
             f"{e.name('version')} = {e.name('version')} + {e.value(1)}",
         ]
-        fields = update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
+        fields = step.update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
         sets += [f"{e.name(field)} = {e.value(value)}" for field, value in fields.items()]
         removes: list[str] = []
-        if waits_on_provider(update.status, auto_video):
+        if step.stays_open:
             sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
             sets.append(f"{e.name('open_sk')} = {now_iso}")
         else:
@@ -282,7 +202,7 @@ class TaskRepository:
         False when it already names a different one (nothing is written). Raises
         TaskNotFound if the task does not exist.
         """
-        e = _Expression()
+        e = Expression()
         pid = e.name("provider_task_id")
         pid_value = e.value(provider_task_id)
         condition = f"attribute_exists(pk) AND (attribute_not_exists({pid}) OR {pid} = {pid_value})"
@@ -317,7 +237,7 @@ class TaskRepository:
         Changes nothing about the task itself (not updated_at, not version). False when the
         task has moved on or left the open-tasks index meanwhile (nothing is written).
         """
-        e = _Expression()
+        e = Expression()
         open_sk = e.name("open_sk")
         now_value = e.value(keys.iso(now or utc_now()))
         try:
@@ -332,7 +252,7 @@ class TaskRepository:
                 **e.params(),
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
@@ -341,38 +261,42 @@ class TaskRepository:
         self,
         task_id: str,
         *,
+        at_status: TaskStatus,
+        stays_open: bool,
         motion_style: str | None = None,
         video_prompt: str | None = None,
         now: datetime | None = None,
     ) -> ReopenResult:
-        """Ask for the video of a task that stopped at image_generated (auto_video false).
+        """Ask for the video of a task that stopped at `at_status` with auto_video false.
 
-        Sets auto_video, stores the video options and puts the task back on the open-tasks
-        index. Not reopened when the task is at another status or its video was already
-        asked for: the returned task says which. Raises TaskNotFound if it does not exist.
+        Sets auto_video, stores the video options and, with `stays_open`, puts the task back on
+        the open-tasks index. Not reopened when the task is at another status or its video was
+        already asked for: the returned task says which. Raises TaskNotFound if it does not exist.
         """
         now = now or utc_now()
-        e = _Expression()
+        e = Expression()
         auto_video = e.name("auto_video")
         now_iso = e.value(keys.iso(now))
         sets = [
             f"{auto_video} = {e.value(True)}",
-            f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}",
-            f"{e.name('open_sk')} = {now_iso}",
             f"{e.name('updated_at')} = {now_iso}",
             f"{e.name('version')} = {e.name('version')} + {e.value(1)}",
         ]
+        removes: list[str] = []
+        if stays_open:
+            sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
+            sets.append(f"{e.name('open_sk')} = {now_iso}")
+            # Open again: it must not expire while it waits on Creatify.
+            removes.append(e.name("expires_at"))
         options = {"motion_style": motion_style, "video_prompt": video_prompt}
         sets += [f"{e.name(k)} = {e.value(str(v))}" for k, v in options.items() if v is not None]
-        condition = (
-            f"{e.name('status')} = {e.value(TaskStatus.IMAGE_GENERATED.value)} "
-            f"AND {auto_video} = {e.value(False)}"
-        )
+        condition = f"{e.name('status')} = {e.value(at_status.value)} AND {auto_video} = {e.value(False)}"
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=keys.task_key(task_id),
-                UpdateExpression="SET " + ", ".join(sets) + f" REMOVE {e.name('expires_at')}",
+                UpdateExpression=expression,
                 ConditionExpression=condition,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -381,97 +305,6 @@ class TaskRepository:
         except ClientError as exc:
             return ReopenResult(reopened=False, task=self._current_or_missing(exc, task_id))
         return ReopenResult(reopened=True, task=task_from_item(response["Attributes"]))
-
-    def claim(self, task_id: str, job: str, *, now: datetime | None = None) -> bool:
-        """Claim a provider job (e.g. "gen_image") for a task: True once, False for every later try.
-
-        Creatify's POSTs take no idempotency key, so a redelivered queue message must not
-        call it again; the claim expires (TTL) long after any redelivery could arrive.
-        """
-        now = now or utc_now()
-        item = {
-            **keys.claim_key(task_id, job),
-            "entity": to_attribute(keys.ENTITY_CLAIM),
-            "claimed_at": to_attribute(keys.iso(now)),
-            "expires_at": to_attribute(int((now + CLAIM_TTL).timestamp())),
-        }
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def claimed_at(self, task_id: str, job: str) -> datetime | None:
-        """When the job's claim was taken (or last retaken); None when there is no claim."""
-        response = self._client.get_item(
-            TableName=self._table, Key=keys.claim_key(task_id, job), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return datetime.fromisoformat(item["claimed_at"]["S"]) if item else None
-
-    def retake_claim(
-        self, task_id: str, job: str, claimed_at: datetime, *, now: datetime | None = None
-    ) -> bool:
-        """Take over a claim last taken at `claimed_at` (its call's outcome never came back).
-
-        True for exactly one of several workers retaking the same claim; False when the claim
-        was retaken or released since `claimed_at` was read.
-        """
-        now = now or utc_now()
-        e = _Expression()
-        taken = e.name("claimed_at")
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.claim_key(task_id, job),
-                UpdateExpression=(
-                    f"SET {taken} = {e.value(keys.iso(now))},"
-                    f" {e.name('expires_at')} = {e.value(int((now + CLAIM_TTL).timestamp()))}"
-                ),
-                ConditionExpression=f"{taken} = {e.value(keys.iso(claimed_at))}",
-                **e.params(),
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def release_claim(self, task_id: str, job: str) -> None:
-        """Give a claim up (the call certainly did not happen), so a retried job may claim again."""
-        self._client.delete_item(TableName=self._table, Key=keys.claim_key(task_id, job))
-
-    def record_delivery(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
-        """Record webhook delivery attempts and the last answer on the task.
-
-        False (nothing written) when a record with more attempts is already there, so a late
-        duplicate never winds the count back. Raises TaskNotFound if the task does not exist.
-        """
-        e = _Expression()
-        count = e.name("delivery_attempts")
-        attempts_value = e.value(attempts)
-        expression = f"SET {count} = {attempts_value}, {e.name('last_delivery')} = {e.value(last)}"
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.task_key(task_id),
-                UpdateExpression=expression,
-                ConditionExpression=(
-                    f"attribute_exists(pk) AND (attribute_not_exists({count}) OR {count} <= {attempts_value})"
-                ),
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **e.params(),
-            )
-        except ClientError as exc:
-            self._current_or_missing(exc, task_id)
-            return False
-        return True
-
-    # ------------------------------------------------------------------ reads
 
     def get(self, task_id: str) -> Task | None:
         response = self._client.get_item(
@@ -495,7 +328,7 @@ class TaskRepository:
         cursor that is malformed or belongs to another tenant.
         """
         limit = max(1, min(MAX_PAGE, limit))
-        e = _Expression()
+        e = Expression()
         params: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": keys.TENANT_INDEX,
@@ -505,7 +338,7 @@ class TaskRepository:
         if status is not None:
             params["FilterExpression"] = f"{e.name('status')} = {e.value(TaskStatus(status).value)}"
         params.update(e.params())
-        start = self._decode_cursor(cursor, tenant_id) if cursor else None
+        start = decode_cursor(cursor, tenant_id) if cursor else None
 
         items: list[Task] = []
         last_sk = ""
@@ -520,39 +353,14 @@ class TaskRepository:
             response = self._client.query(**query)
             for raw in response.get("Items", []):
                 if len(items) == limit:
-                    return TaskPage(items=items, next_cursor=self._encode_cursor(tenant_id, last_sk))
+                    return TaskPage(items=items, next_cursor=encode_cursor(tenant_id, last_sk))
                 items.append(task_from_item(raw))
                 last_sk = raw["tenant_sk"]["S"]
             start = response.get("LastEvaluatedKey")
             if not start:
                 return TaskPage(items=items, next_cursor=None)
             if len(items) == limit:
-                return TaskPage(items=items, next_cursor=self._encode_cursor(tenant_id, last_sk))
-
-    @staticmethod
-    def _encode_cursor(tenant_id: str, tenant_sk: str) -> str:
-        raw = json.dumps({"t": tenant_id, "k": tenant_sk}, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    @staticmethod
-    def _decode_cursor(cursor: str, tenant_id: str) -> dict[str, dict[str, str]]:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            data = json.loads(raw)
-            owner, tenant_sk = data["t"], data["k"]
-        except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-            raise InvalidCursor("cursor is not one this API issued") from exc
-        match = _TENANT_SK_FORMAT.match(tenant_sk) if isinstance(tenant_sk, str) else None
-        if match is None or not isinstance(owner, str):
-            raise InvalidCursor("cursor is not one this API issued")
-        if owner != tenant_id:
-            raise InvalidCursor("cursor belongs to another listing")
-        # The index's start key: the index keys plus the table keys of the item to resume after.
-        return {
-            "tenant_pk": {"S": keys.tenant_pk(tenant_id)},
-            "tenant_sk": {"S": tenant_sk},
-            **keys.task_key(match["task_id"]),
-        }
+                return TaskPage(items=items, next_cursor=encode_cursor(tenant_id, last_sk))
 
     def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
         """Tasks still waiting on Creatify with no news since `stale_before`, oldest first, at most `limit`.
@@ -567,7 +375,7 @@ class TaskRepository:
             yield task
 
     def _iter_open_shard(self, shard: int, before: str, page_size: int) -> Iterator[tuple[str, Task]]:
-        e = _Expression()
+        e = Expression()
         partition = f"{e.name('open_pk')} = {e.value(keys.open_pk(shard))}"
         params: dict[str, Any] = {
             "TableName": self._table,

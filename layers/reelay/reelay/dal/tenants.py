@@ -15,22 +15,8 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
+from reelay.errors import ApiKeyInUse, TenantExists
 from reelay.models.tenant import Tenant
-
-
-class TenantConflict(Exception):
-    """A tenant could not be created because something it needs is taken."""
-
-
-class TenantExists(TenantConflict):
-    def __init__(self, tenant_id: str) -> None:
-        super().__init__(f"tenant {tenant_id} already exists")
-        self.tenant_id = tenant_id
-
-
-class ApiKeyInUse(TenantConflict):
-    def __init__(self) -> None:
-        super().__init__("this API key is already registered")
 
 
 def _tenant_from_item(item: Mapping[str, Mapping[str, Any]]) -> Tenant:

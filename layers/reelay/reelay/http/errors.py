@@ -1,9 +1,10 @@
-"""One error shape for every answer that is not a success:
+"""One error shape for every answer that is not a success, and the one place errors are mapped:
 
     {"error": {"code": "<machine code>", "message": "<for a person>", "field": "<at fault>"}}
 
 Validation errors name the field at fault (dotted path for nested fields) and are 400s;
-bad input never becomes a 5xx.
+bad input never becomes a 5xx. Logic's errors (`reelay.errors`) become their answers here,
+once for every route, so a route only says what it does when all goes well.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from reelay.errors import IdempotencyConflict, InvalidCursor, ProviderUnavailable, TaskNotFound, WrongStatus
 from reelay.models.api import ErrorBody, ErrorDetail
 
 
@@ -76,3 +78,27 @@ def use_error_shape(app: APIGatewayRestResolver) -> None:
     @app.not_found
     def on_not_found(_: Exception) -> Response[dict]:
         return error_response(404, "not_found", "no such route")
+
+
+def map_logic_errors(app: APIGatewayRestResolver) -> None:
+    """Answer each of logic's errors the same way on every route of the public API."""
+
+    @app.exception_handler(TaskNotFound)
+    def on_task_not_found(_: TaskNotFound) -> Response[dict]:
+        return error_response(404, "not_found", "no such product video", "id")
+
+    @app.exception_handler(WrongStatus)
+    def on_wrong_status(exc: WrongStatus) -> Response[dict]:
+        return error_response(409, "wrong_status", str(exc), "status")
+
+    @app.exception_handler(IdempotencyConflict)
+    def on_idempotency_conflict(exc: IdempotencyConflict) -> Response[dict]:
+        return error_response(409, "idempotency_conflict", str(exc), "Idempotency-Key")
+
+    @app.exception_handler(InvalidCursor)
+    def on_invalid_cursor(_: InvalidCursor) -> Response[dict]:
+        return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
+
+    @app.exception_handler(ProviderUnavailable)
+    def on_provider_unavailable(exc: ProviderUnavailable) -> Response[dict]:
+        return error_response(503, "provider_unavailable", str(exc))

@@ -6,6 +6,7 @@ always come from Creatify's own GET, never from a callback body alone.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -13,10 +14,13 @@ from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.logic.callback_urls import is_our_callback
+from reelay.logic.task_lifecycle import step_for
 from reelay.models.jobs import CREDITS, ProviderJobKind
+from reelay.models.status import should_apply
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import ProductToVideo
 from reelay.ports.creatify_errors import CreatifyNotFound
+from reelay.ports.stores import ApplyResult, TaskStore
 
 logger = Logger(child=True)
 
@@ -73,9 +77,28 @@ def _as_provider_id(hint: str | None) -> str | None:
         return None
 
 
+def advance(tasks: TaskStore, task: Task, update: StatusUpdate, now: datetime | None = None) -> ApplyResult:
+    """Apply news forward-only in one conditional write; a repeat or regression changes nothing.
+
+    Where the step depends on auto_video (image_generated closes the task or not) and the
+    caller's copy of the task was stale, it is decided again once on the stored task.
+    """
+    step = step_for(update, task.auto_video)
+    result = tasks.apply(task.id, step, now)
+    current = result.task
+    if (
+        not result.applied
+        and step.assumes_auto_video is not None
+        and current.auto_video != step.assumes_auto_video
+        and should_apply(current.status, update.status)
+    ):
+        result = tasks.apply(task.id, step_for(update, current.auto_video), now)
+    return result
+
+
 def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps) -> bool:
     """Apply Creatify's view of the task if it is a forward step; report whether it was."""
-    result = deps.tasks.apply(task, StatusUpdate.from_provider(truth))
+    result = advance(deps.tasks, task, StatusUpdate.from_provider(truth))
     if result.applied:
         logger.info("task advanced", extra={"task_id": task.id, "status": str(truth.status)})
     return result.applied

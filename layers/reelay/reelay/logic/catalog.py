@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from reelay.deps import Deps
+from reelay.errors import ProviderUnavailable
+from reelay.models.api import Avatar
 from reelay.ports.creatify_errors import CreatifyError
 
 AVATAR_CACHE_SECONDS = 600
-_AVATAR_FIELDS = (
-    "id",
-    "creator_name",
-    "gender",
-    "age_range",
-    "style",
-    "location",
-    "suitable_industries",
-    "keywords",
-    "preview_image_16_9",
-    "preview_image_1_1",
-    "preview_image_9_16",
-)
 # Per warm container: the catalogue changes rarely and listing it is slow.
-_avatar_cache: dict[tuple[str | None, str | None], tuple[float, list[dict[str, Any]]]] = {}
-
-
-class CatalogUnavailable(RuntimeError):
-    pass
+_avatar_cache: dict[tuple[str | None, str | None], tuple[float, list[Avatar]]] = {}
 
 
 def _choices(csv: str | None) -> str | None:
@@ -35,7 +19,7 @@ def _choices(csv: str | None) -> str | None:
     return ",".join(sorted(set(csv.split(",")))) if csv else None
 
 
-def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = None) -> list[dict[str, Any]]:
+def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = None) -> list[Avatar]:
     gender, age_range = _choices(gender), _choices(age_range)
     key = (gender, age_range)
     cached = _avatar_cache.get(key)
@@ -47,11 +31,10 @@ def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = 
             age_range=age_range.split(",") if age_range else None,
         )
     except CreatifyError as exc:
-        raise CatalogUnavailable(f"Creatify avatars unavailable: {exc.message}") from exc
+        raise ProviderUnavailable(f"Creatify avatars unavailable: {exc.message}") from exc
+    fields = set(Avatar.model_fields) - {"id"}
     items = [
-        {name: getattr(p, name) if name != "id" else str(p.id) for name in _AVATAR_FIELDS}
-        for p in personas
-        if p.is_active
+        Avatar(id=str(p.id), **{name: getattr(p, name) for name in fields}) for p in personas if p.is_active
     ]
     _avatar_cache[key] = (time.monotonic(), items)
     return items
@@ -61,4 +44,4 @@ def remaining_credits(deps: Deps) -> float:
     try:
         return deps.creatify.remaining_credits()
     except CreatifyError as exc:
-        raise CatalogUnavailable(f"Creatify credits unavailable: {exc.message}") from exc
+        raise ProviderUnavailable(f"Creatify credits unavailable: {exc.message}") from exc

@@ -12,13 +12,12 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
-import httpx
 from aws_lambda_powertools import Logger
 
-from reelay.clients.job_queue import MAX_DELAY_SECONDS
 from reelay.deps import Deps
-from reelay.models.jobs import DeliveryJob
+from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
 from reelay.models.task import webhook_payload
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 from reelay.security.webhook_signing import headers as signature_headers
@@ -29,9 +28,19 @@ logger = Logger(child=True)
 SCHEDULE_SECONDS: tuple[int, ...] = (0, 0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
+class DeliveryResult(StrEnum):
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    RETRY_SCHEDULED = "retry_scheduled"  # it failed; the next attempt is queued
+    WAITING = "waiting"  # the attempt is not due yet; put back until it is
+    GONE = "gone"  # the receiver answered 410: no more attempts
+    GAVE_UP = "gave_up"  # the last attempt of the schedule failed
+    REFUSED = "refused"  # the URL points somewhere Reelay never sends to
+    SKIPPED = "skipped"  # the task or its tenant is gone, or it has no webhook_url
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    result: str  # delivered | retry_scheduled | waiting | gone | gave_up | refused | skipped
+    result: DeliveryResult
     status_code: int | None = None
 
 
@@ -39,21 +48,21 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     now = time.time() if now is None else now
     if job.not_before > now:
         _requeue(job, deps, job.not_before - now)
-        return DeliveryOutcome("waiting")
+        return DeliveryOutcome(DeliveryResult.WAITING)
     task = deps.tasks.get(job.task_id)
     if task is None or not task.webhook_url:
-        return DeliveryOutcome("skipped")
+        return DeliveryOutcome(DeliveryResult.SKIPPED)
     tenant = deps.tenants.get(task.tenant_id)
     if tenant is None:
-        return DeliveryOutcome("skipped")
+        return DeliveryOutcome(DeliveryResult.SKIPPED)
     try:
         check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
     except HostDoesNotResolve as exc:
         # DNS may be down for a while, like the receiver itself: an attempt that failed.
         return _after_failure(job, deps, now, None, str(exc))
     except UnsafeUrl as exc:
-        _record(deps, job, {"result": "refused", "error": str(exc)})
-        return DeliveryOutcome("refused")
+        _record(deps, job, {"result": DeliveryResult.REFUSED.value, "error": str(exc)})
+        return DeliveryOutcome(DeliveryResult.REFUSED)
 
     body = json.dumps(job.payload or webhook_payload(task), separators=(",", ":")).encode()
     sent_headers = {
@@ -61,23 +70,17 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
         "user-agent": "Reelay-Webhooks/1",
         **signature_headers(tenant.webhook_secret.get_secret_value(), job.event_id, body, int(now)),
     }
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        # Only the status counts, so the answer's body is never read: a receiver whose body is
-        # large or slow can neither hold the worker nor turn its 2xx into a failed attempt.
-        with deps.http.stream("POST", task.webhook_url, content=body, headers=sent_headers) as answer:
-            status_code = answer.status_code
-    except httpx.HTTPError as exc:
-        error = type(exc).__name__
+    answer = deps.webhooks.post(task.webhook_url, body, sent_headers)
+    status_code = answer.status_code
+    error = answer.error
 
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     if status_code is not None and 200 <= status_code < 300:
-        _record(deps, job, {**last, "result": "delivered"})
-        return DeliveryOutcome("delivered", status_code)
+        _record(deps, job, {**last, "result": DeliveryResult.DELIVERED.value})
+        return DeliveryOutcome(DeliveryResult.DELIVERED, status_code)
     if status_code == 410:
-        _record(deps, job, {**last, "result": "gone"})
-        return DeliveryOutcome("gone", status_code)
+        _record(deps, job, {**last, "result": DeliveryResult.GONE.value})
+        return DeliveryOutcome(DeliveryResult.GONE, status_code)
     return _after_failure(job, deps, now, status_code, error)
 
 
@@ -88,13 +91,13 @@ def _after_failure(
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     next_attempt = job.attempt + 1
     if next_attempt >= len(SCHEDULE_SECONDS):
-        _record(deps, job, {**last, "result": "gave_up"})
+        _record(deps, job, {**last, "result": DeliveryResult.GAVE_UP.value})
         logger.warning("webhook delivery gave up", extra={"task_id": job.task_id, "event_id": job.event_id})
-        return DeliveryOutcome("gave_up", status_code)
+        return DeliveryOutcome(DeliveryResult.GAVE_UP, status_code)
     wait = SCHEDULE_SECONDS[next_attempt]
-    _record(deps, job, {**last, "result": "retry_scheduled", "next_in_seconds": wait})
+    _record(deps, job, {**last, "result": DeliveryResult.RETRY_SCHEDULED.value, "next_in_seconds": wait})
     _requeue(job.model_copy(update={"attempt": next_attempt, "not_before": now + wait}), deps, wait)
-    return DeliveryOutcome("retry_scheduled", status_code)
+    return DeliveryOutcome(DeliveryResult.RETRY_SCHEDULED, status_code)
 
 
 def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
@@ -104,4 +107,4 @@ def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
 
 def _record(deps: Deps, job: DeliveryJob, last: dict[str, object]) -> None:
     last["at"] = datetime.now(UTC).isoformat()
-    deps.tasks.record_delivery(job.task_id, attempts=job.attempt + 1, last=last)
+    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last)

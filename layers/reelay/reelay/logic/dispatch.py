@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.logic.task_lifecycle import Reaction, reaction_to
 from reelay.models.events import event_detail
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
-from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 
 logger = Logger(child=True)
 
-# Statuses consumers hear about. image_generated only when the video waits for approval.
-ANNOUNCED = frozenset({TaskStatus.VIDEO_GENERATED, TaskStatus.FAILED})
+_JOBS = {
+    Reaction.QUEUE_GEN_IMAGE: ProviderJobKind.GEN_IMAGE,
+    Reaction.QUEUE_GEN_VIDEO: ProviderJobKind.GEN_VIDEO,
+}
 
 
 @dataclass
@@ -31,28 +33,16 @@ class Dispatched:
 
 
 def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatched:
+    """Do what the task lifecycle says entering the new task's row sets in motion."""
     done = Dispatched()
     if new is None:
         return done  # a TTL removal: nothing to tell anyone
-    if old is None:
-        _queue_provider_job(new, ProviderJobKind.GEN_IMAGE, deps, done)
-        return done
-    if _wants_video_now(old, new):
-        _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
-    if new.status != old.status and _announced(new):
+    reaction = reaction_to(old, new)
+    if reaction is Reaction.ANNOUNCE:
         _announce(new, deps, done)
+    elif reaction is not None:
+        _queue_provider_job(new, _JOBS[reaction], deps, done)
     return done
-
-
-def _wants_video_now(old: Task, new: Task) -> bool:
-    """Reached image_generated with the video wanted, or the video was just approved there."""
-    if new.status is not TaskStatus.IMAGE_GENERATED or not new.auto_video:
-        return False
-    return old.status is not TaskStatus.IMAGE_GENERATED or not old.auto_video
-
-
-def _announced(task: Task) -> bool:
-    return task.status in ANNOUNCED or (task.status is TaskStatus.IMAGE_GENERATED and not task.auto_video)
 
 
 def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dispatched) -> None:

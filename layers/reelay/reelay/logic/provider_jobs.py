@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.logic.apply_update import advance
 from reelay.logic.callback_urls import callback_url_for, is_our_callback
+from reelay.logic.task_lifecycle import REVIEW_STATUS, video_under_way
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
-from reelay.models.status import RANK, TaskStatus
+from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
 from reelay.ports.creatify_errors import (
@@ -46,9 +49,18 @@ CHECK_AGAIN_SECONDS = 60
 WAIT_AND_RETRY = (CreatifyRetryable, CreatifyAuthError, CreatifyInsufficientCredits)
 
 
+class JobResult(StrEnum):
+    SUBMITTED = "submitted"  # Creatify took the call
+    RECOVERED = "recovered"  # an earlier call's effect was found at Creatify and recorded
+    RETRY_SCHEDULED = "retry_scheduled"  # Creatify certainly did no work; the job waits and comes back
+    CHECK_SCHEDULED = "check_scheduled"  # the outcome of a call is unknown; looked at again later
+    FAILED = "failed"  # the task failed with the reason
+    SKIPPED = "skipped"  # nothing to do (done already, or another worker has it)
+
+
 @dataclass(frozen=True)
 class JobOutcome:
-    result: str  # submitted | recovered | retry_scheduled | check_scheduled | failed | skipped
+    result: JobResult
     detail: str = ""
 
 
@@ -56,9 +68,9 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     task = deps.tasks.get(job.task_id)
     if task is None:
-        return JobOutcome("skipped", "unknown task")
+        return JobOutcome(JobResult.SKIPPED, "unknown task")
     if task.terminal:
-        return JobOutcome("skipped", f"task already {task.status}")
+        return JobOutcome(JobResult.SKIPPED, f"task already {task.status}")
     if job.kind is ProviderJobKind.GEN_IMAGE:
         return _gen_image(task, job, deps, now)
     return _gen_video(task, job, deps, now)
@@ -69,8 +81,8 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
 
 def _gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
     if task.provider_task_id:
-        return JobOutcome("skipped", "gen_image already made")
-    if deps.tasks.claim(task.id, job.kind.value, now=now):
+        return JobOutcome(JobResult.SKIPPED, "gen_image already made")
+    if deps.claims.claim(task.id, job.kind.value, now=now):
         return _call_gen_image(task, job, deps)
     return _recover_gen_image(task, job, deps, now)
 
@@ -88,13 +100,13 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     try:
         remote = deps.creatify.gen_image(body)
     except WAIT_AND_RETRY as exc:
-        deps.tasks.release_claim(task.id, job.kind.value)
+        deps.claims.release(task.id, job.kind.value)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_image answer never came; the claim is kept")
     except CreatifyRejected as exc:
         return _fail(task, f"Creatify rejected gen_image: {exc.message}", deps)
-    return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, "submitted")
+    return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, JobResult.SUBMITTED)
 
 
 def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
@@ -106,8 +118,8 @@ def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
     if mine:
         # The oldest is the one the first call made; Reelay never asks twice on purpose.
         first = min(mine, key=lambda r: r.created_at)
-        return _record(task, first, ProviderJobKind.GEN_IMAGE, deps, "recovered")
-    claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
+        return _record(task, first, ProviderJobKind.GEN_IMAGE, deps, JobResult.RECOVERED)
+    claimed_at = deps.claims.claimed_at(task.id, job.kind.value)
     if claimed_at is None:
         return _claim_again(task, job, deps, now, _call_gen_image)
     if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
@@ -116,8 +128,8 @@ def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
         # Without our callback URL on the provider task there is no way to recognise it,
         # so repeating could pay twice: stop and say so.
         return _fail(task, "Creatify gen_image outcome unknown; not repeated to protect credits", deps)
-    if not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
-        return JobOutcome("skipped", "another worker retook the claim")
+    if not deps.claims.retake(task.id, job.kind.value, claimed_at, now=now):
+        return JobOutcome(JobResult.SKIPPED, "another worker retook the claim")
     return _call_gen_image(task, job, deps)
 
 
@@ -127,9 +139,9 @@ def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
 def _gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
     if not task.provider_task_id:
         return _fail(task, "no preview image to make a video from", deps)
-    if task.status is not TaskStatus.IMAGE_GENERATED:
-        return JobOutcome("skipped", f"task is {task.status}, not image_generated")
-    if deps.tasks.claim(task.id, job.kind.value, now=now):
+    if task.status is not REVIEW_STATUS:
+        return JobOutcome(JobResult.SKIPPED, f"task is {task.status}, not {REVIEW_STATUS}")
+    if deps.claims.claim(task.id, job.kind.value, now=now):
         return _call_gen_video(task, job, deps)
     return _recover_gen_video(task, job, deps, now)
 
@@ -144,7 +156,7 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     try:
         remote = deps.creatify.gen_video(task.provider_task_id, body)
     except WAIT_AND_RETRY as exc:
-        deps.tasks.release_claim(task.id, job.kind.value)
+        deps.claims.release(task.id, job.kind.value)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_video answer never came; the claim is kept")
@@ -155,9 +167,9 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
         except CreatifyError:
             moved = None
         if moved is not None:
-            return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, "recovered")
+            return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, JobResult.RECOVERED)
         return _fail(task, f"Creatify rejected gen_video: {exc.message}", deps)
-    return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, "submitted")
+    return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, JobResult.SUBMITTED)
 
 
 def _recover_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
@@ -166,21 +178,21 @@ def _recover_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
     except CreatifyError as exc:
         return _check_later(job, deps, f"could not look the task up at Creatify: {exc.message}")
     if moved is not None:
-        return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, "recovered")
-    claimed_at = deps.tasks.claimed_at(task.id, job.kind.value)
+        return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, JobResult.RECOVERED)
+    claimed_at = deps.claims.claimed_at(task.id, job.kind.value)
     if claimed_at is None:
         return _claim_again(task, job, deps, now, _call_gen_video)
     if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
         return _check_later(job, deps, "earlier call may still be in flight")
-    if not deps.tasks.retake_claim(task.id, job.kind.value, claimed_at, now=now):
-        return JobOutcome("skipped", "another worker retook the claim")
+    if not deps.claims.retake(task.id, job.kind.value, claimed_at, now=now):
+        return JobOutcome(JobResult.SKIPPED, "another worker retook the claim")
     return _call_gen_video(task, job, deps)
 
 
 def _remote_past_image(task: Task, deps: Deps) -> ProductToVideo | None:
     assert task.provider_task_id
     remote = deps.creatify.get(task.provider_task_id)
-    if remote.status is TaskStatus.FAILED or RANK[remote.status] > RANK[TaskStatus.IMAGE_GENERATED]:
+    if video_under_way(remote.status):
         return remote
     return None
 
@@ -188,7 +200,9 @@ def _remote_past_image(task: Task, deps: Deps) -> ProductToVideo | None:
 # ---------------------------------------------------------------------------- shared
 
 
-def _record(task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: str) -> JobOutcome:
+def _record(
+    task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: JobResult
+) -> JobOutcome:
     if not deps.tasks.attach_provider_task(
         task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value
     ):
@@ -198,8 +212,10 @@ def _record(task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Dep
             f"{kind.value} made a second Creatify task; the one already recorded is kept",
             extra={"task_id": task.id, "provider_task_id": str(remote.id)},
         )
-        return JobOutcome("skipped", f"Creatify task {remote.id} not recorded: the task names another")
-    deps.tasks.apply(task, StatusUpdate.from_provider(remote))
+        return JobOutcome(
+            JobResult.SKIPPED, f"Creatify task {remote.id} not recorded: the task names another"
+        )
+    advance(deps.tasks, task, StatusUpdate.from_provider(remote))
     logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
     return JobOutcome(result, str(remote.id))
 
@@ -215,7 +231,7 @@ def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyError) -
         delay = max(delay, int(retry_after))
     deps.provider_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=delay)
     logger.warning("Creatify busy; job put back", extra={"task_id": job.task_id, "delay": delay})
-    return JobOutcome("retry_scheduled", exc.message)
+    return JobOutcome(JobResult.RETRY_SCHEDULED, exc.message)
 
 
 def _claim_again(
@@ -229,7 +245,7 @@ def _claim_again(
 
     Calling without the claim would race the job that run put back, so claim it like a first run.
     """
-    if deps.tasks.claim(task.id, job.kind.value, now=now):
+    if deps.claims.claim(task.id, job.kind.value, now=now):
         return call(task, job, deps)
     return _check_later(job, deps, "another worker claimed the job again")
 
@@ -239,10 +255,10 @@ def _check_later(job: ProviderJob, deps: Deps, why: str) -> JobOutcome:
     logger.warning(
         "provider call outcome unknown; looking again later", extra={"task_id": job.task_id, "why": why}
     )
-    return JobOutcome("check_scheduled", why)
+    return JobOutcome(JobResult.CHECK_SCHEDULED, why)
 
 
 def _fail(task: Task, reason: str, deps: Deps) -> JobOutcome:
-    deps.tasks.apply(task, StatusUpdate(status=TaskStatus.FAILED, failed_reason=reason))
+    advance(deps.tasks, task, StatusUpdate(status=TaskStatus.FAILED, failed_reason=reason))
     logger.warning("task failed", extra={"task_id": task.id, "failed_reason": reason})
-    return JobOutcome("failed", reason)
+    return JobOutcome(JobResult.FAILED, reason)

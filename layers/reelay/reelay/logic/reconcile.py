@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.apply_update import apply_provider_state
+from reelay.logic.apply_update import advance, apply_provider_state
+from reelay.logic.task_lifecycle import lost_job
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
@@ -51,9 +52,10 @@ def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int
         if task.updated_at < give_up_before:
             _time_out(task, deps, report)
             continue
-        if not task.provider_task_id:
-            # Quiet this long without a provider call: the gen_image job was lost.
-            _requeue(task, ProviderJobKind.GEN_IMAGE, deps, report)
+        lost = lost_job(task, None)
+        if lost is not None:
+            # Quiet this long and no Creatify task to ask about: the job itself was lost.
+            _requeue(task, lost, deps, report)
             continue
         batch.append(task)
         if len(batch) == MAX_IDS_PER_LIST:
@@ -79,15 +81,12 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> 
         if truth is not None and apply_provider_state(task, truth, deps):
             report.advanced += 1
             continue
+        lost = lost_job(task, truth.status) if truth is not None else None
         if truth is None:
             report.missing_at_provider += 1
-        elif (
-            task.status is TaskStatus.IMAGE_GENERATED
-            and task.auto_video
-            and truth.status is TaskStatus.IMAGE_GENERATED
-        ):
-            # The preview waits for a video nobody asked Creatify for: the gen_video job was lost.
-            _requeue(task, ProviderJobKind.GEN_VIDEO, deps, report)
+        elif lost is not None:
+            # Creatify shows no trace of the job the task waits for: it was lost on our side.
+            _requeue(task, lost, deps, report)
             continue
         else:
             report.unchanged += 1
@@ -104,6 +103,6 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
 
 def _time_out(task: Task, deps: Deps, report: ReconcileReport) -> None:
     update = StatusUpdate(status=TaskStatus.FAILED, failed_reason="timed out waiting for provider")
-    if deps.tasks.apply(task, update).applied:
+    if advance(deps.tasks, task, update).applied:
         report.timed_out += 1
         logger.warning("task timed out", extra={"task_id": task.id, "status": task.status.value})

@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelay.deps import Deps
-from reelay.logic.task_views import TaskNotFound, get_tenant_task
+from reelay.errors import WrongStatus
+from reelay.logic.task_lifecycle import REVIEW_STATUS, waits_on_provider
+from reelay.logic.task_views import get_tenant_task
 from reelay.models.api import VideoRequest
-from reelay.models.status import TaskStatus
 from reelay.models.task import Task
 
-
-class WrongStatus(Exception):
-    """The task is not at image_generated; carries the status it is at."""
-
-    def __init__(self, status: TaskStatus) -> None:
-        super().__init__(f"a video can only be generated from status image_generated; the task is {status}")
-        self.status = status
+_ACTION = "a video can only be generated"
 
 
 @dataclass(frozen=True)
@@ -28,24 +23,24 @@ class VideoRequested:
 def request_video(tenant_id: str, task_id: str, request: VideoRequest, deps: Deps) -> VideoRequested:
     """Mark the task as wanting its video; the task stream then queues the gen_video job.
 
-    Only from image_generated. A task that already asked for its video (auto_video) answers
-    the same way again without a second job: the provider worker's claim guards the call.
+    Only from the review status (image_generated). A task that already asked for its video
+    (auto_video) answers the same way again without a second job: the provider worker's
+    claim guards the call. Raises TaskNotFound or WrongStatus.
     """
     task = get_tenant_task(tenant_id, task_id, deps)
-    if task.status is not TaskStatus.IMAGE_GENERATED:
-        raise WrongStatus(task.status)
+    if task.status is not REVIEW_STATUS:
+        raise WrongStatus(task.status, REVIEW_STATUS, _ACTION)
     if task.auto_video:
         return VideoRequested(task=task, already_requested=True)
-    from reelay.dal.tasks import TaskNotFound as MissingTask
-
-    try:
-        outcome = deps.tasks.reopen_for_video(
-            task_id, video_prompt=request.video_prompt, motion_style=request.motion_style
-        )
-    except MissingTask as exc:
-        raise TaskNotFound(task_id) from exc
+    outcome = deps.tasks.reopen_for_video(
+        task_id,
+        at_status=REVIEW_STATUS,
+        stays_open=waits_on_provider(REVIEW_STATUS, auto_video=True),
+        video_prompt=request.video_prompt,
+        motion_style=request.motion_style,
+    )
     if not outcome.reopened:
-        if outcome.task.status is not TaskStatus.IMAGE_GENERATED:
-            raise WrongStatus(outcome.task.status)
+        if outcome.task.status is not REVIEW_STATUS:
+            raise WrongStatus(outcome.task.status, REVIEW_STATUS, _ACTION)
         return VideoRequested(task=outcome.task, already_requested=True)
     return VideoRequested(task=outcome.task, already_requested=False)

@@ -6,17 +6,11 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from reelay.deps import Deps
+from reelay.errors import IdempotencyConflict
+from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.api import ProductVideoRequest
 from reelay.models.task import ExternalRef, Task
 from reelay.models.task_ids import derive_task_id
-
-
-class IdempotencyConflict(Exception):
-    """The Idempotency-Key was used before with a different body."""
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__("this Idempotency-Key was already used with a different request body")
-        self.task_id = task_id
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,8 @@ def submit_product_video(
     """Create the task (status initializing); the task stream then queues the gen_image job.
 
     Nothing else is written here: the provider call, the events and the deliveries all come
-    from the committed row, so a crash after this write loses nothing.
+    from the committed row, so a crash after this write loses nothing. Raises
+    IdempotencyConflict when the key was used before with another body.
     """
     fingerprint = request.fingerprint()
     task_id = derive_task_id(tenant_id, idempotency_key) if idempotency_key else str(uuid4())
@@ -59,7 +54,7 @@ def submit_product_video(
         request_hash=fingerprint,
         callback_base_url=callback_base_url,
     )
-    result = deps.tasks.create(task)
+    result = deps.tasks.create(task, stays_open=waits_on_provider(task.status, task.auto_video))
     if not result.created and result.task.request_hash != fingerprint:
         raise IdempotencyConflict(result.task.id)
     return Submitted(task=result.task, created=result.created)

@@ -120,6 +120,30 @@ class ProductVideoPage(BaseModel):
     next_cursor: str | None = None
 
 
+class Avatar(BaseModel):
+    """A Creatify persona usable as override_avatar, with what helps a person pick one."""
+
+    id: str
+    creator_name: str | None = None
+    gender: str | None = None
+    age_range: str | None = None
+    style: str | None = None
+    location: str | None = None
+    suitable_industries: str | None = None
+    keywords: str | None = None
+    preview_image_16_9: str | None = None
+    preview_image_1_1: str | None = None
+    preview_image_9_16: str | None = None
+
+
+class AvatarList(BaseModel):
+    items: list[Avatar]
+
+
+class Credits(BaseModel):
+    remaining_credits: float
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

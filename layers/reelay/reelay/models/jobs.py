@@ -13,6 +13,9 @@ class ProviderJobKind(StrEnum):
     GEN_VIDEO = "gen_video"
 
 
+# SQS caps a message's DelaySeconds at 15 minutes: a longer wait is a chain of re-enqueues.
+MAX_DELAY_SECONDS = 900
+
 # What each job costs at Creatify (its API reference: gen_image 1 credit, gen_video 3).
 CREDITS: dict[ProviderJobKind, int] = {ProviderJobKind.GEN_IMAGE: 1, ProviderJobKind.GEN_VIDEO: 3}
 

@@ -26,16 +26,6 @@ def is_terminal(status: TaskStatus) -> bool:
     return status in TERMINAL
 
 
-def waits_on_provider(status: TaskStatus, auto_video: bool) -> bool:
-    """Whether a task at `status` still waits on Creatify (so the reconciler should look at it).
-
-    A task stopped at image_generated without auto_video waits on its owner's approval instead.
-    """
-    if is_terminal(status):
-        return False
-    return not (status is TaskStatus.IMAGE_GENERATED and not auto_video)
-
-
 def should_apply(current: TaskStatus, incoming: TaskStatus) -> bool:
     """Whether a task at `current` moves to `incoming` (forward only; failed from any non-terminal)."""
     current, incoming = TaskStatus(current), TaskStatus(incoming)

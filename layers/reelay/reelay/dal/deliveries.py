@@ -1,0 +1,53 @@
+"""Webhook delivery records: how many attempts a task's webhook took and what the last one got.
+
+The record lives on the task item (`delivery_attempts`, `last_delivery`), so the API shows it
+with the task; a late duplicate of an earlier attempt never winds the count back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from reelay.clients.aws import aws_client
+from reelay.dal import keys
+from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.errors import TaskNotFound
+
+
+class DeliveryRecords:
+    """Delivery records on the tasks of the DynamoDB table `table_name`."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self._client = client if client is not None else aws_client("dynamodb")
+        self._table = table_name
+
+    def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
+        """Record webhook delivery attempts and the last answer on the task.
+
+        False (nothing written) when a record with more attempts is already there. Raises
+        TaskNotFound if the task does not exist.
+        """
+        e = Expression()
+        count = e.name("delivery_attempts")
+        attempts_value = e.value(attempts)
+        expression = f"SET {count} = {attempts_value}, {e.name('last_delivery')} = {e.value(last)}"
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression=expression,
+                ConditionExpression=(
+                    f"attribute_exists(pk) AND (attribute_not_exists({count}) OR {count} <= {attempts_value})"
+                ),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            if not exc.response.get("Item"):
+                raise TaskNotFound(task_id) from None
+            return False
+        return True

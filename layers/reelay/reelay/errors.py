@@ -1,0 +1,59 @@
+"""What can go wrong for a caller of Reelay's logic, one class per meaning.
+
+Repositories raise some of these (a write that needs a task found none), logic raises the
+rest (a request that does not fit the task's state); the API maps each to one answer in
+`reelay.http.errors`, so a route never translates errors itself.
+"""
+
+from __future__ import annotations
+
+from reelay.models.status import TaskStatus
+
+
+class TaskNotFound(LookupError):
+    """No such task, or not one of the caller's: another tenant's task is as good as absent."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id} not found")
+        self.task_id = task_id
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that was not issued for this tenant's listing."""
+
+
+class WrongStatus(Exception):
+    """The task is not at the status the request needs; carries the status it is at."""
+
+    def __init__(self, status: TaskStatus, needed: TaskStatus, action: str) -> None:
+        # e.g. "a video can only be generated from status image_generated; the task is failed"
+        super().__init__(f"{action} from status {needed.value}; the task is {status.value}")
+        self.status = status
+        self.needed = needed
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("this Idempotency-Key was already used with a different request body")
+        self.task_id = task_id
+
+
+class ProviderUnavailable(RuntimeError):
+    """Creatify could not answer a read the caller asked for (avatars, credits)."""
+
+
+class TenantConflict(Exception):
+    """A tenant could not be created because something it needs is taken."""
+
+
+class TenantExists(TenantConflict):
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} already exists")
+        self.tenant_id = tenant_id
+
+
+class ApiKeyInUse(TenantConflict):
+    def __init__(self) -> None:
+        super().__init__("this API key is already registered")

@@ -1,0 +1,136 @@
+"""What each task status sets in motion: the one place to read what happens on image_generated.
+
+| status           | auto_video | waits on  | on entering (task stream) | when quiet (reconciler)         |
+| ---------------- | ---------- | --------- | ------------------------- | ------------------------------- |
+| initializing     | either     | Creatify  | queue gen_image           | no Creatify task: gen_image     |
+| image_generating | either     | Creatify  | -                         | re-read from Creatify           |
+| image_generated  | on         | Creatify  | queue gen_video           | Creatify at image_generated:    |
+|                  |            |           |                           | gen_video; else re-read         |
+| image_generated  | off        | its owner | announce the preview      | - (off the reconciler's list)   |
+| video_generating | either     | Creatify  | -                         | re-read from Creatify           |
+| video_generated  | -          | nobody    | announce                  | -                               |
+| failed           | -          | nobody    | announce                  | -                               |
+
+Approving a preview (`POST .../video`) is possible only at image_generated with auto_video
+off; it turns auto_video on, so the row "image_generated, on" applies from then: gen_video
+is queued and the task waits on Creatify again. A quiet task that has waited longer than
+the provider timeout fails, whatever its row.
+
+Everyone asks this module: the task stream (`dispatch`), the reconciler (`reconcile`), the
+provider worker (`provider_jobs`), the approval (`request_video`), and every status step
+(`apply_update`), which tells the store whether the task stays on the reconciler's list.
+Which statuses may follow which is the status machine's rule (`reelay.models.status`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reelay.models.jobs import ProviderJobKind
+from reelay.models.status import RANK, TaskStatus, ranks_below
+from reelay.models.task import StatusUpdate, Task
+from reelay.ports.stores import Transition
+
+S = TaskStatus
+
+
+class WaitsOn(StrEnum):
+    CREATIFY = "creatify"
+    OWNER = "owner"  # a preview waiting for review
+    NOBODY = "nobody"  # finished
+
+
+class Reaction(StrEnum):
+    """What the task stream does when a task enters a row of the table."""
+
+    QUEUE_GEN_IMAGE = "queue_gen_image"
+    QUEUE_GEN_VIDEO = "queue_gen_video"
+    ANNOUNCE = "announce"
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    waits_on: WaitsOn
+    on_entering: Reaction | None
+    # The provider job that takes a task on from this row; the reconciler queues it again when
+    # the task sat quiet and the job shows no trace (lost, e.g. to the dead-letter queue).
+    moved_on_by: ProviderJobKind | None
+
+
+def _either(rule: StatusRule) -> dict[bool, StatusRule]:
+    return {True: rule, False: rule}
+
+
+# RULES[status][auto_video]: the table in the module docstring, row for row.
+RULES: dict[TaskStatus, dict[bool, StatusRule]] = {
+    S.INITIALIZING: _either(
+        StatusRule(WaitsOn.CREATIFY, Reaction.QUEUE_GEN_IMAGE, ProviderJobKind.GEN_IMAGE)
+    ),
+    S.IMAGE_GENERATING: _either(StatusRule(WaitsOn.CREATIFY, None, None)),
+    S.IMAGE_GENERATED: {
+        True: StatusRule(WaitsOn.CREATIFY, Reaction.QUEUE_GEN_VIDEO, ProviderJobKind.GEN_VIDEO),
+        False: StatusRule(WaitsOn.OWNER, Reaction.ANNOUNCE, None),
+    },
+    S.VIDEO_GENERATING: _either(StatusRule(WaitsOn.CREATIFY, None, None)),
+    S.VIDEO_GENERATED: _either(StatusRule(WaitsOn.NOBODY, Reaction.ANNOUNCE, None)),
+    S.FAILED: _either(StatusRule(WaitsOn.NOBODY, Reaction.ANNOUNCE, None)),
+}
+
+# Where a preview waits for its owner, and the only status a video can be asked for from.
+REVIEW_STATUS = S.IMAGE_GENERATED
+# Creatify statuses that show a gen_video call took effect.
+_VIDEO_UNDER_WAY = frozenset(s for s, rank in RANK.items() if rank > RANK[S.IMAGE_GENERATED]) | {S.FAILED}
+
+
+def rule_for(status: TaskStatus, auto_video: bool) -> StatusRule:
+    return RULES[TaskStatus(status)][auto_video]
+
+
+def waits_on_provider(status: TaskStatus, auto_video: bool) -> bool:
+    """Whether a task at `status` still waits on Creatify, so the reconciler should look at it."""
+    return rule_for(status, auto_video).waits_on is WaitsOn.CREATIFY
+
+
+def reaction_to(old: Task | None, new: Task) -> Reaction | None:
+    """What the task stream does for a committed change: the reaction of the row just entered.
+
+    Only entering a row counts: a change within the row (a recorded delivery, a provider id,
+    a reconciler check) and every repeat of a record set nothing in motion.
+    """
+    if old is not None and (old.status, old.auto_video) == (new.status, new.auto_video):
+        return None
+    return rule_for(new.status, new.auto_video).on_entering
+
+
+def lost_job(task: Task, creatify_status: TaskStatus | None) -> ProviderJobKind | None:
+    """The provider job a quiet task waits for although nothing shows it was ever made, or None.
+
+    gen_image left no trace when the task still has no Creatify task; gen_video when Creatify
+    shows the preview done and nothing after it.
+    """
+    job = rule_for(task.status, task.auto_video).moved_on_by
+    if job is ProviderJobKind.GEN_IMAGE:
+        return job if not task.provider_task_id else None
+    if job is ProviderJobKind.GEN_VIDEO:
+        return job if creatify_status is S.IMAGE_GENERATED else None
+    return None
+
+
+def video_under_way(creatify_status: TaskStatus) -> bool:
+    """Whether Creatify's status shows that a gen_video call already took effect."""
+    return creatify_status in _VIDEO_UNDER_WAY
+
+
+def step_for(update: StatusUpdate, auto_video: bool) -> Transition:
+    """The conditional write that applies `update` to a task with this auto_video, forward only."""
+    stays_open = waits_on_provider(update.status, auto_video)
+    # When the two rows of the new status differ, the write holds only for the auto_video it
+    # assumed: an approval committed meanwhile must not be closed by a stale decision.
+    depends = rule_for(update.status, True).waits_on is not rule_for(update.status, False).waits_on
+    return Transition(
+        update=update,
+        allowed_from=frozenset(ranks_below(update.status)),
+        stays_open=stays_open,
+        assumes_auto_video=auto_video if depends else None,
+    )
