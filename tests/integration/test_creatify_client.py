@@ -25,8 +25,6 @@ from reelay.models.upstream import (
     Persona,
     ProductToVideo,
     ProviderStatus,
-    RegenImageRequest,
-    RegenVideoRequest,
 )
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -166,35 +164,6 @@ def test_gen_image_then_gen_video_turns_the_same_task_into_a_video(
     assert sim.credits(account.api_id) == pytest.approx(96.0)
 
 
-def test_regen_image_answers_a_new_task_pointing_at_its_source(
-    client: CreatifyClient, product_url: str
-) -> None:
-    source = client.gen_image(GenImageRequest(product_url=product_url))
-    wait_for(client, source.id, ProviderStatus.IMAGE_GENERATED)
-
-    regenerated = client.regen_image(str(source.id), RegenImageRequest(image_prompt="on a beach"))
-
-    assert regenerated.id != source.id
-    assert regenerated.regen_type == "regen_image"
-    assert regenerated.regen_source_id == str(source.id)
-    assert wait_for(client, regenerated.id, ProviderStatus.IMAGE_GENERATED).generated_photo_url
-
-
-def test_regen_video_answers_a_new_task_pointing_at_its_source(
-    client: CreatifyClient, product_url: str
-) -> None:
-    source = client.gen_image(GenImageRequest(product_url=product_url))
-    wait_for(client, source.id, ProviderStatus.IMAGE_GENERATED)
-    client.gen_video(str(source.id))
-    wait_for(client, source.id, ProviderStatus.VIDEO_GENERATED)
-
-    regenerated = client.regen_video(str(source.id), RegenVideoRequest(video_prompt="faster"))
-
-    assert regenerated.id != source.id
-    assert regenerated.regen_source_id == str(source.id)
-    assert wait_for(client, regenerated.id, ProviderStatus.VIDEO_GENERATED).generated_video_url
-
-
 def test_get_and_list_read_back_the_accounts_tasks(
     sim: CreatifySimulator, client: CreatifyClient, product_url: str
 ) -> None:
@@ -250,13 +219,6 @@ def test_personas_can_be_listed_filtered_paged_and_fetched(client: CreatifyClien
     assert all(persona.gender == "f" for persona in women)
     assert len(women) < len(everyone)
 
-    page = client.personas_page(page=1, page_size=2)
-    assert page.count == len(everyone)
-    assert len(page.results) == 2
-
-    one = everyone[0]
-    assert client.persona(str(one.id)).id == one.id
-
 
 def test_remaining_credits_reports_the_accounts_balance(
     sim: CreatifySimulator, client: CreatifyClient, account: CreatifyCredentials
@@ -277,7 +239,7 @@ def test_a_credentials_provider_is_asked_on_every_request(
 
     client = make_client(credentials=provider)
     client.remaining_credits()
-    client.personas_page()
+    client.personas()
     assert len(asked) == 2
 
     current[0] = CreatifyCredentials(api_id=account.api_id, api_key="rotated-away")
@@ -320,12 +282,10 @@ def test_too_few_credits_is_an_insufficient_credits_error(
     assert sim.credits(poor.api_id) == pytest.approx(0.5)
 
 
-def test_an_unknown_task_or_persona_is_not_found(client: CreatifyClient) -> None:
+def test_an_unknown_task_is_not_found(client: CreatifyClient) -> None:
     with pytest.raises(CreatifyNotFound) as caught:
         client.get(str(uuid4()))
     assert caught.value.status_code == 404
-    with pytest.raises(CreatifyNotFound):
-        client.persona(str(uuid4()))
 
 
 def test_gen_video_on_a_task_that_is_not_image_generated_is_rejected_and_costs_nothing(
@@ -476,7 +436,7 @@ def test_the_api_key_never_appears_in_logs_reprs_or_errors(
     task = client.gen_image(GenImageRequest(product_url=product_url))
     client.get(str(task.id))
     client.list([str(task.id)])
-    client.personas_page()
+    client.personas()
     sim.set_faults(error_queue=[429, 503, 502])
     attempt(lambda: client.remaining_credits())
     sim.set_faults(error_queue=[504])

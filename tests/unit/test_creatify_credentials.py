@@ -16,7 +16,6 @@ from moto import mock_aws
 from reelay.clients.creatify_credentials import (
     CreatifyCredentials,
     credentials_from_secret,
-    credentials_from_ssm,
 )
 from reelay.ports.creatify_errors import CreatifyConfigurationError
 
@@ -36,11 +35,6 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def secrets(aws: None) -> object:
     return boto3.client("secretsmanager", region_name="us-east-1")
-
-
-@pytest.fixture
-def ssm(aws: None) -> object:
-    return boto3.client("ssm", region_name="us-east-1")
 
 
 def test_credentials_repr_and_str_mask_the_key() -> None:
@@ -107,38 +101,6 @@ def test_a_secret_without_api_key_says_which_field_is_missing(secrets) -> None:
         credentials_from_secret(SECRET_NAME)()
     assert SECRET_NAME in str(caught.value)
     assert API_KEY not in str(caught.value)
-
-
-def test_ssm_loader_reads_the_id_and_decrypts_the_key(ssm) -> None:
-    ssm.put_parameter(Name="/reelay/creatify/api-id", Value="acct-1", Type="String")
-    ssm.put_parameter(Name="/reelay/creatify/api-key", Value=API_KEY, Type="SecureString")
-    credentials = credentials_from_ssm("/reelay/creatify/api-id", "/reelay/creatify/api-key")()
-    assert credentials == CreatifyCredentials(api_id="acct-1", api_key=API_KEY)
-
-
-def test_ssm_loader_serves_the_cached_value_within_max_age(ssm) -> None:
-    ssm.put_parameter(Name="/reelay/creatify/api-id", Value="acct-1", Type="String")
-    ssm.put_parameter(Name="/reelay/creatify/api-key", Value=API_KEY, Type="SecureString")
-    provider = credentials_from_ssm("/reelay/creatify/api-id", "/reelay/creatify/api-key", max_age=300)
-    assert provider().api_key == API_KEY
-    ssm.put_parameter(Name="/reelay/creatify/api-key", Value="new", Type="SecureString", Overwrite=True)
-    assert provider().api_key == API_KEY
-
-
-def test_ssm_loader_picks_up_a_rotated_key_once_the_cache_expires(ssm) -> None:
-    ssm.put_parameter(Name="/reelay/creatify/api-id", Value="acct-1", Type="String")
-    ssm.put_parameter(Name="/reelay/creatify/api-key", Value=API_KEY, Type="SecureString")
-    provider = credentials_from_ssm("/reelay/creatify/api-id", "/reelay/creatify/api-key", max_age=0)
-    assert provider().api_key == API_KEY
-    ssm.put_parameter(Name="/reelay/creatify/api-key", Value="new", Type="SecureString", Overwrite=True)
-    assert provider().api_key == "new"
-
-
-def test_missing_ssm_parameter_is_a_configuration_error_naming_it(ssm) -> None:
-    ssm.put_parameter(Name="/reelay/creatify/api-id", Value="acct-1", Type="String")
-    with pytest.raises(CreatifyConfigurationError) as caught:
-        credentials_from_ssm("/reelay/creatify/api-id", "/reelay/creatify/absent")()
-    assert "/reelay/creatify/absent" in str(caught.value)
 
 
 def test_importing_the_client_loads_neither_boto3_nor_powertools() -> None:

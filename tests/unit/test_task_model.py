@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from reelay.models.task import WEBHOOK_FIELDS, ExternalRef, StatusUpdate, Task, webhook_payload
-from reelay.models.task_ids import derive_task_id, derive_task_id_for_product
+from reelay.models.task_ids import derive_task_id
 
 VALID = {"id": "t-1", "tenant_id": "acme", "product_url": "https://shop.example/p.jpg"}
 
@@ -104,12 +104,3 @@ def test_the_same_tenant_and_idempotency_key_always_give_the_same_task_id() -> N
     assert derive_task_id("acme", "order-1") != derive_task_id("globex", "order-1")
     # Parts are kept apart: a separator inside a part cannot make two requests collide.
     assert derive_task_id("a:b", "c") != derive_task_id("a", "b:c")
-
-
-def test_the_same_shop_product_always_gives_the_same_task_id() -> None:
-    first = derive_task_id_for_product("shopify", "acme.myshopify.com", "42")
-    assert first == derive_task_id_for_product("shopify", "acme.myshopify.com", "42")
-    assert first != derive_task_id_for_product("woocommerce", "acme.myshopify.com", "42")
-    assert first != derive_task_id_for_product("shopify", "acme.myshopify.com", "43")
-    # An API key that happens to look like a product id never lands on a product's task.
-    assert first != derive_task_id("shopify", "42")

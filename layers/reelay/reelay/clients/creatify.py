@@ -1,8 +1,9 @@
 """HTTP client for Creatify's Product-to-Video API, plus the persona and credit endpoints.
 
 Every call sends the X-API-ID / X-API-KEY pair as headers (never in the URL), accepts any
-2xx, and turns everything else into one of the typed errors of ``creatify_errors``. The
-split that matters is "safe to repeat" versus "may have spent credits":
+2xx, and turns everything else into one of the typed errors of ``creatify_errors`` (how an
+answer is read lives in ``creatify_answers``). The split that matters is "safe to repeat"
+versus "may have spent credits":
 
 - GETs are free and idempotent: any 5xx, timeout or dropped connection is retried.
 - POSTs spend credits and carry no idempotency key. They are retried only when the request
@@ -18,39 +19,30 @@ DEBUG, and neither prints request headers.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
 from pydantic import ValidationError
 
+from reelay.clients.creatify_answers import read_answer, unusable_answer
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.models.upstream import (
     MAX_IDS_PER_LIST,
     GenImageRequest,
     GenVideoRequest,
     Persona,
-    PersonaPage,
     ProductToVideo,
-    RegenImageRequest,
-    RegenVideoRequest,
     RemainingCredits,
 )
 from reelay.ports.creatify_errors import (
-    CreatifyAuthError,
     CreatifyConfigurationError,
     CreatifyError,
-    CreatifyInsufficientCredits,
-    CreatifyNotFound,
     CreatifyOutcomeUnknown,
-    CreatifyRejected,
     CreatifyRetryable,
 )
 
@@ -59,13 +51,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.creatify.ai"
 
 _T = TypeVar("_T")
-
-# Statuses that prove the request was not processed, whatever the method: the rate limiter
-# (429) or a gateway with no healthy backend (502, 503) answered before the application did.
-_NOT_PROCESSED_STATUSES = frozenset({429, 502, 503})
-# DRF puts request-wide messages under these keys; every other key of an error body is a field.
-_DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
-_MAX_BODY_EXCERPT = 300
 
 
 class CreatifyClient:
@@ -131,20 +116,6 @@ class CreatifyClient:
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/gen_video/"
         return self._call("POST", path, ProductToVideo.model_validate, (body or GenVideoRequest()).to_body())
 
-    def regen_image(self, task_id: str, body: RegenImageRequest | None = None) -> ProductToVideo:
-        """Regenerate the preview image; Creatify answers with a NEW task (1 credit)."""
-        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_image/"
-        return self._call(
-            "POST", path, ProductToVideo.model_validate, (body or RegenImageRequest()).to_body()
-        )
-
-    def regen_video(self, task_id: str, body: RegenVideoRequest | None = None) -> ProductToVideo:
-        """Regenerate the video; Creatify answers with a NEW task."""
-        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_video/"
-        return self._call(
-            "POST", path, ProductToVideo.model_validate, (body or RegenVideoRequest()).to_body()
-        )
-
     def get(self, task_id: str) -> ProductToVideo:
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/"
         return self._call("GET", path, ProductToVideo.model_validate)
@@ -175,16 +146,6 @@ class CreatifyClient:
         if gender:
             params["gender"] = _csv(gender)
         return self._call("GET", "/api/personas/", _persona_list, params=params or None)
-
-    def personas_page(self, page: int = 1, page_size: int = 10) -> PersonaPage:
-        if page < 1 or page_size < 1:
-            raise ValueError("page and page_size start at 1")
-        params = {"page": str(page), "page_size": str(page_size)}
-        return self._call("GET", "/api/personas/paginated/", PersonaPage.model_validate, params=params)
-
-    def persona(self, persona_id: str) -> Persona:
-        path = f"/api/personas/{_uuid(persona_id, 'persona_id')}/"
-        return self._call("GET", path, Persona.model_validate)
 
     def remaining_credits(self) -> float:
         answer = self._call("GET", "/api/remaining_credits/", RemainingCredits.model_validate)
@@ -231,7 +192,7 @@ class CreatifyClient:
         try:
             return parse(data)
         except ValueError as exc:  # pydantic's ValidationError included
-            raise _unusable_answer(
+            raise unusable_answer(
                 method, path, status, f"does not match the contract ({_describe(exc)})"
             ) from None
 
@@ -285,144 +246,13 @@ class CreatifyClient:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
-        return response.status_code, _read_answer(response, method, path, credentials.api_key)
+        return response.status_code, read_answer(response, method, path, credentials.api_key)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self._backoff_cap)
         # Full jitter: spreads the retries of many workers hit by the same 429 or outage.
         return random.uniform(0, min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1)))
-
-
-def _read_answer(response: httpx.Response, method: str, path: str, secret: str) -> Any:
-    status = response.status_code
-    if 200 <= status < 300:
-        try:
-            return response.json()
-        except ValueError:
-            content_type = response.headers.get("content-type", "none")
-            raise _unusable_answer(
-                method,
-                path,
-                status,
-                f"is not JSON (content-type {content_type}, {len(response.content)} bytes)",
-            ) from None
-    if status in _NOT_PROCESSED_STATUSES or (status >= 500 and method == "GET"):
-        raise CreatifyRetryable(
-            f"Creatify {method} {path} answered {status} {response.reason_phrase}",
-            method=method,
-            path=path,
-            status_code=status,
-            retry_after=_retry_after(response.headers.get("retry-after")),
-        )
-    if status >= 500:
-        # A 504 means the gateway stopped waiting, not that the backend stopped working; a 500 may
-        # come after the task was created. Either way the credits may be gone.
-        excerpt = _redact(_excerpt(response.text), secret)
-        raise CreatifyOutcomeUnknown(
-            f"Creatify {method} {path} answered {status} {response.reason_phrase}"
-            + (f" ({excerpt})" if excerpt else "")
-            + "; it may have been processed and spent credits, so it is not repeated",
-            method=method,
-            path=path,
-            status_code=status,
-        )
-    if 400 <= status < 500:
-        detail, field_errors = _error_body(response)
-        detail = _redact(detail, secret)
-        field_errors = {
-            _redact(field, secret): [_redact(message, secret) for message in messages]
-            for field, messages in field_errors.items()
-        }
-        if status == 402 or (status in (400, 403) and "credit" in detail.lower()):
-            rejected: type[CreatifyRejected] = CreatifyInsufficientCredits
-        elif status in (401, 403):
-            rejected = CreatifyAuthError
-        elif status == 404:
-            rejected = CreatifyNotFound
-        else:
-            rejected = CreatifyRejected
-        raise rejected(status, detail, field_errors, method=method, path=path)
-    # 1xx/3xx: redirects are not followed on purpose (a redirected POST would change meaning).
-    raise CreatifyError(
-        f"Creatify {method} {path} answered an unexpected {status} {response.reason_phrase}",
-        method=method,
-        path=path,
-        status_code=status,
-    )
-
-
-def _unusable_answer(method: str, path: str, status: int, problem: str) -> CreatifyError:
-    message = f"Creatify {method} {path} answered {status} but the body {problem}"
-    if method == "POST":
-        # The POST was accepted (credits spent) but we cannot tell which task it made.
-        return CreatifyOutcomeUnknown(
-            message + "; the request was processed but its result is unknown",
-            method=method,
-            path=path,
-            status_code=status,
-        )
-    return CreatifyError(message, method=method, path=path, status_code=status)
-
-
-def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
-    """(detail, field errors) from a DRF-style error body: {"detail": ...} or {"field": ["msg"]}."""
-    try:
-        data = response.json()
-    except ValueError:
-        return _excerpt(response.text) or response.reason_phrase, {}
-    if isinstance(data, dict):
-        details: list[str] = []
-        field_errors: dict[str, list[str]] = {}
-        for key, value in data.items():
-            if key in _DETAIL_KEYS:
-                details.extend(_messages(value))
-            else:
-                field_errors[str(key)] = _messages(value)
-        return " ".join(details), field_errors
-    return " ".join(_messages(data)), {}
-
-
-def _messages(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [message for item in value for message in _messages(item)]
-    if isinstance(value, dict):
-        # A nested serializer's errors: {"sub_field": ["msg"]}.
-        return [f"{key}: {' '.join(_messages(item))}" for key, item in value.items()]
-    return [str(value)]
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_BODY_EXCERPT else text[: _MAX_BODY_EXCERPT - 3] + "..."
-
-
-def _redact(text: str, secret: str) -> str:
-    # Belt and braces: an error page that echoes request headers must not carry the key onward.
-    return text.replace(secret, "***") if secret and secret in text else text
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def _uuid(value: str | UUID, what: str) -> str:

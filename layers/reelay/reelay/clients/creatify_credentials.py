@@ -1,7 +1,7 @@
 """Creatify API credentials and where they come from.
 
 The client takes either fixed credentials or a zero-argument provider that it calls on every
-request; the providers below read Secrets Manager or SSM through Powertools parameters, whose
+request; the provider below reads Secrets Manager through Powertools parameters, whose
 cache (``max_age``) keeps that cheap while still picking up a rotated key within ``max_age``
 seconds. Powertools parameters (and with it boto3) is imported on first use, not at import:
 a cold start that never talks to Creatify does not pay for it.
@@ -71,41 +71,9 @@ class SecretsManagerCredentials:
         return _from_mapping(value, f"secret {self.secret_name!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class SsmCredentials:
-    """Provider: two SSM parameters, the key a SecureString (both fetched in one GetParameters)."""
-
-    api_id_param: str
-    api_key_param: str
-    max_age: int = DEFAULT_MAX_AGE
-
-    def __call__(self) -> CreatifyCredentials:
-        from aws_lambda_powertools.utilities.parameters import get_parameters_by_name
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-        names = {self.api_id_param: {}, self.api_key_param: {}}
-        where = f"SSM parameters {self.api_id_param!r} and {self.api_key_param!r}"
-        try:
-            # decrypt applies to both: WithDecryption is harmless on a plain String parameter and
-            # lets Powertools fetch the pair in a single GetParameters call.
-            values = get_parameters_by_name(names, decrypt=True, max_age=self.max_age)
-        except GetParameterError as exc:
-            raise CreatifyConfigurationError(f"cannot read Creatify credentials from {where}: {exc}") from exc
-        return _from_mapping(
-            {"api_id": values.get(self.api_id_param), "api_key": values.get(self.api_key_param)}, where
-        )
-
-
 def credentials_from_secret(secret_name: str, max_age: int = DEFAULT_MAX_AGE) -> CredentialsProvider:
     """A provider reading the JSON secret `secret_name`, cached for `max_age` seconds."""
     return SecretsManagerCredentials(secret_name, max_age)
-
-
-def credentials_from_ssm(
-    api_id_param: str, api_key_param: str, max_age: int = DEFAULT_MAX_AGE
-) -> CredentialsProvider:
-    """A provider reading two SSM parameters (the key decrypted), cached for `max_age` seconds."""
-    return SsmCredentials(api_id_param, api_key_param, max_age)
 
 
 def _from_mapping(value: Any, where: str) -> CreatifyCredentials:

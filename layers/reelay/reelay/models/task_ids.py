@@ -21,8 +21,3 @@ def _derive(*parts: str) -> str:
 def derive_task_id(tenant_id: str, idempotency_key: str) -> str:
     """The task id for an API request: the same tenant and Idempotency-Key always give the same id."""
     return _derive("api", tenant_id, idempotency_key)
-
-
-def derive_task_id_for_product(source: str, shop: str, product_id: str) -> str:
-    """The task id for a commerce hook: one task per product of a shop, however often the hook fires."""
-    return _derive("product", source, shop, product_id)
