@@ -1,0 +1,556 @@
+"""In-memory stand-ins for the ports logic types against, so its decision tables run without I/O.
+
+Each fake makes the same promises as the DynamoDB or HTTP implementation in `reelay.dal` and
+`reelay.clients`: writes are conditional on exactly what the real condition expression checks,
+every answer is a copy (a caller can never change the stored task by editing what it got back),
+and values go through the same JSON round trip as they do on the way to the table or the queue.
+A fake more lenient than the real thing would hide the bugs these tests exist to find.
+
+Also here: the settings, clock and task builders the unit tests of `reelay.logic` start from.
+TTL (`expires_at`) is not modelled: no logic reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from reelay.config import Settings
+from reelay.dal.cursors import decode_cursor, encode_cursor
+from reelay.dal.keys import tenant_sk
+from reelay.deps import Deps
+from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists
+from reelay.logic.task_lifecycle import waits_on_provider
+from reelay.models.events import DETAIL_TYPES
+from reelay.models.status import TaskStatus
+from reelay.models.task import Task, utc_now
+from reelay.models.tenant import Tenant
+from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
+from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
+from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
+from reelay.security.callback_tokens import CallbackSigner
+
+# Result fields a status step may carry; only the non-null ones are written (as in dal/tasks.py).
+_UPDATE_FIELDS = {
+    "provider_task_id",
+    "generated_photo_url",
+    "generated_video_url",
+    "failed_reason",
+    "motion_style",
+    "video_prompt",
+}
+MAX_PAGE = 100
+
+
+def _utc(moment: datetime) -> datetime:
+    # The table stores UTC times; a naive datetime is taken to be UTC already (dal.keys.iso).
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stored(task: Task) -> Task:
+    """The task as it comes back from the table: through JSON, never the caller's object."""
+    return Task.model_validate(task.model_dump(mode="json"))
+
+
+class Clock:
+    """A settable "now" for writes that take no explicit time (the real stores use the wall clock)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = _utc(now)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+# ------------------------------------------------------------------------------------ stores
+
+
+class MemoryTasks:
+    """Implements reelay.ports.stores.TaskStore in memory, with dal.tasks.TaskRepository's conditions."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._tasks: dict[str, Task] = {}
+        # The open-tasks index: task id -> its sort time (open_sk); absent when not open.
+        self._open: dict[str, datetime] = {}
+        # Jobs whose credits were counted (the item's `charged_jobs` set).
+        self._charged: dict[str, set[str]] = {}
+
+    # -- what tests may look at besides the Protocol
+
+    def is_open(self, task_id: str) -> bool:
+        return task_id in self._open
+
+    def open_since(self, task_id: str) -> datetime | None:
+        """The task's sort time on the reconciler's list (set on a step or a touch), or None."""
+        return self._open.get(task_id)
+
+    def _now(self, now: datetime | None) -> datetime:
+        return _utc(now or self._clock())
+
+    def _write(self, task_id: str, changes: dict[str, Any]) -> Task:
+        """Set fields on a stored task (JSON values, as an UpdateItem SET would)."""
+        values = self._tasks[task_id].model_dump(mode="json")
+        values.update(changes)
+        self._tasks[task_id] = Task.model_validate(values)
+        return self._tasks[task_id]
+
+    def _current(self, task_id: str) -> Task:
+        current = self._tasks.get(task_id)
+        if current is None:
+            raise TaskNotFound(task_id)
+        return current
+
+    # -- TaskStore
+
+    def create(self, task: Task, *, stays_open: bool) -> CreateResult:
+        existing = self._tasks.get(task.id)
+        if existing is not None:
+            return CreateResult(created=False, task=_stored(existing))
+        self._tasks[task.id] = _stored(task)
+        if stays_open:
+            self._open[task.id] = _utc(task.updated_at)
+        return CreateResult(created=True, task=_stored(task))
+
+    def get(self, task_id: str) -> Task | None:
+        task = self._tasks.get(task_id)
+        return _stored(task) if task is not None else None
+
+    def apply(self, task_id: str, step: Transition, now: datetime | None = None) -> ApplyResult:
+        current = self._current(task_id)
+        holds = current.status in step.allowed_from and (
+            step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video
+        )
+        if not holds:  # an empty allowed_from never holds
+            return ApplyResult(applied=False, task=_stored(current))
+        now = self._now(now)
+        changes = step.update.model_dump(mode="json", include=_UPDATE_FIELDS, exclude_none=True)
+        changes.update(
+            status=step.update.status.value,
+            updated_at=now.isoformat(),
+            version=current.version + 1,
+        )
+        updated = self._write(task_id, changes)
+        if step.stays_open:
+            self._open[task_id] = now
+        else:
+            self._open.pop(task_id, None)
+        return ApplyResult(applied=True, task=_stored(updated))
+
+    def attach_provider_task(
+        self, task_id: str, provider_task_id: str, *, credits_spent: int = 0, job: str | None = None
+    ) -> bool:
+        current = self._current(task_id)
+        charged = self._charged.setdefault(task_id, set())
+        holds = current.provider_task_id in (None, provider_task_id) and (job is None or job not in charged)
+        if not holds:
+            # Failed only because this job was already counted: the id is recorded all the same.
+            return current.provider_task_id == provider_task_id
+        self._write(
+            task_id,
+            {"provider_task_id": provider_task_id, "credits_spent": current.credits_spent + credits_spent},
+        )
+        if job is not None:
+            charged.add(job)
+        return True
+
+    def reopen_for_video(
+        self,
+        task_id: str,
+        *,
+        at_status: TaskStatus,
+        stays_open: bool,
+        motion_style: str | None = None,
+        video_prompt: str | None = None,
+        now: datetime | None = None,
+    ) -> ReopenResult:
+        current = self._current(task_id)
+        if current.status is not at_status or current.auto_video is not False:
+            return ReopenResult(reopened=False, task=_stored(current))
+        now = self._now(now)
+        changes: dict[str, Any] = {
+            "auto_video": True,
+            "updated_at": now.isoformat(),
+            "version": current.version + 1,
+        }
+        options = {"motion_style": motion_style, "video_prompt": video_prompt}
+        changes.update({k: str(v) for k, v in options.items() if v is not None})
+        updated = self._write(task_id, changes)
+        if stays_open:
+            self._open[task_id] = now
+        return ReopenResult(reopened=True, task=_stored(updated))
+
+    def touch_open(self, task: Task, now: datetime | None = None) -> bool:
+        now = self._now(now)
+        current = self._tasks.get(task.id)
+        since = self._open.get(task.id)
+        if current is None or since is None or not since < now or current.status is not task.status:
+            return False
+        self._open[task.id] = now
+        return True
+
+    def list_by_tenant(
+        self, tenant_id: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> TaskPage:
+        limit = max(1, min(MAX_PAGE, limit))
+        after = decode_cursor(cursor, tenant_id)["tenant_sk"]["S"] if cursor else None
+        keyed = sorted(
+            ((tenant_sk(t.created_at, t.id), t) for t in self._tasks.values() if t.tenant_id == tenant_id),
+            key=lambda pair: pair[0],
+            reverse=True,  # newest first
+        )
+        matching = [
+            (sk, t)
+            for sk, t in keyed
+            if (after is None or sk < after) and (status is None or t.status is TaskStatus(status))
+        ]
+        page = matching[:limit]
+        more = len(matching) > limit
+        return TaskPage(
+            items=[_stored(t) for _, t in page],
+            next_cursor=encode_cursor(tenant_id, page[-1][0]) if more else None,
+        )
+
+    def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
+        stale_before = _utc(stale_before)
+        # Read once, like a page of the index: writes made while iterating are not seen.
+        due = sorted((since, task_id) for task_id, since in self._open.items() if since < stale_before)
+        snapshot = [_stored(self._tasks[task_id]) for _, task_id in due[:limit]]
+        yield from snapshot
+
+
+class MemoryClaims:
+    """Implements reelay.ports.stores.ClaimStore in memory, with dal.claims.ClaimRepository's conditions."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._claims: dict[tuple[str, str], datetime] = {}
+
+    def claim(self, task_id: str, job: str, *, now: datetime | None = None) -> bool:
+        if (task_id, job) in self._claims:
+            return False
+        self._claims[(task_id, job)] = _utc(now or self._clock())
+        return True
+
+    def claimed_at(self, task_id: str, job: str) -> datetime | None:
+        return self._claims.get((task_id, job))
+
+    def retake(self, task_id: str, job: str, claimed_at: datetime, *, now: datetime | None = None) -> bool:
+        if self._claims.get((task_id, job)) != _utc(claimed_at):
+            return False  # retaken or released since it was read
+        self._claims[(task_id, job)] = _utc(now or self._clock())
+        return True
+
+    def release(self, task_id: str, job: str) -> None:
+        self._claims.pop((task_id, job), None)
+
+
+class MemoryDeliveries:
+    """Implements reelay.ports.stores.DeliveryLog on the tasks of a MemoryTasks, like dal.deliveries."""
+
+    def __init__(self, tasks: MemoryTasks) -> None:
+        self._tasks = tasks
+
+    def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
+        current = self._tasks._current(task_id)
+        if current.delivery_attempts > attempts:
+            return False  # a late duplicate of an earlier attempt never winds the count back
+        self._tasks._write(task_id, {"delivery_attempts": attempts, "last_delivery": dict(last)})
+        return True
+
+
+class MemoryTenants:
+    """Implements reelay.ports.stores.TenantStore in memory, refusing a taken id or API key."""
+
+    def __init__(self) -> None:
+        self._tenants: dict[str, Tenant] = {}
+
+    def create(self, tenant: Tenant) -> None:
+        if tenant.tenant_id in self._tenants:
+            raise TenantExists(tenant.tenant_id)
+        if self.find_by_api_key_hash(tenant.api_key_hash) is not None:
+            raise ApiKeyInUse()
+        self._tenants[tenant.tenant_id] = tenant.model_copy(deep=True)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        tenant = self._tenants.get(tenant_id)
+        return tenant.model_copy(deep=True) if tenant is not None else None
+
+    def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None:
+        found = next((t for t in self._tenants.values() if t.api_key_hash == api_key_hash), None)
+        return found.model_copy(deep=True) if found is not None else None
+
+
+# ---------------------------------------------------------------------------------- services
+
+
+class RecordingQueue:
+    """Implements reelay.ports.services.JobQueue: keeps each (job, delay) sent, as read back off SQS.
+
+    The delay is kept as logic asked for it; the real queue clamps it to SQS's 0..900 seconds.
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[BaseModel, int]] = []
+
+    def send(self, job: BaseModel, delay_seconds: int = 0) -> None:
+        # Through JSON like a message body, so a job that would not survive the queue fails here.
+        self.sent.append((type(job).model_validate_json(job.model_dump_json()), delay_seconds))
+
+    @property
+    def jobs(self) -> list[BaseModel]:
+        return [job for job, _ in self.sent]
+
+
+class RecordingPublisher:
+    """Implements reelay.ports.services.EventPublisher: keeps each event put and message published."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.detail_types: list[str] = []
+        self.messages: list[dict[str, Any]] = []
+
+    def put_event(self, detail: dict[str, Any]) -> None:
+        # The real publisher names the event by its status; a status with no event type fails there too.
+        self.detail_types.append(DETAIL_TYPES[TaskStatus(detail["status"])])
+        self.events.append(_through_json(detail))
+
+    def publish_message(self, detail: dict[str, Any]) -> None:
+        # The SNS message attributes the real publisher sets; SNS refuses a missing or empty one.
+        attributes = (detail["status"], detail["type"], detail["tenant_id"], detail["external_ref"]["source"])
+        if not all(attributes):
+            raise ValueError(f"SNS would refuse an empty message attribute: {attributes}")
+        self.messages.append(_through_json(detail))
+
+
+def _through_json(detail: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(detail))
+
+
+class ScriptedCreatify:
+    """Implements reelay.ports.services.CreatifyApi over a dict of Creatify tasks the test controls.
+
+    Answers like Creatify (and the simulator): gen_image makes a new task at `initializing`,
+    gen_video is refused (400) unless the task is at image_generated, an unknown id is a 404.
+    `fail_next` makes the next call of a method raise a typed error, optionally after the call
+    took effect (an answer lost on the way back). Every call is kept in `calls`.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self.tasks: dict[str, ProductToVideo] = {}
+        self.calls: list[tuple[str, Any]] = []
+        self.credits = 100.0
+        self._failures: dict[str, list[tuple[CreatifyError, bool]]] = {}
+        self._made = 0
+
+    # -- scripting
+
+    def fail_next(self, method: str, error: CreatifyError, *, took_effect: bool = False) -> None:
+        self._failures.setdefault(method, []).append((error, took_effect))
+
+    def count(self, method: str) -> int:
+        return sum(1 for name, _ in self.calls if name == method)
+
+    def add(self, status: ProviderStatus, **fields: Any) -> str:
+        """A task that exists at Creatify (made by an earlier call); returns its id."""
+        self._made += 1
+        provider_id = str(fields.pop("id", UUID(int=self._made)))
+        now = self._clock()
+        self.tasks[provider_id] = ProductToVideo.model_validate(
+            {
+                "id": provider_id,
+                "product_url": "https://cdn.example.com/p.png",
+                "status": status,
+                "created_at": now,
+                "updated_at": now,
+                **fields,
+            }
+        )
+        return provider_id
+
+    def move(self, provider_id: str, status: ProviderStatus, **fields: Any) -> None:
+        """Creatify's own progress on a task (its renderer finishing a stage)."""
+        values = self.tasks[provider_id].model_dump(mode="json")
+        values.update(status=status, updated_at=self._clock(), **fields)
+        self.tasks[provider_id] = ProductToVideo.model_validate(values)
+
+    def _call(self, method: str, argument: Any) -> bool:
+        """Record the call; raise a scripted failure now, or say one is due after the effect."""
+        self.calls.append((method, argument))
+        queued = self._failures.get(method)
+        if not queued:
+            return False
+        error, took_effect = queued[0]
+        if not took_effect:
+            queued.pop(0)
+            raise error
+        return True
+
+    def _raise_after_effect(self, method: str) -> None:
+        error, _ = self._failures[method].pop(0)
+        raise error
+
+    def _known(self, task_id: str) -> ProductToVideo:
+        task = self.tasks.get(str(UUID(str(task_id))))
+        if task is None:
+            raise CreatifyNotFound(404, "Not found.")
+        return task
+
+    # -- CreatifyApi
+
+    def gen_image(self, body: GenImageRequest) -> ProductToVideo:
+        fail_after = self._call("gen_image", body)
+        fields = body.model_dump(mode="json", exclude_none=True)
+        if fields.get("override_avatar") is not None:
+            fields["override_avatar"] = str(fields["override_avatar"])
+        provider_id = self.add(ProviderStatus.INITIALIZING, **fields)
+        if fail_after:
+            self._raise_after_effect("gen_image")
+        return _copy(self.tasks[provider_id])
+
+    def gen_video(self, task_id: str, body: GenVideoRequest | None = None) -> ProductToVideo:
+        fail_after = self._call("gen_video", task_id)
+        task = self._known(task_id)
+        if task.status is not ProviderStatus.IMAGE_GENERATED:
+            raise CreatifyRejected(
+                400,
+                "Video can only be generated from a task in status image_generated "
+                f"(current: {task.status.value}).",
+            )
+        changes = (body or GenVideoRequest()).model_dump(mode="json", exclude_none=True)
+        self.move(str(task.id), ProviderStatus.VIDEO_GENERATING, **changes)
+        if fail_after:
+            self._raise_after_effect("gen_video")
+        return _copy(self.tasks[str(task.id)])
+
+    def get(self, task_id: str) -> ProductToVideo:
+        self._call("get", task_id)
+        return _copy(self._known(task_id))
+
+    def list(self, ids: Iterable[str] | None = None) -> list[ProductToVideo]:
+        wanted = None if ids is None else [*dict.fromkeys(str(UUID(str(i))) for i in ids)]
+        if wanted == []:
+            return []  # the real client makes no request for no ids
+        self._call("list", wanted)
+        if wanted is None:
+            return [_copy(t) for t in self.tasks.values()]
+        return [_copy(self.tasks[i]) for i in wanted if i in self.tasks]
+
+    def personas(
+        self, *, age_range: Sequence[str] | None = None, gender: Sequence[str] | None = None
+    ) -> list[Persona]:
+        self._call("personas", (age_range, gender))
+        return []
+
+    def remaining_credits(self) -> float:
+        self._call("remaining_credits", None)
+        return self.credits
+
+
+def _copy(remote: ProductToVideo) -> ProductToVideo:
+    return ProductToVideo.model_validate(remote.model_dump(mode="json"))
+
+
+# ---------------------------------------------------------------------------------- builders
+
+TENANT = "acme"
+PRODUCT_URL = "https://cdn.example.com/p.png"
+WEBHOOK_URL = "https://hooks.example.com/reelay"
+# Long enough for CallbackSigner (at least 16 bytes).
+CALLBACK_SECRET = "unit-test-callback-secret"
+
+
+def unit_settings(**changes: Any) -> Settings:
+    """Settings for logic under test: no AWS names (building a real client fails loudly), no callbacks."""
+    base = Settings(
+        table_name="",
+        provider_queue_url="",
+        delivery_queue_url="",
+        event_bus_name="",
+        topic_arn="",
+        creatify_base_url="https://api.creatify.invalid",
+        creatify_secret_name="",
+        callback_secret_arn="",
+        public_base_url="none",
+        reconcile_after_seconds=120,
+        provider_timeout_seconds=3600,
+        retention_days=90,
+        creatify_read_timeout_seconds=20.0,
+        allow_loopback_webhooks=False,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def a_task(task_id: str = "task-1", status: TaskStatus = TaskStatus.INITIALIZING, **fields: Any) -> Task:
+    values: dict[str, Any] = {"tenant_id": TENANT, "product_url": PRODUCT_URL, **fields}
+    return Task(id=task_id, status=status, **values)
+
+
+@dataclasses.dataclass
+class FakeRuntime:
+    """Everything logic reaches, in memory, sharing one clock; `deps()` hands it to logic."""
+
+    clock: Clock
+    tasks: MemoryTasks
+    claims: MemoryClaims
+    deliveries: MemoryDeliveries
+    tenants: MemoryTenants
+    creatify: ScriptedCreatify
+    provider_queue: RecordingQueue
+    delivery_queue: RecordingQueue
+    publisher: RecordingPublisher
+
+    @classmethod
+    def at(cls, now: datetime) -> FakeRuntime:
+        clock = Clock(now)
+        tasks = MemoryTasks(clock)
+        return cls(
+            clock=clock,
+            tasks=tasks,
+            claims=MemoryClaims(clock),
+            deliveries=MemoryDeliveries(tasks),
+            tenants=MemoryTenants(),
+            creatify=ScriptedCreatify(clock),
+            provider_queue=RecordingQueue(),
+            delivery_queue=RecordingQueue(),
+            publisher=RecordingPublisher(),
+        )
+
+    def deps(
+        self, *, signed_callbacks: bool = False, tasks: TaskStore | None = None, **settings_changes: Any
+    ) -> Deps:
+        """Deps over these fakes; `signed_callbacks` sets a public URL and a real CallbackSigner.
+
+        `tasks` puts another store (say, a wrapper of `self.tasks`) in front of logic.
+        """
+        overrides: dict[str, Any] = {}
+        if signed_callbacks:
+            settings_changes.setdefault("public_base_url", "https://api.example.com/prod")
+            overrides["callback_signer"] = CallbackSigner(CALLBACK_SECRET)
+        return Deps(
+            config=unit_settings(**settings_changes),
+            tasks=tasks if tasks is not None else self.tasks,
+            claims=self.claims,
+            deliveries=self.deliveries,
+            tenants=self.tenants,
+            creatify=self.creatify,
+            provider_queue=self.provider_queue,
+            delivery_queue=self.delivery_queue,
+            publisher=self.publisher,
+            **overrides,
+        )
+
+    def seed(self, task: Task) -> Task:
+        """Store a task as submit would, on the reconciler's list when its row waits on Creatify."""
+        return self.tasks.create(task, stays_open=waits_on_provider(task.status, task.auto_video)).task
