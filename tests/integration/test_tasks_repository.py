@@ -303,6 +303,18 @@ def test_apply_uses_the_stored_auto_video_when_the_callers_copy_is_stale(repo) -
     assert open_ids(repo) == set()
 
 
+def test_a_step_decided_on_a_copy_that_has_since_moved_on_is_not_made(repo) -> None:
+    listed = create(repo, new_task()).task
+    moved = advance(repo, listed, S.IMAGE_GENERATING)
+    timeout = StatusUpdate(status=S.FAILED, failed_reason="timed out waiting for provider")
+
+    result = apply_news(repo, listed, timeout, only_if_unchanged=True)
+
+    assert not result.applied
+    assert result.task.status is S.IMAGE_GENERATING
+    assert apply_news(repo, moved, timeout, only_if_unchanged=True).applied
+
+
 def test_the_open_list_holds_only_tasks_with_no_news_since_the_cutoff_oldest_first(repo) -> None:
     tasks = [create(repo, new_task(key=f"k{i}", created_at=T0 + timedelta(minutes=i))).task for i in range(8)]
     advance(repo, tasks[0], S.IMAGE_GENERATING)  # news at T0 + 1 s

@@ -128,8 +128,10 @@ class MemoryTasks:
 
     def apply(self, task_id: str, step: Transition, now: datetime | None = None) -> ApplyResult:
         current = self._current(task_id)
-        holds = current.status in step.allowed_from and (
-            step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video
+        holds = (
+            current.status in step.allowed_from
+            and (step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video)
+            and (step.if_version is None or current.version == step.if_version)
         )
         if not holds:  # an empty allowed_from never holds
             return ApplyResult(applied=False, task=_stored(current))

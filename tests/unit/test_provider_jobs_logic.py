@@ -264,12 +264,6 @@ def test_without_callback_urls_an_unknown_outcome_fails_the_task_rather_than_ris
     assert fakes.creatify.count("gen_image") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a CreatifyConfigurationError (the request was never sent) escapes run_provider_job with "
-    "the claim kept, so the next run treats the call as outcome-unknown; without callback URLs "
-    "the task then fails instead of being called once the credentials are fixed",
-)
 def test_a_call_that_could_not_even_be_built_is_made_once_the_credentials_are_fixed(
     fakes: FakeRuntime,
 ) -> None:

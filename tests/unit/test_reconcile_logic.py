@@ -174,11 +174,6 @@ class NewsAfterListing:
         yield from listed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reconcile times a task out on the listed (possibly stale) copy: the failed step is "
-    "conditioned on status only, so news that landed after the listing is thrown away",
-)
 def test_a_task_that_had_news_after_it_was_listed_is_not_timed_out(fakes: FakeRuntime) -> None:
     provider_id = fakes.creatify.add(S.IMAGE_GENERATED)
     fakes.seed(a_task("t", S.IMAGE_GENERATING, provider_task_id=provider_id, updated_at=TOO_LONG))

@@ -41,7 +41,6 @@ from reelay.models.upstream import (
 )
 from reelay.ports.creatify_errors import (
     CreatifyConfigurationError,
-    CreatifyError,
     CreatifyOutcomeUnknown,
     CreatifyRetryable,
 )
@@ -219,7 +218,8 @@ class CreatifyClient:
                 path=path,
             ) from exc
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            raise CreatifyError(
+            # Nothing was sent: the base URL or the request itself cannot be used.
+            raise CreatifyConfigurationError(
                 f"Creatify {method} {path}: request could not be sent ({type(exc).__name__}: {exc})",
                 method=method,
                 path=path,

@@ -84,7 +84,8 @@ class TaskRepository:
 
     # ------------------------------------------------------------------ items
 
-    def _to_item(self, task: Task, stays_open: bool) -> dict[str, dict[str, Any]]:
+    def item_for(self, task: Task, stays_open: bool) -> dict[str, dict[str, Any]]:
+        """The item that stores `task` (for a put, alone or in another store's transaction)."""
         values: dict[str, Any] = task.model_dump(mode="json", exclude_none=True)
         values["created_at"] = keys.iso(task.created_at)
         values["updated_at"] = keys.iso(task.updated_at)
@@ -124,7 +125,7 @@ class TaskRepository:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=self._to_item(task, stays_open),
+                Item=self.item_for(task, stays_open),
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -169,6 +170,8 @@ class TaskRepository:
         condition = f"{status} IN ({', '.join(e.value(s) for s in allowed)})"
         if step.assumes_auto_video is not None:
             condition += f" AND {e.name('auto_video')} = {e.value(step.assumes_auto_video)}"
+        if step.if_version is not None:
+            condition += f" AND {e.name('version')} = {e.value(step.if_version)}"
         now_iso = e.value(keys.iso(now))
         sets = [
             f"{status} = {e.value(step.update.status.value)}",

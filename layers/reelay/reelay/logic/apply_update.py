@@ -6,6 +6,7 @@ always come from Creatify's own GET, never from a callback body alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -77,17 +78,28 @@ def _as_provider_id(hint: str | None) -> str | None:
         return None
 
 
-def advance(tasks: TaskStore, task: Task, update: StatusUpdate, now: datetime | None = None) -> ApplyResult:
+def advance(
+    tasks: TaskStore,
+    task: Task,
+    update: StatusUpdate,
+    now: datetime | None = None,
+    *,
+    only_if_unchanged: bool = False,
+) -> ApplyResult:
     """Apply news forward-only in one conditional write; a repeat or regression changes nothing.
 
     Where the step depends on auto_video (image_generated closes the task or not) and the
-    caller's copy of the task was stale, it is decided again once on the stored task.
+    caller's copy of the task was stale, it is decided again once on the stored task. With
+    `only_if_unchanged`, the step holds only while the task is still at the caller's version.
     """
     step = step_for(update, task.auto_video)
+    if only_if_unchanged:
+        step = replace(step, if_version=task.version)
     result = tasks.apply(task.id, step, now)
     current = result.task
     if (
         not result.applied
+        and not only_if_unchanged
         and step.assumes_auto_video is not None
         and current.auto_video != step.assumes_auto_video
         and should_apply(current.status, update.status)

@@ -29,6 +29,7 @@ from reelay.models.task import StatusUpdate, Task
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
+    CreatifyConfigurationError,
     CreatifyError,
     CreatifyInsufficientCredits,
     CreatifyOutcomeUnknown,
@@ -46,7 +47,14 @@ CHECK_AGAIN_SECONDS = 60
 # Answers after which Creatify certainly did no work, so the claim is released and the job
 # waits on the retry schedule: a busy or unreachable Creatify, and refusals that say nothing
 # about the request itself (a rotated key or topped-up credits let the task go on).
-WAIT_AND_RETRY = (CreatifyRetryable, CreatifyAuthError, CreatifyInsufficientCredits)
+# A configuration error (unreadable credentials, a base URL no request can go to) means the
+# request was never sent: it waits like a refused key, until the configuration is fixed.
+WAIT_AND_RETRY = (
+    CreatifyRetryable,
+    CreatifyAuthError,
+    CreatifyInsufficientCredits,
+    CreatifyConfigurationError,
+)
 
 
 class JobResult(StrEnum):

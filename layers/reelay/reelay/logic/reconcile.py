@@ -103,6 +103,7 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
 
 def _time_out(task: Task, deps: Deps, report: ReconcileReport) -> None:
     update = StatusUpdate(status=TaskStatus.FAILED, failed_reason="timed out waiting for provider")
-    if advance(deps.tasks, task, update).applied:
+    # Decided on the listed copy: news that landed since then wins over the timeout.
+    if advance(deps.tasks, task, update, only_if_unchanged=True).applied:
         report.timed_out += 1
         logger.warning("task timed out", extra={"task_id": task.id, "status": task.status.value})

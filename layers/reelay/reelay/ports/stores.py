@@ -30,6 +30,9 @@ class Transition:
     # The auto_video the decision assumed, when the decision depended on it; the write is then
     # conditioned on it, so a video approved meanwhile is never closed by a stale decision.
     assumes_auto_video: bool | None = None
+    # When set, the write holds only while the task is still at this version: nothing moved it
+    # since it was read (a decision made on that copy, such as a timeout, must not outlive it).
+    if_version: int | None = None
 
 
 @dataclass(frozen=True)
