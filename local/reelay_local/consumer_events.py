@@ -10,8 +10,8 @@ import json
 import time
 from typing import Any, TextIO
 
+from reelay_cli.up_state import UP_STATE, read_state
 from reelay_local.consumers import drain_queue
-from reelay_local.up_state import UP_STATE, read_state
 
 
 class NoLocalStack(RuntimeError):

@@ -18,10 +18,10 @@ from typing import Any, TextIO
 
 import httpx
 
-from reelay_local.api_client import TERMINAL_STATUSES, ApiError, ReelayClient
+from reelay_cli.api_client import TERMINAL_STATUSES, ApiError, ReelayClient
+from reelay_cli.progress import StatusProgress, follow_task
 from reelay_local.launcher import Launched, LaunchOptions, launch
 from reelay_local.moto_server import port_is_open
-from reelay_local.progress import StatusProgress, follow_task
 
 # How long the consumer queues and the webhook receiver may lag the final status.
 FAN_OUT_SECONDS = 15.0

@@ -13,7 +13,8 @@ import os
 import socket
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+
+from reelay_cli.endpoints import is_loopback
 
 REGION = "us-east-1"
 FAKE_ACCESS_KEY = "local"
@@ -51,11 +52,6 @@ _REDIRECTING = (
 
 class UnsafeEndpoint(RuntimeError):
     """An AWS client in this process would not talk to the local moto server."""
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def isolate_from_real_aws(endpoint_url: str, region: str = REGION) -> None:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from reelay_local.up_state import UP_STATE, read_state
+from reelay_cli.up_state import UP_STATE, read_state
 
 
 class NoSimulator(RuntimeError):

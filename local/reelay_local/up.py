@@ -16,9 +16,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from reelay_cli.up_state import remove_state, write_state
 from reelay_local.launcher import Launched, LaunchOptions, launch
 from reelay_local.moto_server import port_is_open
-from reelay_local.up_state import remove_state, write_state
 
 READY_PREFIX = "REELAY_READY "
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reelay_local.cli import build_parser, launch_options, submit_request
+from reelay_cli.cli import build_parser, launch_options, submit_request
 from reelay_local.creatify_sim import Faults
 from reelay_local.launcher import real_creatify_from_env
 from reelay_local.sim_faults import parse_assignments

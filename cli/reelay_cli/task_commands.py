@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from reelay_local.api_client import TERMINAL_STATUSES, ReelayClient
-from reelay_local.progress import StatusProgress, follow_task
-from reelay_local.up_state import UP_STATE, read_state
+from reelay_cli.api_client import TERMINAL_STATUSES, ReelayClient
+from reelay_cli.progress import StatusProgress, follow_task
+from reelay_cli.up_state import UP_STATE, read_state
 
 
 class NoTarget(RuntimeError):

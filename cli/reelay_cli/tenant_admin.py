@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from reelay_local.moto_server import is_loopback
+from reelay_cli.endpoints import is_loopback
 
 
 def aws_session_clients(region: str | None, endpoint_url: str | None) -> Any:

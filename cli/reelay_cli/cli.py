@@ -235,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_up(launch_options(args), ready_file=args.ready_file)
     if args.command in ("submit", "status", "list"):
-        from reelay_local import task_commands
+        from reelay_cli import task_commands
 
         target = task_commands.resolve_target(args.api_url, args.api_key)
         if args.command == "submit":
@@ -249,7 +249,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return show_consumer_events(args.wait, out)
     if args.command == "tenant":
-        from reelay_local.tenant_admin import create_tenant_command
+        from reelay_cli.tenant_admin import create_tenant_command
 
         return create_tenant_command(
             args.name,
@@ -283,10 +283,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_bug(exc: Exception) -> bool:
     """Errors worth a traceback: ours, not the user's input, the network or AWS answering no."""
-    from reelay_local.api_client import ApiError
+    from reelay_cli.api_client import ApiError
+    from reelay_cli.task_commands import NoTarget
     from reelay_local.consumer_events import NoLocalStack
     from reelay_local.sim_faults import NoSimulator
-    from reelay_local.task_commands import NoTarget
 
     expected: tuple[type[Exception], ...] = (
         ApiError,
