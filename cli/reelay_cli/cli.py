@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def launch_options(args: argparse.Namespace) -> Any:
-    from reelay_local.launcher import LaunchOptions, SimulatorOptions
+    from reelay_local.commands.launcher import LaunchOptions, SimulatorOptions
 
     faults: dict[str, Any] = {
         field: getattr(args, flag.removeprefix("--").replace("-", "_"))
@@ -214,8 +214,8 @@ def submit_request(args: argparse.Namespace) -> dict[str, Any]:
 def _run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.command == "demo":
-        from reelay_local.demo import DemoOptions, run_demo
-        from reelay_local.launcher import real_creatify_from_env
+        from reelay_local.commands.demo import DemoOptions, run_demo
+        from reelay_local.commands.launcher import real_creatify_from_env
 
         timeout = args.timeout
         if timeout is None:
@@ -231,7 +231,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return run_demo(options)
     if args.command == "up":
-        from reelay_local.up import run_up
+        from reelay_local.commands.up import run_up
 
         return run_up(launch_options(args), ready_file=args.ready_file)
     if args.command in ("submit", "status", "list"):
@@ -245,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
             return task_commands.status(target, args.task_id, args.timeout if args.wait else None, out)
         return task_commands.list_tasks(target, args.status, args.limit, args.cursor, args.json, out)
     if args.command == "events":
-        from reelay_local.consumer_events import show_consumer_events
+        from reelay_local.consumers.consumer_events import show_consumer_events
 
         return show_consumer_events(args.wait, out)
     if args.command == "tenant":
@@ -262,7 +262,7 @@ def _run(args: argparse.Namespace) -> int:
             out=out,
         )
     if args.command == "sim-faults":
-        from reelay_local.sim_faults import sim_faults, simulator_url
+        from reelay_local.commands.sim_faults import sim_faults, simulator_url
 
         return sim_faults(simulator_url(args.sim_url), args.assignments, out)
     raise AssertionError(f"unhandled command {args.command}")
@@ -285,8 +285,8 @@ def _is_bug(exc: Exception) -> bool:
     """Errors worth a traceback: ours, not the user's input, the network or AWS answering no."""
     from reelay_cli.api_client import ApiError
     from reelay_cli.task_commands import NoTarget
-    from reelay_local.consumer_events import NoLocalStack
-    from reelay_local.sim_faults import NoSimulator
+    from reelay_local.commands.sim_faults import NoSimulator
+    from reelay_local.consumers.consumer_events import NoLocalStack
 
     expected: tuple[type[Exception], ...] = (
         ApiError,

@@ -37,7 +37,7 @@ from reelay.models.upstream import (
     RegenImageRequest,
     RegenVideoRequest,
 )
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 
 NO_FAULTS: dict[str, Any] = {
     "latency_seconds": 0.0,

@@ -18,12 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PIL import Image
 
-from reelay_local.creatify_sim import media
-from reelay_local.creatify_sim.config import DEFAULT_FAILED_REASONS, Faults, SimulatorConfig
-from reelay_local.creatify_sim.outbound import outbound_client
-from reelay_local.creatify_sim.scheduler import Scheduler
-from reelay_local.creatify_sim.store import MediaStore, Store, Task
-from reelay_local.creatify_sim.webhooks import Stage, WebhookSender
+from reelay_local.simulators.creatify import media
+from reelay_local.simulators.creatify.config import DEFAULT_FAILED_REASONS, Faults, SimulatorConfig
+from reelay_local.simulators.creatify.outbound import outbound_client
+from reelay_local.simulators.creatify.scheduler import Scheduler
+from reelay_local.simulators.creatify.store import MediaStore, Store, Task
+from reelay_local.simulators.creatify.webhooks import Stage, WebhookSender
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelay_local.consumers import ConsumerQueues, attach_consumers
-from reelay_local.deploy import DeployedStack, deploy
-from reelay_local.gateway import Gateway
-from reelay_local.stack import LocalStack
+from reelay_local.aws.deploy import DeployedStack, deploy
+from reelay_local.aws.gateway import Gateway
+from reelay_local.aws.stack import LocalStack
+from reelay_local.consumers.queues import ConsumerQueues, attach_consumers
 
 log = logging.getLogger(__name__)
 

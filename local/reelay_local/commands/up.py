@@ -17,8 +17,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 from reelay_cli.up_state import remove_state, write_state
-from reelay_local.launcher import Launched, LaunchOptions, launch
-from reelay_local.moto_server import port_is_open
+from reelay_local.aws.moto_server import port_is_open
+from reelay_local.commands.launcher import Launched, LaunchOptions, launch
 
 READY_PREFIX = "REELAY_READY "
 

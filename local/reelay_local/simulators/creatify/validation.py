@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reelay_local.creatify_sim import personas
+from reelay_local.simulators.creatify import personas
 
 PRODUCT_TYPES: tuple[str, ...] = ("product_anyshot", "product_avatar")
 ASPECT_RATIOS: tuple[str, ...] = ("9x16", "16x9", "1x1")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reelay_local.function_logs import FunctionLogs
+from reelay_local.aws.function_logs import FunctionLogs
 
 CREATIFY_API = "https://api.creatify.ai"
 # The template's MinValue for ReconcileAfterSeconds (moto does not check it; AWS would). With
@@ -154,9 +154,9 @@ def _launch(
     began: float,
 ) -> Launched:
     # Imported here: moto, boto3 and the translator cost seconds, and `reelay status` needs none.
-    from reelay_local.creatify_sim import CreatifySimulator, Faults, SimulatorConfig
-    from reelay_local.embedded import EmbeddedStack
-    from reelay_local.moto_server import MotoServer
+    from reelay_local.aws.embedded import EmbeddedStack
+    from reelay_local.aws.moto_server import MotoServer
+    from reelay_local.simulators.creatify import CreatifySimulator, Faults, SimulatorConfig
 
     real = real_creatify_from_env(environ)
     moto = MotoServer().start()

@@ -1,4 +1,4 @@
-"""Run the simulator on its own: `python -m reelay_local.creatify_sim --port 0 --image-seconds 3`.
+"""Run the simulator on its own: `python -m reelay_local.simulators.creatify --port 0 --image-seconds 3`.
 
 The first line on stdout is the base URL (and nothing else), so a parent process can read it;
 everything else goes to stderr. Faults can be changed later over `PUT /_sim/faults`.
@@ -13,8 +13,8 @@ import sys
 import threading
 from types import FrameType
 
-from reelay_local.creatify_sim.config import FAIL_STAGES, Faults, SimulatorConfig
-from reelay_local.creatify_sim.server import CreatifySimulator
+from reelay_local.simulators.creatify.config import FAIL_STAGES, Faults, SimulatorConfig
+from reelay_local.simulators.creatify.server import CreatifySimulator
 
 
 def _account(text: str) -> tuple[str, str, float]:
@@ -29,7 +29,7 @@ def _account(text: str) -> tuple[str, str, float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m reelay_local.creatify_sim", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m reelay_local.simulators.creatify", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument(

@@ -32,13 +32,19 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from reelay_local.creatify_sim import media, personas
-from reelay_local.creatify_sim.config import GATEWAY_ERRORS, Faults, SimulatorConfig
-from reelay_local.creatify_sim.endpoints import ApiRequest, ApiResponse, CreatifyApi, detail, json_response
-from reelay_local.creatify_sim.lifecycle import TaskLifecycle
-from reelay_local.creatify_sim.scheduler import Scheduler
-from reelay_local.creatify_sim.store import MediaStore, Store
-from reelay_local.creatify_sim.webhooks import WebhookRecord, WebhookSender
+from reelay_local.simulators.creatify import media, personas
+from reelay_local.simulators.creatify.config import GATEWAY_ERRORS, Faults, SimulatorConfig
+from reelay_local.simulators.creatify.endpoints import (
+    ApiRequest,
+    ApiResponse,
+    CreatifyApi,
+    detail,
+    json_response,
+)
+from reelay_local.simulators.creatify.lifecycle import TaskLifecycle
+from reelay_local.simulators.creatify.scheduler import Scheduler
+from reelay_local.simulators.creatify.store import MediaStore, Store
+from reelay_local.simulators.creatify.webhooks import WebhookRecord, WebhookSender
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import httpx
 
-from reelay_local.creatify_sim.config import Faults
-from reelay_local.creatify_sim.outbound import outbound_client
-from reelay_local.creatify_sim.scheduler import Scheduler
+from reelay_local.simulators.creatify.config import Faults
+from reelay_local.simulators.creatify.outbound import outbound_client
+from reelay_local.simulators.creatify.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "template.yaml"
 
 # Short tag -> long-form key. `!Ref` and `!Condition` are not `Fn::` functions.
 _INTRINSICS: dict[str, str] = {

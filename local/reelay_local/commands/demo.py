@@ -20,8 +20,8 @@ import httpx
 
 from reelay_cli.api_client import TERMINAL_STATUSES, ApiError, ReelayClient
 from reelay_cli.progress import StatusProgress, follow_task
-from reelay_local.launcher import Launched, LaunchOptions, launch
-from reelay_local.moto_server import port_is_open
+from reelay_local.aws.moto_server import port_is_open
+from reelay_local.commands.launcher import Launched, LaunchOptions, launch
 
 # How long the consumer queues and the webhook receiver may lag the final status.
 FAN_OUT_SECONDS = 15.0
@@ -97,7 +97,7 @@ class _Demo:
         self.out.flush()
 
     def run(self) -> None:
-        from reelay_local.webhook_receiver import WebhookReceiver
+        from reelay_local.consumers.webhook_receiver import WebhookReceiver
 
         self._describe_stack()
         with (

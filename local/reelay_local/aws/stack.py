@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reelay_local.api_events import authorizer_request_event, rest_proxy_event
-from reelay_local.deploy import DeployedStack
-from reelay_local.event_sources import SqsSource, StreamSource, stream_failure_message
-from reelay_local.lambda_runtime import LocalFunction
+from reelay_local.aws.api_events import authorizer_request_event, rest_proxy_event
+from reelay_local.aws.deploy import DeployedStack
+from reelay_local.aws.event_sources import SqsSource, StreamSource, stream_failure_message
+from reelay_local.aws.lambda_runtime import LocalFunction
 
 
 @dataclass

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from reelay_local.stack import ApiAnswer, LocalStack
+from reelay_local.aws.stack import ApiAnswer, LocalStack
 
 # Header names API Gateway adds or rewrites; a client's own values are not passed through.
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host"}

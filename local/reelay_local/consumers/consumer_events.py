@@ -11,7 +11,7 @@ import time
 from typing import Any, TextIO
 
 from reelay_cli.up_state import UP_STATE, read_state
-from reelay_local.consumers import drain_queue
+from reelay_local.consumers.queues import drain_queue
 
 
 class NoLocalStack(RuntimeError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reelay_local.deploy import DeployedStack
+    from reelay_local.aws.deploy import DeployedStack
 
 
 def drain_queue(sqs: Any, url: str, wait_seconds: int = 0) -> list[dict[str, Any]]:

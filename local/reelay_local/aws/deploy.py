@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelay_local.template import load_template
+from reelay_local.aws.template import load_template
 
 STACK_NAME = "reelay"
 ARTIFACT_BUCKET = "reelay-local-artifacts"

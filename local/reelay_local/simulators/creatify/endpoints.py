@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from reelay_local.creatify_sim import media, personas, validation
-from reelay_local.creatify_sim.config import SimulatorConfig
-from reelay_local.creatify_sim.lifecycle import TaskLifecycle
-from reelay_local.creatify_sim.store import (
+from reelay_local.simulators.creatify import media, personas, validation
+from reelay_local.simulators.creatify.config import SimulatorConfig
+from reelay_local.simulators.creatify.lifecycle import TaskLifecycle
+from reelay_local.simulators.creatify.store import (
     HAS_IMAGE,
     InsufficientCredits,
     Store,
@@ -31,7 +31,7 @@ from reelay_local.creatify_sim.store import (
     WrongStatus,
     now,
 )
-from reelay_local.creatify_sim.validation import ParseFailed, ValidationFailed
+from reelay_local.simulators.creatify.validation import ParseFailed, ValidationFailed
 
 NOT_PROVIDED = "Authentication credentials were not provided."
 INVALID_CREDENTIALS = "Invalid API credentials."

@@ -2,11 +2,11 @@
 
 Start one with `CreatifySimulator(SimulatorConfig(image_seconds=0.3, video_seconds=0.5)).start()`
 (or as a context manager) and point a Creatify client at its `base_url`; run it standalone with
-`python -m reelay_local.creatify_sim`.
+`python -m reelay_local.simulators.creatify`.
 """
 
-from reelay_local.creatify_sim.config import Faults, SimulatorConfig
-from reelay_local.creatify_sim.server import CallRecord, CreatifySimulator
-from reelay_local.creatify_sim.webhooks import WebhookRecord
+from reelay_local.simulators.creatify.config import Faults, SimulatorConfig
+from reelay_local.simulators.creatify.server import CallRecord, CreatifySimulator
+from reelay_local.simulators.creatify.webhooks import WebhookRecord
 
 __all__ = ["CallRecord", "CreatifySimulator", "Faults", "SimulatorConfig", "WebhookRecord"]
