@@ -6,10 +6,12 @@ from typing import Any
 
 import httpx
 
+from reelay_cli.errors import UserError
+
 TERMINAL_STATUSES = ("video_generated", "failed")
 
 
-class ApiError(RuntimeError):
+class ApiError(UserError):
     """The API answered with an error (its one error shape), or could not be reached."""
 
     def __init__(self, status: int | None, code: str, message: str, field: str | None = None) -> None:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from reelay_cli.api_client import TERMINAL_STATUSES, ReelayClient
+from reelay_cli.errors import UserError
 from reelay_cli.progress import StatusProgress, follow_task
 from reelay_cli.up_state import UP_STATE, read_state
 
 
-class NoTarget(RuntimeError):
+class NoTarget(UserError):
     """No API URL or key was given and no local stack is running here."""
 
 

@@ -12,10 +12,11 @@ from typing import Any, TextIO
 
 import httpx
 
+from reelay_cli.errors import UserError
 from reelay_cli.up_state import UP_STATE, read_state
 
 
-class NoSimulator(RuntimeError):
+class NoSimulator(UserError):
     """No --sim-url was given and no `reelay up` here runs a simulator."""
 
 

@@ -10,11 +10,12 @@ import json
 import time
 from typing import Any, TextIO
 
+from reelay_cli.errors import UserError
 from reelay_cli.up_state import UP_STATE, read_state
 from reelay_local.consumers.queues import drain_queue
 
 
-class NoLocalStack(RuntimeError):
+class NoLocalStack(UserError):
     """No `reelay up` is running in this directory."""
 
 
