@@ -171,17 +171,14 @@ def main(argv: list[str] | None = None, plugins: Iterable[Register] | None = Non
 
 def _is_bug(exc: Exception) -> bool:
     """Errors worth a traceback: ours, not the user's input, the network or AWS answering no."""
+    # Not guarded by `except ImportError`: if one of these classes moves, the triage must fail
+    # loudly (and its tests with it) rather than quietly give every AWS error a traceback.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from reelay.dal.tenants import TenantConflict
     from reelay_cli.errors import UserError
 
-    expected: tuple[type[Exception], ...] = (UserError, ValueError, LookupError, OSError)
-    try:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from reelay.dal.tenants import TenantConflict
-
-        expected += (BotoCoreError, ClientError, TenantConflict)
-    except ImportError:
-        pass
+    expected = (UserError, ValueError, LookupError, OSError, BotoCoreError, ClientError, TenantConflict)
     return not isinstance(exc, expected)
 
 

@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from botocore.exceptions import ClientError, NoCredentialsError
 
+from reelay.dal.tenants import TenantConflict
 from reelay_cli.cli import build_parser, main
-from reelay_cli.plugins import ENTRY_POINT_GROUP, LOCAL_EXTRA_INSTALL, SubCommands, needs_local_extra
+from reelay_cli.plugins import (
+    ENTRY_POINT_GROUP,
+    LOCAL_EXTRA_INSTALL,
+    Register,
+    SubCommands,
+    needs_local_extra,
+)
 from reelay_local.commands.cli import register
 
 NO_PLUGINS = ()
@@ -86,16 +94,38 @@ def test_a_user_error_is_one_line_on_stderr_and_exit_1(
     assert err.count("\n") == 1
 
 
-def test_a_bug_in_a_command_keeps_its_traceback():
-    def broken(args: argparse.Namespace, out: TextIO) -> int:
-        raise TypeError("a bug, not the user's mistake")
+def _plugin_raising(error: Exception) -> Register:
+    def fail(args: argparse.Namespace, out: TextIO) -> int:
+        raise error
 
-    def register_broken(commands: SubCommands) -> list[str]:
-        commands.add_parser("broken").set_defaults(handler=broken)
+    def register_failing(commands: SubCommands) -> list[str]:
+        commands.add_parser("failing").set_defaults(handler=fail)
         return []
 
+    return register_failing
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TenantConflict("tenant acme already exists"),
+        ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no table"}}, "PutItem"),
+        NoCredentialsError(),
+    ],
+    ids=["tenant-conflict", "aws-said-no", "no-aws-credentials"],
+)
+def test_an_aws_or_tenant_error_is_one_line_not_a_traceback(
+    error: Exception, capsys: pytest.CaptureFixture[str]
+):
+    assert main(["failing"], plugins=[_plugin_raising(error)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("reelay failing: ")
+    assert err.count("\n") == 1
+
+
+def test_a_bug_in_a_command_keeps_its_traceback():
     with pytest.raises(TypeError):
-        main(["broken"], plugins=[register_broken])
+        main(["failing"], plugins=[_plugin_raising(TypeError("a bug, not the user's mistake"))])
 
 
 def test_unknown_flags_of_the_operator_commands_are_still_refused(capsys: pytest.CaptureFixture[str]):
