@@ -58,7 +58,7 @@ def add_plugin_commands(commands: SubCommands, plugins: Iterable[Register]) -> l
 
 def needs_local_extra(args: argparse.Namespace, out: TextIO) -> int:
     sys.stderr.write(
-        f"reelay {args.command}: this command runs Reelay on this machine and comes with the local extra; "
-        f"install it with: {LOCAL_EXTRA_INSTALL} (in a Reelay checkout)\n"
+        f"reelay {args.command}: runs Reelay on this machine and comes with the local extra; "
+        f"install it in a Reelay checkout with: {LOCAL_EXTRA_INSTALL}, and run it there\n"
     )
     return NEEDS_EXTRA_EXIT_CODE

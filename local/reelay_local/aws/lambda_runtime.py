@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from reelay_local.aws.checkout import checkout_root
+
+REPO_ROOT = checkout_root()
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

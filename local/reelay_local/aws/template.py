@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "template.yaml"
+from reelay_local.aws.checkout import checkout_root
+
+TEMPLATE_PATH = checkout_root() / "template.yaml"
 
 # Short tag -> long-form key. `!Ref` and `!Condition` are not `Fn::` functions.
 _INTRINSICS: dict[str, str] = {
