@@ -23,7 +23,7 @@ LIMIT_SECONDS = 60.0
 
 def reelay() -> list[str]:
     script = Path(sys.executable).parent / "reelay"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "reelay_local.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reelay_cli.cli"]
 
 
 def one_run(extra: list[str]) -> tuple[float, float | None, float | None, int, str]:

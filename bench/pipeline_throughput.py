@@ -33,8 +33,8 @@ from moto import mock_aws
 
 from reelay.deps import Deps
 from reelay.logic.tenants import create_tenant
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
-from reelay_local.embedded import EmbeddedStack
+from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 
 
 def main(count: int) -> None:

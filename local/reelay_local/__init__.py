@@ -1,1 +1,1 @@
-"""Development-only tooling: Creatify simulator, embedded stack, the reelay CLI. Never shipped."""
+"""Development only: the local emulator (AWS in moto, the Creatify simulator, consumers), up and demo."""

@@ -23,7 +23,7 @@ def reelay_command() -> list[str]:
     script = Path(sys.executable).parent / "reelay"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "reelay_local.cli"]
+    return [sys.executable, "-m", "reelay_cli.cli"]
 
 
 def child_environment() -> dict[str, str]:

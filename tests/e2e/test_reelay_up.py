@@ -10,7 +10,7 @@ import boto3
 import httpx
 import pytest
 
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.e2e.reelay_process import port_open
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
-from reelay_local.embedded import EmbeddedStack
+from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 from tests.integration.pipeline import RunningStack
 
 

@@ -16,9 +16,9 @@ from moto import mock_aws
 from reelay.deps import Deps, runtime
 from reelay.logic.tenants import NewTenant, create_tenant
 from reelay.models.task import Task
-from reelay_local.creatify_sim import CreatifySimulator
-from reelay_local.embedded import EmbeddedStack
-from reelay_local.stack import ApiAnswer, reset_runtime_caches
+from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.aws.stack import ApiAnswer, reset_runtime_caches
+from reelay_local.simulators.creatify import CreatifySimulator
 
 TERMINAL = ("video_generated", "failed")
 SIM_API_ID = "sim-api-id"

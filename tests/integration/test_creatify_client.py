@@ -35,7 +35,7 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 
 NO_FAULTS: dict[str, Any] = {
     "latency_seconds": 0.0,

@@ -30,8 +30,8 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
-from reelay_local.creatify_sim.media import sample_product_png
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
+from reelay_local.simulators.creatify.media import sample_product_png
 
 # A copy kept in the repo, so the contract is checked on every clone; the test below catches
 # the copy drifting from the shared original where that exists.
@@ -1155,7 +1155,15 @@ def test_the_schema_check_rejects_an_answer_that_breaks_the_contract(
 
 
 def test_running_as_a_module_prints_the_base_url_and_stops_on_sigterm() -> None:
-    command = [sys.executable, "-m", "reelay_local.creatify_sim", "--port", "0", "--image-seconds", "3"]
+    command = [
+        sys.executable,
+        "-m",
+        "reelay_local.simulators.creatify",
+        "--port",
+        "0",
+        "--image-seconds",
+        "3",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         assert process.stdout is not None

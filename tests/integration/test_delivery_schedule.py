@@ -31,8 +31,8 @@ from reelay.models.events import event_id
 from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
-from reelay_local.template import load_template, table_create_kwargs
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.aws.template import load_template, table_create_kwargs
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
 
 NOW = 1_750_000_000.0
 TASK_ID = "5e1c0a2b-7d3f-4c6a-9b8e-1f2a3b4c5d6e"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from reelay_local.event_sources import SqsSource
+from reelay_local.aws.event_sources import SqsSource
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_crash_keeps_the_whole_batch_and_says_why_in_the_log(queue, caplog):
     def crash(records: list[dict[str, Any]]) -> Any:
         raise RuntimeError("settings missing")
 
-    with caplog.at_level(logging.ERROR, logger="reelay_local.event_sources"):
+    with caplog.at_level(logging.ERROR, logger="reelay_local.aws.event_sources"):
         assert _source(queue, crash).poll_once() == 3
     assert _left(queue) == 3
     assert "settings missing" in caplog.text

@@ -16,8 +16,8 @@ from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.deps import runtime
 from reelay.models.upstream import GenImageRequest
-from reelay_local.creatify_sim import CreatifySimulator, WebhookRecord
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
+from reelay_local.simulators.creatify import CreatifySimulator, WebhookRecord
 from tests.integration.pipeline import (
     SIM_API_ID,
     SIM_API_KEY,

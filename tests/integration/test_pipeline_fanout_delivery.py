@@ -17,7 +17,7 @@ from reelay.logic.tenants import create_tenant
 from reelay.models.events import event_id
 from reelay.models.jobs import DeliveryJob
 from reelay.models.task import WEBHOOK_FIELDS, Task
-from reelay_local.webhook_receiver import ReceivedWebhook, WebhookReceiver
+from reelay_local.consumers.webhook_receiver import ReceivedWebhook, WebhookReceiver
 from tests.integration.pipeline import (
     TenantApi,
     detail_types,

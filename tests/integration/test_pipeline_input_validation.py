@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from reelay.deps import runtime
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 from tests.integration.pipeline import RunningStack, TenantApi
 
 GOOD_URL = "https://cdn.example.com/p/sneaker.png"

@@ -11,7 +11,7 @@ from reelay.deps import Deps, runtime
 from reelay.logic.provider_jobs import run_provider_job
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 from reelay.models.upstream import GenImageRequest
-from reelay_local.event_sources import sqs_lambda_event
+from reelay_local.aws.event_sources import sqs_lambda_event
 from tests.integration.pipeline import (
     SIM_API_ID,
     TenantApi,

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from reelay.deps import Deps, runtime
 from reelay.logic.tenants import create_tenant
-from reelay_local.template import load_template
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.aws.template import load_template
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import TenantApi, stored
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reelay.logic.catalog import _avatar_cache
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import (
     TenantApi,
     detail_types,

@@ -22,10 +22,10 @@ from reelay.models.tenant import Tenant
 from reelay.models.upstream import GenImageRequest
 from reelay.security.api_keys import hash_api_key
 from reelay.security.webhook_signing import new_secret
-from reelay_local.creatify_sim import CreatifySimulator, SimulatorConfig
-from reelay_local.embedded import EmbeddedStack
-from reelay_local.template import load_template
-from reelay_local.webhook_receiver import WebhookReceiver
+from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.aws.template import load_template
+from reelay_local.consumers.webhook_receiver import WebhookReceiver
+from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 from tests.integration.pipeline import SIM_API_ID, SIM_API_KEY, RunningStack, stored, wait_for
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

@@ -26,7 +26,7 @@ from reelay.models.task import ExternalRef, StatusUpdate, Task
 from reelay.models.task_ids import derive_task_id
 from reelay.models.tenant import Tenant
 from reelay.ports.stores import CreateResult, ReopenResult
-from reelay_local.template import load_template, table_create_kwargs, table_ttl_spec
+from reelay_local.aws.template import load_template, table_create_kwargs, table_ttl_spec
 
 TABLE = "reelay-tasks-test"
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from reelay_local.cli import build_parser, launch_options, submit_request
-from reelay_local.creatify_sim import Faults
-from reelay_local.launcher import real_creatify_from_env
-from reelay_local.sim_faults import parse_assignments
+from reelay_cli.cli import build_parser, submit_request
+from reelay_local.commands.cli import launch_options
+from reelay_local.commands.launcher import real_creatify_from_env
+from reelay_local.commands.sim_faults import parse_assignments
+from reelay_local.simulators.creatify import Faults
 
 
 def test_up_flags_become_simulator_timings_faults_and_stack_settings():

@@ -7,7 +7,7 @@ import os
 import boto3
 import pytest
 
-from reelay_local.moto_server import SERVICES, UnsafeEndpoint, check_isolated, isolate_from_real_aws
+from reelay_local.aws.moto_server import SERVICES, UnsafeEndpoint, check_isolated, isolate_from_real_aws
 
 LOCAL = "http://127.0.0.1:45678"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reelay_local.creatify_sim import Faults, SimulatorConfig
+from reelay_local.simulators.creatify import Faults, SimulatorConfig
 
 
 def test_defaults_inject_no_faults() -> None:

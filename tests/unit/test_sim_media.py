@@ -8,7 +8,7 @@ import av
 import pytest
 from PIL import Image
 
-from reelay_local.creatify_sim import media
+from reelay_local.simulators.creatify import media
 
 SNEAKER_RED = (226, 61, 52)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from reelay_local.creatify_sim import personas
+from reelay_local.simulators.creatify import personas
 
 
 def test_catalogue_has_about_three_dozen_personas_with_stable_uuid5_ids() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from reelay_local.creatify_sim.scheduler import Scheduler
+from reelay_local.simulators.creatify.scheduler import Scheduler
 
 
 def test_jobs_run_in_due_order_not_submission_order() -> None:

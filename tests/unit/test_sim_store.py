@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reelay_local.creatify_sim.store import (
+from reelay_local.simulators.creatify.store import (
     InsufficientCredits,
     Store,
     Task,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from reelay_local.creatify_sim import personas
-from reelay_local.creatify_sim.validation import (
+from reelay_local.simulators.creatify import personas
+from reelay_local.simulators.creatify.validation import (
     ParseFailed,
     ValidationFailed,
     is_valid_url,

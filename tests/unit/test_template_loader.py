@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelay_local.template import load_template, parse_template, table_create_kwargs, table_ttl_spec
+from reelay_local.aws.template import load_template, parse_template, table_create_kwargs, table_ttl_spec
 
 
 def test_short_form_tags_become_long_form_intrinsics() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 
-from reelay_local.deploy import translate_full
-from reelay_local.template import TEMPLATE_PATH, load_template
+from reelay_local.aws.deploy import translate_full
+from reelay_local.aws.template import TEMPLATE_PATH, load_template
 
 
 def test_cfn_lint_finds_nothing_in_the_template():

@@ -1,0 +1,1 @@
+"""The `reelay` operator command: tenants and the task API of a deployed (or local) stack."""

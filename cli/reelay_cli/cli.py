@@ -1,0 +1,186 @@
+"""The `reelay` command line: argument parsing and dispatch; each command lives in its own module.
+
+The operator's commands (submit, status, list, tenant create) are here. The local emulator
+adds up, demo, sim-faults and events through the `reelay.commands` entry points when the
+`local` extra is installed (`reelay_cli.plugins`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from reelay.models.status import TaskStatus
+from reelay.models.upstream import AspectRatio, MotionStyle, ProductType
+from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, installed_plugins
+
+DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
+
+reelay submit|status|list        the API, deployed (--api-url/--api-key) or local (`reelay up`)
+reelay tenant create NAME        add a tenant to a stack's table; prints its API key once
+"""
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-url", help="API base URL with the stage (default: REELAY_API_URL, or `reelay up` here)"
+    )
+    parser.add_argument("--api-key", help="tenant API key (default: REELAY_API_KEY, or `reelay up` here)")
+
+
+def build_parser(plugins: Iterable[Register] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; `plugins` defaults to those installed (the local extra's commands)."""
+    parser = argparse.ArgumentParser(prog="reelay", formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_task_commands(commands)
+    _add_tenant_commands(commands)
+    lines = add_plugin_commands(commands, installed_plugins() if plugins is None else plugins)
+    parser.description = DESCRIPTION + "".join(f"{line}\n" for line in lines)
+    return parser
+
+
+def _add_task_commands(commands: SubCommands) -> None:
+    submit = commands.add_parser("submit", help="submit a product for a video")
+    submit.add_argument("product_url")
+    submit.add_argument("--type", dest="product_type", choices=[t.value for t in ProductType])
+    submit.add_argument("--aspect-ratio", choices=[a.value for a in AspectRatio])
+    submit.add_argument("--webhook-url")
+    submit.add_argument("--image-prompt")
+    submit.add_argument("--video-prompt")
+    submit.add_argument("--override-avatar", metavar="PERSONA_ID")
+    submit.add_argument("--motion-style", choices=[m.value for m in MotionStyle])
+    submit.add_argument("--no-auto-video", action="store_true", help="stop at the preview image for approval")
+    submit.add_argument("--idempotency-key")
+    submit.add_argument("--wait", action="store_true", help="follow the status until the task finishes")
+    submit.add_argument("--timeout", type=float, default=600.0, help="seconds --wait waits (default 600)")
+    _add_target_options(submit)
+    submit.set_defaults(handler=_submit)
+
+    status = commands.add_parser("status", help="show one task")
+    status.add_argument("task_id")
+    status.add_argument("--wait", action="store_true", help="follow the status until the task finishes")
+    status.add_argument("--timeout", type=float, default=600.0)
+    _add_target_options(status)
+    status.set_defaults(handler=_status)
+
+    listing = commands.add_parser("list", help="list tasks, newest first")
+    listing.add_argument("--status", choices=[s.value for s in TaskStatus])
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--cursor")
+    listing.add_argument("--json", action="store_true")
+    _add_target_options(listing)
+    listing.set_defaults(handler=_list)
+
+
+def _add_tenant_commands(commands: SubCommands) -> None:
+    tenant = commands.add_parser("tenant", help="manage tenants")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
+    create = tenant_commands.add_parser(
+        "create", help="create a tenant; prints its API key and webhook secret once"
+    )
+    create.add_argument("name")
+    where = create.add_mutually_exclusive_group(required=True)
+    where.add_argument("--table", help="the task table's name (the stack's TableName output)")
+    where.add_argument(
+        "--stack", dest="stack_name", help="read the table name from this CloudFormation stack"
+    )
+    create.add_argument("--region")
+    create.add_argument("--endpoint-url", help="AWS endpoint, e.g. the moto server `reelay up` prints")
+    create.add_argument("--tenant-id", help="default: derived from the name plus a random suffix")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=_create_tenant)
+
+
+def submit_request(args: argparse.Namespace) -> dict[str, Any]:
+    request: dict[str, Any] = {"product_url": args.product_url}
+    for name in (
+        "product_type",
+        "aspect_ratio",
+        "webhook_url",
+        "image_prompt",
+        "video_prompt",
+        "override_avatar",
+        "motion_style",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            request["type" if name == "product_type" else name] = value
+    if args.no_auto_video:
+        request["auto_video"] = False
+    return request
+
+
+# Each command imports its module when it runs: `reelay --help` should not pay for httpx or boto3.
+
+
+def _submit(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    wait = args.timeout if args.wait else None
+    return task_commands.submit(target, submit_request(args), args.idempotency_key, wait, out)
+
+
+def _status(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    return task_commands.status(target, args.task_id, args.timeout if args.wait else None, out)
+
+
+def _list(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    return task_commands.list_tasks(target, args.status, args.limit, args.cursor, args.json, out)
+
+
+def _create_tenant(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli.tenant_admin import create_tenant_command
+
+    return create_tenant_command(
+        args.name,
+        table=args.table,
+        stack_name=args.stack_name,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        tenant_id=args.tenant_id,
+        as_json=args.json,
+        out=out,
+    )
+
+
+def main(argv: list[str] | None = None, plugins: Iterable[Register] | None = None) -> int:
+    parser = build_parser(plugins)
+    # Known args only so a command that needs the local extra can answer whatever flags it was given.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "takes_any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    try:
+        return int(args.handler(args, sys.stdout))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the reason, not a traceback: these are the user's and the network's errors
+        if _is_bug(exc):
+            raise
+        sys.stderr.write(f"reelay {args.command}: {exc}\n")
+        return 1
+
+
+def _is_bug(exc: Exception) -> bool:
+    """Errors worth a traceback: ours, not the user's input, the network or AWS answering no."""
+    # Not guarded by `except ImportError`: if one of these classes moves, the triage must fail
+    # loudly (and its tests with it) rather than quietly give every AWS error a traceback.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from reelay.errors import TenantConflict
+    from reelay_cli.errors import UserError
+
+    expected = (UserError, ValueError, LookupError, OSError, BotoCoreError, ClientError, TenantConflict)
+    return not isinstance(exc, expected)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

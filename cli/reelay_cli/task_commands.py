@@ -1,0 +1,98 @@
+"""`reelay submit`, `reelay status`, `reelay list`: the API over HTTP, local or deployed.
+
+Where to call: --api-url/--api-key, else REELAY_API_URL/REELAY_API_KEY, else the stack a
+`reelay up` in this directory is running (.reelay/up.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from reelay_cli.api_client import TERMINAL_STATUSES, ReelayClient
+from reelay_cli.errors import UserError
+from reelay_cli.progress import StatusProgress, follow_task
+from reelay_cli.up_state import UP_STATE, read_state
+
+
+class NoTarget(UserError):
+    """No API URL or key was given and no local stack is running here."""
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str
+    api_key: str
+
+
+def resolve_target(api_url: str | None, api_key: str | None) -> Target:
+    api_url = api_url or os.environ.get("REELAY_API_URL")
+    api_key = api_key or os.environ.get("REELAY_API_KEY")
+    if not api_url or not api_key:
+        state = read_state() or {}
+        api_url = api_url or state.get("api_url")
+        api_key = api_key or state.get("api_key")
+    if not api_url or not api_key:
+        raise NoTarget(
+            "no API to call: pass --api-url and --api-key (or set REELAY_API_URL and REELAY_API_KEY), "
+            f"or start `reelay up` in this directory (it writes {UP_STATE})"
+        )
+    return Target(api_url, api_key)
+
+
+def submit(
+    target: Target, request: dict[str, Any], idempotency_key: str | None, wait: float | None, out: TextIO
+) -> int:
+    with ReelayClient(target.api_url, target.api_key) as client:
+        task = client.submit(request, idempotency_key=idempotency_key)
+        if wait is None:
+            out.write(json.dumps(task, indent=2) + "\n")
+            return 0
+        out.write(f"task {task['id']}\n")
+        return _follow(client, task, wait, out)
+
+
+def status(target: Target, task_id: str, wait: float | None, out: TextIO) -> int:
+    with ReelayClient(target.api_url, target.api_key) as client:
+        task = client.get(task_id)
+        if wait is None:
+            out.write(json.dumps(task, indent=2) + "\n")
+            return 0
+        return _follow(client, task, wait, out)
+
+
+def _follow(client: ReelayClient, task: dict[str, Any], timeout: float, out: TextIO) -> int:
+    until = TERMINAL_STATUSES if task.get("auto_video", True) else (*TERMINAL_STATUSES, "image_generated")
+    progress = StatusProgress.for_stream(out)
+    final = follow_task(lambda: client.get(task["id"]), progress, until=until, timeout=timeout, interval=0.5)
+    if final is None:
+        out.write(f"still {progress.current} after {timeout:g}s\n")
+        return 1
+    out.write(json.dumps(final, indent=2) + "\n")
+    return 1 if final["status"] == "failed" else 0
+
+
+def list_tasks(
+    target: Target, status_filter: str | None, limit: int, cursor: str | None, as_json: bool, out: TextIO
+) -> int:
+    with ReelayClient(target.api_url, target.api_key) as client:
+        page = client.list(status=status_filter, limit=limit, cursor=cursor)
+    if as_json:
+        out.write(json.dumps(page, indent=2) + "\n")
+        return 0
+    items = page.get("items", [])
+    if not items:
+        out.write("no product videos\n")
+    for item in items:
+        media = (
+            item.get("generated_video_url")
+            or item.get("generated_photo_url")
+            or item.get("failed_reason")
+            or ""
+        )
+        out.write(f"{item['id']}  {item['status']:<16}  {item['created_at']}  {media}\n")
+    if page.get("next_cursor"):
+        out.write(f"more: reelay list --cursor {page['next_cursor']}\n")
+    return 0

@@ -1,0 +1,1 @@
+"""What starts the emulator: `reelay up`, `reelay demo`, `reelay sim-faults`, and the launcher they share."""
