@@ -1,4 +1,4 @@
-"""Public REST API: submit, read and list product videos; approve a video; avatars; credits."""
+"""Public REST API: product videos (submit, read, list, approve), shop connections, avatars, credits."""
 
 from __future__ import annotations
 
@@ -14,9 +14,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.http.errors import map_logic_errors, use_error_shape
-from reelay.http.request_context import callback_base_url, tenant_id
+from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import list_avatars, remaining_credits
 from reelay.logic.request_video import request_video
+from reelay.logic.shop_connections import (
+    connect_shop,
+    disconnect_shop,
+    list_connections,
+    tenant_connection,
+    update_connection,
+    view,
+)
 from reelay.logic.submit import submit_product_video
 from reelay.logic.task_views import get_tenant_task, list_tenant_tasks
 from reelay.models.api import (
@@ -26,6 +34,12 @@ from reelay.models.api import (
     ProductVideoPage,
     ProductVideoRequest,
     VideoRequest,
+)
+from reelay.models.connection import (
+    ShopConnectionPage,
+    ShopConnectionRequest,
+    ShopConnectionUpdate,
+    ShopConnectionView,
 )
 from reelay.models.status import TaskStatus
 
@@ -80,8 +94,20 @@ def list_tasks(
     status: Annotated[TaskStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    source: Annotated[
+        str | None, Query(max_length=32, description="external_ref.source, e.g. shopify")
+    ] = None,
+    shop: Annotated[str | None, Query(max_length=255, description="external_ref.shop")] = None,
+    product_id: Annotated[str | None, Query(max_length=255, description="external_ref.product_id")] = None,
 ) -> ProductVideoPage:
-    return list_tenant_tasks(tenant_id(app), runtime(), status=status, limit=limit, cursor=cursor)
+    return list_tenant_tasks(
+        tenant_id(app),
+        runtime(),
+        status=status,
+        limit=limit,
+        cursor=cursor,
+        external={"source": source, "shop": shop, "product_id": product_id},
+    )
 
 
 @app.post(
@@ -95,6 +121,40 @@ def generate_video(
 ) -> ProductVideo:
     outcome = request_video(tenant_id(app), id, request or VideoRequest(), runtime())
     return ProductVideo.from_task(outcome.task)
+
+
+def _hook_base() -> str | None:
+    return hook_base_url(app, runtime().settings.public_base_url)
+
+
+@app.post("/v1/shop-connections", summary="Connect a Shopify or WooCommerce shop", status_code=201)
+def create_connection(request: Annotated[ShopConnectionRequest, Body()]) -> ShopConnectionView:
+    return connect_shop(tenant_id(app), request, runtime(), api_base_url=_hook_base())
+
+
+@app.get("/v1/shop-connections", summary="List the tenant's shop connections, newest first")
+def list_shop_connections() -> ShopConnectionPage:
+    return list_connections(tenant_id(app), runtime(), api_base_url=_hook_base())
+
+
+@app.get("/v1/shop-connections/<id>", summary="Read one shop connection")
+def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionView:
+    return view(tenant_connection(tenant_id(app), id, runtime()), _hook_base())
+
+
+@app.patch(
+    "/v1/shop-connections/<id>", summary="Change a connection's settings, switch it, or rotate its secret"
+)
+def patch_connection(
+    id: Annotated[str, Path(max_length=64)], request: Annotated[ShopConnectionUpdate, Body()]
+) -> ShopConnectionView:
+    return update_connection(tenant_id(app), id, request, runtime(), api_base_url=_hook_base())
+
+
+@app.delete("/v1/shop-connections/<id>", summary="Disconnect a shop", status_code=204)
+def delete_connection(id: Annotated[str, Path(max_length=64)]) -> Response[None]:
+    disconnect_shop(tenant_id(app), id, runtime())
+    return Response(status_code=204)
 
 
 @app.get("/v1/avatars", summary="Creatify avatars usable as override_avatar")

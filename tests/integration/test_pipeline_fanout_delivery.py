@@ -58,7 +58,13 @@ def test_a_finished_task_is_announced_once_on_each_channel_in_the_documented_sha
     assert set(detail) == {*WEBHOOK_FIELDS, "tenant_id", "external_ref", "event_id"}
     assert detail["event_id"] == expected_id
     assert detail["tenant_id"] == api.tenant_id
-    assert detail["external_ref"] == {"source": "shopify", "shop": "acme.myshopify.com", "product_id": "42"}
+    assert detail["external_ref"] == {
+        "source": "shopify",
+        "shop": "acme.myshopify.com",
+        "product_id": "42",
+        "title": None,
+        "admin_url": None,
+    }
     assert detail["generated_video_url"] == done["generated_video_url"]
 
     (note,) = embedded.consumers.notifications()
@@ -69,6 +75,7 @@ def test_a_finished_task_is_announced_once_on_each_channel_in_the_documented_sha
         "type": "product_anyshot",
         "tenant_id": api.tenant_id,
         "source": "shopify",
+        "shop": "acme.myshopify.com",
     }
 
     (delivery,) = received

@@ -16,7 +16,8 @@ from moto import mock_aws
 
 from reelay.dal.claims import ClaimRepository
 from reelay.dal.deliveries import DeliveryRecords
-from reelay.dal.tasks import TaskRepository, task_from_stream_image
+from reelay.dal.task_items import task_from_stream_image
+from reelay.dal.tasks import TaskRepository
 from reelay.dal.tenants import TenantRepository
 from reelay.errors import ApiKeyInUse, InvalidCursor, TaskNotFound, TenantExists
 from reelay.logic.apply_update import advance as apply_news

@@ -202,7 +202,12 @@ class MemoryTasks:
         return True
 
     def list_by_tenant(
-        self, tenant_id: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        tenant_id: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        external: dict[str, str] | None = None,
     ) -> TaskPage:
         limit = max(1, min(MAX_PAGE, limit))
         after = decode_cursor(cursor, tenant_id)["tenant_sk"]["S"] if cursor else None
@@ -214,7 +219,9 @@ class MemoryTasks:
         matching = [
             (sk, t)
             for sk, t in keyed
-            if (after is None or sk < after) and (status is None or t.status is TaskStatus(status))
+            if (after is None or sk < after)
+            and (status is None or t.status is TaskStatus(status))
+            and all(getattr(t.external_ref, name) == value for name, value in (external or {}).items())
         ]
         page = matching[:limit]
         more = len(matching) > limit
@@ -484,6 +491,7 @@ def unit_settings(**changes: Any) -> Settings:
         creatify_base_url="https://api.creatify.invalid",
         creatify_secret_name="",
         callback_secret_arn="",
+        shop_secrets_key_id="",
         public_base_url="none",
         reconcile_after_seconds=120,
         provider_timeout_seconds=3600,

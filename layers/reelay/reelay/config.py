@@ -30,6 +30,8 @@ class Settings:
     creatify_base_url: str
     creatify_secret_name: str
     callback_secret_arn: str
+    # The KMS key that seals shop connections' webhook secrets in the table.
+    shop_secrets_key_id: str
     public_base_url: str
     reconcile_after_seconds: int
     # A task with no status change for this long has been lost by Creatify or by us: it fails,
@@ -91,6 +93,7 @@ def settings() -> Settings:
         creatify_base_url=env("CREATIFY_BASE_URL", "https://api.creatify.ai"),
         creatify_secret_name=env("CREATIFY_SECRET_NAME", ""),
         callback_secret_arn=env("CALLBACK_SECRET_ARN", ""),
+        shop_secrets_key_id=env("SHOP_SECRETS_KEY_ID", ""),
         public_base_url=env("PUBLIC_BASE_URL", ""),
         reconcile_after_seconds=_int("RECONCILE_AFTER_SECONDS", 120),
         provider_timeout_seconds=_int("PROVIDER_TIMEOUT_SECONDS", 3600, minimum=60),

@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
-    from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, WebhookSender
-    from reelay.ports.stores import ClaimStore, DeliveryLog, TaskStore, TenantStore
+    from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
+    from reelay.ports.stores import (
+        ClaimStore,
+        ConnectionStore,
+        DeliveryLog,
+        ProductIntake,
+        TaskStore,
+        TenantStore,
+    )
     from reelay.security.callback_tokens import CallbackSigner
 
 
@@ -49,6 +56,30 @@ class Deps:
         from reelay.dal.deliveries import DeliveryRecords
 
         return DeliveryRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def connections(self) -> ConnectionStore:
+        from reelay.dal.connections import ConnectionRepository
+
+        return ConnectionRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def product_intake(self) -> ProductIntake:
+        from reelay.dal.product_intake import ProductIntakeRepository
+        from reelay.dal.tasks import TaskRepository
+
+        tasks = self.tasks
+        if not isinstance(tasks, TaskRepository):
+            raise TypeError(
+                "product_intake writes tasks in its own transaction: give it with the tasks store"
+            )
+        return ProductIntakeRepository(tasks, self.settings.require("table_name"))
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        from reelay.clients.kms_secret_box import KmsSecretBox
+
+        return KmsSecretBox(self.settings.require("shop_secrets_key_id"))
 
     @cached_property
     def tenants(self) -> TenantStore:

@@ -57,3 +57,24 @@ class TenantExists(TenantConflict):
 class ApiKeyInUse(TenantConflict):
     def __init__(self) -> None:
         super().__init__("this API key is already registered")
+
+
+class ConnectionNotFound(LookupError):
+    """No such shop connection, or not one of the caller's."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"shop connection {connection_id} not found")
+        self.connection_id = connection_id
+
+
+class ShopAlreadyConnected(Exception):
+    """A shop can feed one connection only, so a product never becomes two tenants' videos."""
+
+    def __init__(self, platform: str, shop: str) -> None:
+        super().__init__(f"{platform} shop {shop} is already connected")
+        self.platform = platform
+        self.shop = shop
+
+
+class SealedSecretUnreadable(RuntimeError):
+    """A stored secret could not be opened (wrong key or context, or the key is unreachable)."""

@@ -203,8 +203,8 @@ def deploy(
     functions: dict[str, FunctionSpec] = {}
     authorizer_function = None
     for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
+        if resource["Type"] != "AWS::Serverless::Function" or logical_id not in physical:
+            continue  # not a function, or one whose Condition left it out of this stack
         deployed = lambda_client.get_function_configuration(FunctionName=physical[logical_id])
         environment = {k: str(v) for k, v in deployed.get("Environment", {}).get("Variables", {}).items()}
         environment["CALLBACK_SECRET_ARN"] = callback_secret

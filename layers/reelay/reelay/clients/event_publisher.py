@@ -65,13 +65,20 @@ class EventPublisher:
         raise PublishError(f"EventBridge refused the event after {self.max_attempts} attempts: {codes}")
 
     def publish_message(self, detail: dict[str, Any]) -> None:
+        attributes = {
+            "status": detail["status"],
+            "type": detail["type"],
+            "tenant_id": detail["tenant_id"],
+            "source": detail["external_ref"]["source"],
+            # Only when the task came from a shop: SNS refuses an empty attribute value.
+            "shop": detail["external_ref"].get("shop"),
+        }
         self.sns.publish(
             TopicArn=self.topic_arn,
             Message=json.dumps(detail),
             MessageAttributes={
-                "status": {"DataType": "String", "StringValue": detail["status"]},
-                "type": {"DataType": "String", "StringValue": detail["type"]},
-                "tenant_id": {"DataType": "String", "StringValue": detail["tenant_id"]},
-                "source": {"DataType": "String", "StringValue": detail["external_ref"]["source"]},
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+                if value
             },
         )

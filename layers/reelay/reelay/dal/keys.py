@@ -7,6 +7,10 @@
 | provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
 | api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
+| connection     | CONN#<id>           | CONNECTION  | by-tenant: CONNECTIONS#<t> / <created>#<id>  |
+| shop lookup    | SHOP#<platform>#<s> | SHOP        | -                                            |
+| hook delivery  | HOOK#<platform>#<d> | HOOK        | - (TTL: a shop's retries are long over)      |
+| awaiting image | PRODUCT#<p>#<s>#<id>| AWAITING    | - (a product created without an image)       |
 
 Times in keys are fixed-width ISO-8601 UTC (`2025-01-31T12:00:00.000000Z`) so that string
 order is time order; pydantic's own ISO output drops zero microseconds, which would not sort.
@@ -25,6 +29,10 @@ ENTITY_TASK = "task"
 ENTITY_CLAIM = "claim"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
+ENTITY_CONNECTION = "connection"
+ENTITY_SHOP = "shop"
+ENTITY_HOOK = "hook_delivery"
+ENTITY_AWAITING_IMAGE = "awaiting_image"
 
 TASK_SK = "TASK"
 TENANT_SK = "PROFILE"
@@ -76,3 +84,24 @@ def open_shard(task_id: str, shards: int) -> int:
 
 def open_pk(shard: int) -> str:
     return f"OPEN#{shard}"
+
+
+def connection_key(connection_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "CONNECTION"}}
+
+
+def tenant_connections_pk(tenant_id: str) -> str:
+    # Apart from the tenant's tasks on the same index, so a task listing never meets a connection.
+    return f"CONNECTIONS#{tenant_id}"
+
+
+def shop_key(platform: str, shop: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"SHOP#{platform}#{shop}"}, "sk": {"S": "SHOP"}}
+
+
+def hook_delivery_key(platform: str, delivery_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"HOOK#{platform}#{delivery_id}"}, "sk": {"S": "HOOK"}}
+
+
+def awaiting_image_key(platform: str, shop: str, product_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"PRODUCT#{platform}#{shop}#{product_id}"}, "sk": {"S": "AWAITING"}}

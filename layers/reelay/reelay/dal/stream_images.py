@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from reelay.dal.tasks import task_from_stream_image
+from reelay.dal.task_items import task_from_stream_image
 from reelay.models.task import Task
 
 logger = Logger(child=True)

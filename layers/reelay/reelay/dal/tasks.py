@@ -12,8 +12,6 @@ Key formats and index names live in `reelay.dal.keys`; callers see only `Task`.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,15 +19,14 @@ from botocore.exceptions import ClientError
 
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
-from reelay.dal.attribute_values import from_item, to_item
-from reelay.dal.cursors import decode_cursor, encode_cursor
+from reelay.dal.attribute_values import to_item
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.task_indexes import TaskIndexes
+from reelay.dal.task_items import task_from_item
 from reelay.errors import TaskNotFound
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
-from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, Transition
-
-MAX_PAGE = 100
+from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, Transition
 
 # Result fields a status update may carry; only the ones it has (non-null) are written.
 _UPDATE_FIELDS = (
@@ -40,23 +37,9 @@ _UPDATE_FIELDS = (
     "motion_style",
     "video_prompt",
 )
-# Task attributes that are not Task fields (TTL, credit bookkeeping).
-_NOT_TASK_FIELDS = keys.KEY_ATTRIBUTES | {"expires_at", "charged_jobs"}
 
 
-def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
-    values = {k: v for k, v in from_item(item).items() if k not in _NOT_TASK_FIELDS}
-    return Task.model_validate(values)
-
-
-def task_from_stream_image(image: Mapping[str, Mapping[str, Any]] | None) -> Task | None:
-    """The task in a DynamoDB stream record image, or None when the item is not a task (a claim, a tenant)."""
-    if not image or image.get("entity", {}).get("S") != keys.ENTITY_TASK:
-        return None
-    return task_from_item(image)
-
-
-class TaskRepository:
+class TaskRepository(TaskIndexes):
     """Tasks in the DynamoDB table `table_name` (the template's TasksTable).
 
     `open_shards` spreads the open-tasks index over that many partitions; every writer and
@@ -75,11 +58,7 @@ class TaskRepository:
         if client is None:
             # One client per process, shared with every other repository (created lazily).
             client = aws_client("dynamodb")
-        if open_shards < 1:
-            raise ValueError("open_shards must be at least 1")
-        self._table = table_name
-        self._client = client
-        self._shards = open_shards
+        super().__init__(table_name, client, open_shards)
         self._retention = retention
 
     # ------------------------------------------------------------------ items
@@ -315,83 +294,3 @@ class TaskRepository:
         )
         item = response.get("Item")
         return task_from_item(item) if item else None
-
-    def list_by_tenant(
-        self,
-        tenant_id: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-    ) -> TaskPage:
-        """A tenant's tasks, newest first, `limit` (1..100) at a time.
-
-        `next_cursor` resumes right after the last item returned and is None on the last
-        page; with a status filter, pages are read until `limit` matches or the end, so a
-        page is never empty while a cursor says more may follow. Raises InvalidCursor for a
-        cursor that is malformed or belongs to another tenant.
-        """
-        limit = max(1, min(MAX_PAGE, limit))
-        e = Expression()
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.TENANT_INDEX,
-            "KeyConditionExpression": f"{e.name('tenant_pk')} = {e.value(keys.tenant_pk(tenant_id))}",
-            "ScanIndexForward": False,
-        }
-        if status is not None:
-            params["FilterExpression"] = f"{e.name('status')} = {e.value(TaskStatus(status).value)}"
-        params.update(e.params())
-        start = decode_cursor(cursor, tenant_id) if cursor else None
-
-        items: list[Task] = []
-        last_sk = ""
-        while True:
-            remaining = limit - len(items)
-            # One more than needed tells whether another page exists without a further read; with
-            # a filter, read wider pages since only some items match.
-            page_size = remaining + 1 if status is None else max(remaining + 1, MAX_PAGE)
-            query = {**params, "Limit": page_size}
-            if start:
-                query["ExclusiveStartKey"] = start
-            response = self._client.query(**query)
-            for raw in response.get("Items", []):
-                if len(items) == limit:
-                    return TaskPage(items=items, next_cursor=encode_cursor(tenant_id, last_sk))
-                items.append(task_from_item(raw))
-                last_sk = raw["tenant_sk"]["S"]
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return TaskPage(items=items, next_cursor=None)
-            if len(items) == limit:
-                return TaskPage(items=items, next_cursor=encode_cursor(tenant_id, last_sk))
-
-    def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
-        """Tasks still waiting on Creatify with no news since `stale_before`, oldest first, at most `limit`.
-
-        Reads the open-tasks index (eventually consistent: re-read a task before acting on it).
-        """
-        before = keys.iso(stale_before)
-        shards = [self._iter_open_shard(shard, before, limit) for shard in range(self._shards)]
-        for count, (_, task) in enumerate(heapq.merge(*shards, key=lambda pair: pair[0])):
-            if count >= limit:
-                return
-            yield task
-
-    def _iter_open_shard(self, shard: int, before: str, page_size: int) -> Iterator[tuple[str, Task]]:
-        e = Expression()
-        partition = f"{e.name('open_pk')} = {e.value(keys.open_pk(shard))}"
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.OPEN_INDEX,
-            "KeyConditionExpression": f"{partition} AND {e.name('open_sk')} < {e.value(before)}",
-            "ScanIndexForward": True,
-            "Limit": max(1, min(page_size, 1000)),
-            **e.params(),
-        }
-        while True:
-            response = self._client.query(**params)
-            for raw in response.get("Items", []):
-                yield raw["open_sk"]["S"], task_from_item(raw)
-            if not response.get("LastEvaluatedKey"):
-                return
-            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -18,7 +18,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from reelay.errors import IdempotencyConflict, InvalidCursor, ProviderUnavailable, TaskNotFound, WrongStatus
+from reelay.errors import (
+    ConnectionNotFound,
+    IdempotencyConflict,
+    InvalidCursor,
+    ProviderUnavailable,
+    ShopAlreadyConnected,
+    TaskNotFound,
+    WrongStatus,
+)
 from reelay.models.api import ErrorBody, ErrorDetail
 
 
@@ -98,6 +106,14 @@ def map_logic_errors(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(InvalidCursor)
     def on_invalid_cursor(_: InvalidCursor) -> Response[dict]:
         return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
+
+    @app.exception_handler(ConnectionNotFound)
+    def on_connection_not_found(_: ConnectionNotFound) -> Response[dict]:
+        return error_response(404, "not_found", "no such shop connection", "id")
+
+    @app.exception_handler(ShopAlreadyConnected)
+    def on_shop_already_connected(exc: ShopAlreadyConnected) -> Response[dict]:
+        return error_response(409, "shop_already_connected", str(exc), "shop")
 
     @app.exception_handler(ProviderUnavailable)
     def on_provider_unavailable(exc: ProviderUnavailable) -> Response[dict]:

@@ -29,3 +29,22 @@ def callback_base_url(app: APIGatewayRestResolver) -> str | None:
     if not domain or not stage or ".execute-api." not in domain:
         return None
     return f"https://{domain}/{stage}"
+
+
+def hook_base_url(app: APIGatewayRestResolver, public_base_url: str) -> str | None:
+    """Where a shop should send its webhooks: PUBLIC_BASE_URL, else the API's own invoke URL.
+
+    The embedded stack's gateway on 127.0.0.1 counts as the API's own too (over plain HTTP),
+    so a local shop gets a hook URL it can reach.
+    """
+    if public_base_url and public_base_url.strip().lower() != "none":
+        return public_base_url.rstrip("/")
+    own = callback_base_url(app)
+    if own:
+        return own
+    context = app.current_event.request_context
+    domain, stage = context.domain_name or "", context.stage
+    host = domain.rsplit(":", 1)[0]
+    if stage and host in ("127.0.0.1", "localhost", "[::1]"):
+        return f"http://{domain}/{stage}"
+    return None

@@ -24,9 +24,16 @@ def list_tenant_tasks(
     status: TaskStatus | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    external: dict[str, str] | None = None,
 ) -> ProductVideoPage:
-    """A page of the tenant's tasks, newest first; InvalidCursor for a cursor not issued to it."""
-    page = deps.tasks.list_by_tenant(tenant_id, status=status, limit=limit, cursor=cursor)
+    """A page of the tenant's tasks, newest first; InvalidCursor for a cursor not issued to it.
+
+    `external` keeps only tasks whose external_ref has these values (source, shop, product_id).
+    """
+    wanted = {name: value for name, value in (external or {}).items() if value is not None}
+    page = deps.tasks.list_by_tenant(
+        tenant_id, status=status, limit=limit, cursor=cursor, external=wanted or None
+    )
     return ProductVideoPage(
         items=[ProductVideo.from_task(t) for t in page.items], next_cursor=page.next_cursor
     )

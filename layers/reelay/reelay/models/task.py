@@ -24,6 +24,9 @@ class ExternalRef(BaseModel):
     source: str = Field(default="api", min_length=1, max_length=32)
     shop: str | None = Field(default=None, max_length=255)
     product_id: str | None = Field(default=None, max_length=255)
+    title: str | None = Field(default=None, max_length=255)
+    # Where a person edits the product in the shop's admin.
+    admin_url: str | None = Field(default=None, max_length=2048)
 
 
 class Task(BaseModel):

@@ -21,3 +21,8 @@ def _derive(*parts: str) -> str:
 def derive_task_id(tenant_id: str, idempotency_key: str) -> str:
     """The task id for an API request: the same tenant and Idempotency-Key always give the same id."""
     return _derive("api", tenant_id, idempotency_key)
+
+
+def derive_task_id_for_product(platform: str, shop: str, product_id: str) -> str:
+    """The task id for a shop's product: one task per product of a shop, however often its hooks fire."""
+    return _derive("product", platform, shop, product_id)

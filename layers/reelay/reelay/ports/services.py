@@ -58,3 +58,13 @@ class WebhookSender(Protocol):
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> WebhookAnswer:
         """POST once; never raises for the receiver's or the network's failures."""
         ...
+
+
+class SecretBox(Protocol):
+    """Seals a secret for storage and opens it again, bound to a context (which item it belongs to)."""
+
+    def seal(self, plaintext: str, context: dict[str, str]) -> str: ...
+
+    def open(self, sealed: str, context: dict[str, str]) -> str:
+        """The plaintext; raises SealedSecretUnreadable when it cannot be opened with this context."""
+        ...

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
+from reelay.models.connection import ShopConnection
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.tenant import Tenant
@@ -94,8 +96,15 @@ class TaskStore(Protocol):
         ...
 
     def list_by_tenant(
-        self, tenant_id: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
-    ) -> TaskPage: ...
+        self,
+        tenant_id: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        external: dict[str, str] | None = None,
+    ) -> TaskPage:
+        """Newest first; `external` filters on external_ref fields (source, shop, product_id)."""
+        ...
 
     def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
         """Open tasks with no news since `stale_before`, oldest first."""
@@ -119,6 +128,59 @@ class ClaimStore(Protocol):
 class DeliveryLog(Protocol):
     def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
         """Record the attempts and last answer of a task's webhook; never winds the count back."""
+        ...
+
+
+class IntakeResult(StrEnum):
+    CREATED = "created"  # the product's task was written
+    AWAITING_IMAGE = "awaiting_image"  # a product without an image, remembered for its first one
+    DUPLICATE_DELIVERY = "duplicate_delivery"  # this delivery was taken before
+    PRODUCT_HAS_TASK = "product_has_task"  # one product, one video
+    NOT_AWAITING_IMAGE = "not_awaiting_image"  # an update to a product that was not waiting for an image
+
+
+class ProductIntake(Protocol):
+    """Shop products becoming tasks: each call is one conditional write, whatever it checks."""
+
+    def start_video(
+        self,
+        task: Task,
+        *,
+        stays_open: bool,
+        delivery: tuple[str, str] | None,
+        awaiting: tuple[str, str, str] | None = None,
+    ) -> IntakeResult:
+        """Create the product's task unless it has one or `delivery` (platform, id) was taken.
+
+        With `awaiting` (platform, shop, product id), only if that product was remembered as
+        waiting for its first image, and it is waiting no more.
+        """
+        ...
+
+    def await_image(
+        self, platform: str, shop: str, product_id: str, *, delivery: tuple[str, str] | None
+    ) -> IntakeResult:
+        """Remember a product created without an image, so its first image starts its video."""
+        ...
+
+
+class ConnectionStore(Protocol):
+    def create(self, connection: ShopConnection) -> None:
+        """Store a new connection; ShopAlreadyConnected if any tenant has connected the shop."""
+        ...
+
+    def get(self, connection_id: str) -> ShopConnection | None: ...
+
+    def find_by_shop(self, platform: str, shop: str) -> ShopConnection | None: ...
+
+    def list_by_tenant(self, tenant_id: str) -> list[ShopConnection]: ...
+
+    def update(self, tenant_id: str, connection_id: str, changes: dict[str, Any]) -> ShopConnection:
+        """Set the given attributes; ConnectionNotFound unless the tenant has this connection."""
+        ...
+
+    def delete(self, tenant_id: str, connection_id: str) -> bool:
+        """Remove the connection and its shop lookup; False when there was none of the tenant's."""
         ...
 
 

@@ -1,0 +1,24 @@
+"""Shopify's product webhooks through an EventBridge partner event source: the same intake, no HMAC."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from reelay.deps import runtime
+from reelay.logic.shop_intake import receive_partner_event
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
+    # Never raised for bad input: EventBridge would retry it to no end.
+    outcome = receive_partner_event(event.detail, runtime())
+    metrics.add_metric(name=f"ShopEvent_{outcome.value}", unit=MetricUnit.Count, value=1)
+    return {"result": outcome.value}

@@ -1,0 +1,112 @@
+"""Connecting a tenant's shop: create, read, change and remove shop connections.
+
+The webhook secrets are sealed before they are stored (bound to the tenant and connection,
+see `ports.services.SecretBox`) and never come back out through here: a view says only
+whether a second secret is set for a rotation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from reelay.deps import Deps
+from reelay.errors import ConnectionNotFound
+from reelay.models.connection import (
+    ConnectionSettings,
+    Platform,
+    ShopConnection,
+    ShopConnectionPage,
+    ShopConnectionRequest,
+    ShopConnectionUpdate,
+    ShopConnectionView,
+)
+
+
+def secret_context(tenant_id: str, connection_id: str) -> dict[str, str]:
+    """What a sealed secret is bound to: it opens for this tenant's connection only."""
+    return {"tenant_id": tenant_id, "connection_id": connection_id}
+
+
+def hook_url(platform: Platform, connection_id: str, api_base_url: str | None) -> str:
+    path = f"/hooks/{platform.value}/{connection_id}"
+    return f"{api_base_url.rstrip('/')}{path}" if api_base_url else path
+
+
+def view(connection: ShopConnection, api_base_url: str | None) -> ShopConnectionView:
+    return ShopConnectionView(
+        **connection.settings().model_dump(),
+        id=connection.id,
+        platform=connection.platform,
+        shop=connection.shop,
+        hook_url=hook_url(connection.platform, connection.id, api_base_url),
+        has_next_secret=connection.sealed_next_secret is not None,
+        created_at=connection.created_at,
+        updated_at=connection.updated_at,
+    )
+
+
+def connect_shop(
+    tenant_id: str, request: ShopConnectionRequest, deps: Deps, *, api_base_url: str | None
+) -> ShopConnectionView:
+    """Store a new connection; ShopAlreadyConnected when the shop feeds a connection already."""
+    connection_id = f"con_{secrets.token_hex(8)}"
+    context = secret_context(tenant_id, connection_id)
+    next_secret = request.next_webhook_secret
+    connection = ShopConnection(
+        **ConnectionSettings.model_validate(
+            request.model_dump(include=set(ConnectionSettings.model_fields))
+        ).model_dump(),
+        id=connection_id,
+        tenant_id=tenant_id,
+        platform=request.platform,
+        shop=request.shop,
+        sealed_secret=deps.secret_box.seal(request.webhook_secret.get_secret_value(), context),
+        sealed_next_secret=(
+            deps.secret_box.seal(next_secret.get_secret_value(), context) if next_secret else None
+        ),
+    )
+    deps.connections.create(connection)
+    return view(connection, api_base_url)
+
+
+def tenant_connection(tenant_id: str, connection_id: str, deps: Deps) -> ShopConnection:
+    connection = deps.connections.get(connection_id)
+    if connection is None or connection.tenant_id != tenant_id:
+        raise ConnectionNotFound(connection_id)
+    return connection
+
+
+def list_connections(tenant_id: str, deps: Deps, *, api_base_url: str | None) -> ShopConnectionPage:
+    return ShopConnectionPage(
+        items=[view(c, api_base_url) for c in deps.connections.list_by_tenant(tenant_id)]
+    )
+
+
+def update_connection(
+    tenant_id: str,
+    connection_id: str,
+    update: ShopConnectionUpdate,
+    deps: Deps,
+    *,
+    api_base_url: str | None,
+) -> ShopConnectionView:
+    # The store changes the connection only if it is this tenant's (ConnectionNotFound otherwise).
+    # Enums as their values: the store writes plain JSON-shaped attributes.
+    changes: dict[str, Any] = {
+        name: getattr(value, "value", value) for name, value in update.setting_changes().items()
+    }
+    context = secret_context(tenant_id, connection_id)
+    if update.webhook_secret is not None:
+        changes["sealed_secret"] = deps.secret_box.seal(update.webhook_secret.get_secret_value(), context)
+    if "next_webhook_secret" in update.model_fields_set:
+        secret = update.next_webhook_secret
+        changes["sealed_next_secret"] = (
+            deps.secret_box.seal(secret.get_secret_value(), context) if secret is not None else None
+        )
+    return view(deps.connections.update(tenant_id, connection_id, changes), api_base_url)
+
+
+def disconnect_shop(tenant_id: str, connection_id: str, deps: Deps) -> None:
+    if not deps.connections.delete(tenant_id, connection_id):
+        raise ConnectionNotFound(connection_id)

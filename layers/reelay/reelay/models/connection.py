@@ -1,0 +1,176 @@
+"""Shop connections: a tenant's Shopify or WooCommerce store, whose new products become videos.
+
+A connection names the shop, holds the secret the shop signs its webhooks with (sealed, see
+`ports.services.SecretBox`; never returned or logged) and an optional second secret for a
+rotation, and says what each product becomes: type, aspect ratio, auto_video, and prompt
+templates over the product's title, product_type, vendor and tags.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+
+from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
+from reelay.models.task import utc_now
+from reelay.models.upstream import AspectRatio, ProductType
+
+_SHOPIFY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
+MAX_SECRET_LENGTH = 512
+
+
+class Platform(StrEnum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+
+
+def normalize_shop(platform: Platform, shop: str) -> str:
+    """One spelling per shop: Shopify's `<name>.myshopify.com`, a WooCommerce site's base URL.
+
+    Raises ValueError saying what a shop of that platform looks like.
+    """
+    raw = shop.strip()
+    if platform is Platform.SHOPIFY:
+        host = (urlsplit(raw).hostname if "://" in raw else raw.split("/", 1)[0]) or ""
+        host = host.lower().rstrip(".")
+        if not _SHOPIFY_DOMAIN.match(host):
+            raise ValueError("must be the shop's myshopify.com domain, e.g. acme.myshopify.com")
+        return host
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be the store's site URL, e.g. https://shop.example.com")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be the store's site URL alone, with no query, fragment or credentials")
+    port = f":{parts.port}" if parts.port else ""
+    # WooCommerce names itself with home_url('/'): compare without the trailing slash.
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}{parts.path.rstrip('/')}"
+
+
+class ConnectionSettings(BaseModel):
+    """What a connection makes of each product, and whether it is on."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    type: ProductType = ProductType.PRODUCT_ANYSHOT
+    aspect_ratio: AspectRatio = AspectRatio.PORTRAIT
+    auto_video: bool = Field(default=True, description="Generate the video as soon as the preview exists.")
+    image_prompt_template: str | None = Field(
+        default=None,
+        max_length=MAX_TEMPLATE_LENGTH,
+        description="Placeholders: {title}, {product_type}, {vendor}, {tags}.",
+    )
+    video_prompt_template: str | None = Field(
+        default=None,
+        max_length=MAX_TEMPLATE_LENGTH,
+        description="Placeholders: {title}, {product_type}, {vendor}, {tags}.",
+    )
+    enabled: bool = Field(default=True, description="Off: the shop's hooks are answered and ignored.")
+
+    @field_validator("image_prompt_template", "video_prompt_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return check_template(value) if value else None
+
+
+class ShopConnection(ConnectionSettings):
+    """A connection as stored; the secrets only as the SecretBox sealed them."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    id: str
+    tenant_id: str
+    platform: Platform
+    shop: str
+    sealed_secret: str = Field(repr=False)
+    sealed_next_secret: str | None = Field(default=None, repr=False)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+    def settings(self) -> ConnectionSettings:
+        return ConnectionSettings.model_validate(
+            self.model_dump(include=set(ConnectionSettings.model_fields))
+        )
+
+
+class ShopConnectionRequest(ConnectionSettings):
+    """POST /v1/shop-connections."""
+
+    platform: Platform
+    shop: str = Field(
+        max_length=255,
+        description="Shopify: the shop's myshopify.com domain. WooCommerce: the store's site URL.",
+    )
+    webhook_secret: SecretStr = Field(
+        min_length=1,
+        max_length=MAX_SECRET_LENGTH,
+        description="Shopify: the app's client secret (or the signing secret shown under Notifications). "
+        "WooCommerce: the webhook's Secret. Stored sealed; never shown again.",
+    )
+    next_webhook_secret: SecretStr | None = Field(
+        default=None,
+        max_length=MAX_SECRET_LENGTH,
+        description="A second secret accepted as well, for a rotation.",
+    )
+
+    @field_validator("shop")
+    @classmethod
+    def _one_spelling(cls, value: str, info: ValidationInfo) -> str:
+        platform = info.data.get("platform")
+        # Without a valid platform there is nothing to check against; its own error says so.
+        return normalize_shop(platform, value) if isinstance(platform, Platform) else value
+
+
+class ShopConnectionUpdate(BaseModel):
+    """PATCH /v1/shop-connections/{id}: only the fields sent change; null clears next_webhook_secret."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    type: ProductType | None = None
+    aspect_ratio: AspectRatio | None = None
+    auto_video: bool | None = None
+    image_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
+    video_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
+    enabled: bool | None = None
+    webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
+    next_webhook_secret: SecretStr | None = Field(default=None, max_length=MAX_SECRET_LENGTH)
+
+    @field_validator("image_prompt_template", "video_prompt_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return check_template(value) if value else value
+
+    @field_validator("type", "aspect_ratio", "auto_video", "enabled", "webhook_secret")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Only sent fields are validated: null here means "clear", which these cannot be.
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
+
+    def setting_changes(self) -> dict[str, Any]:
+        """The settings this request changes (secrets apart), with their new values."""
+        names = set(ConnectionSettings.model_fields) & self.model_fields_set
+        return {name: getattr(self, name) for name in names}
+
+
+class ShopConnectionView(ConnectionSettings):
+    """A connection as the API shows it: never its secrets, only whether a second one is set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    platform: Platform
+    shop: str
+    hook_url: str = Field(description="Register this URL in the shop as the webhook address.")
+    has_next_secret: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ShopConnectionPage(BaseModel):
+    items: list[ShopConnectionView]
