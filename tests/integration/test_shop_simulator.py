@@ -223,18 +223,19 @@ def test_shopify_retries_a_failed_delivery_with_the_same_webhook_id_and_body_unt
 
 
 def test_shopify_counts_a_receiver_slower_than_the_timeout_as_failed_and_retries_it(receiver: Receiver):
-    answers = iter([(0.6, 200)])
+    answers = iter([(1.0, 200)])
     receiver.answer = lambda request: next(answers, 200)
-    with start_shop("shopify", timeout_seconds=0.2) as shop:
+    with start_shop("shopify", timeout_seconds=0.3) as shop:
         shop.configure_webhook(receiver.url, SECRET)
         shop.create_product("Slow Lamp")
         assert shop.wait_for_deliveries(5)
-        first, second = shop.deliveries
+        attempts = shop.deliveries
+    first, last = attempts[0], attempts[-1]
     assert (first.attempt, first.ok, first.status_code) == (1, False, None)
     assert "timeout" in (first.error or "")
-    assert (second.attempt, second.ok, second.status_code) == (2, True, 200)
-    assert first.delivery_id == second.delivery_id
-    assert len(receiver.received) == 2
+    assert last.attempt > 1 and last.ok and last.status_code == 200
+    assert {a.delivery_id for a in attempts} == {first.delivery_id}
+    assert len(receiver.received) == len(attempts)
 
 
 def test_shopify_gives_up_after_the_configured_retries(receiver: Receiver):
@@ -443,6 +444,7 @@ def test_stop_frees_the_port_and_drops_pending_retries(receiver: Receiver):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))
     assert len(receiver.received) == 1
+    LocalShop().stop()  # never started: nothing to stop, no error
 
 
 # --------------------------------------------------------------------------- the admin API over HTTP
@@ -486,6 +488,7 @@ def test_the_admin_api_drives_the_shop_from_another_client(receiver: Receiver):
         ("GET", "/_shop/products/abc", None, 404, "product_not_found"),
         ("POST", "/_shop/products/999/images", None, 404, "product_not_found"),
         ("PATCH", "/_shop/products/999", b'{"title": "x"}', 404, "product_not_found"),
+        ("PATCH", "/_shop/products/999", b'{"product_id": 1}', 400, "invalid_input"),
         ("POST", "/_shop/products", b'{"title": "Mug",', 400, "invalid_input"),
         ("POST", "/_shop/products", b'["Mug"]', 400, "invalid_input"),
         ("POST", "/_shop/products", b"{}", 400, "invalid_input"),

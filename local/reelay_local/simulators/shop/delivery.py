@@ -28,6 +28,8 @@ from reelay_local.simulators.shop.hook_address import check_hook_address
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class DeliveryAttempt:
@@ -78,7 +80,7 @@ class DeliveryQueue:
         on_outcome: Callable[[Webhook, bool], None],
     ) -> None:
         self._timeout_seconds = timeout_seconds
-        self._timeout = httpx.Timeout(timeout_seconds, connect=min(connect_timeout_seconds, timeout_seconds))
+        self._connect_timeout = connect_timeout_seconds
         self._retry_base = retry_base_seconds
         self._on_outcome = on_outcome
         # trust_env=False: an HTTP(S)_PROXY in the environment must not route loopback posts elsewhere.
@@ -111,9 +113,11 @@ class DeliveryQueue:
             self._pending += 1
         self._queue.put(delivery)
 
-    def post_now(self, webhook: Webhook, body: bytes, headers: dict[str, str]) -> DeliveryAttempt:
+    def post_now(
+        self, webhook: Webhook, body: bytes, headers: dict[str, str], timeout_seconds: float
+    ) -> DeliveryAttempt:
         """Post once, in the caller's thread, no retry (WooCommerce's ping when a webhook is saved)."""
-        return self._post("ping", "ping", None, webhook, None, 1, body, headers)
+        return self._post("ping", "ping", None, webhook, None, 1, body, headers, timeout_seconds)
 
     @property
     def attempts(self) -> list[DeliveryAttempt]:
@@ -142,10 +146,14 @@ class DeliveryQueue:
         self._retry_timer.stop()
         for _ in self._workers:
             self._queue.put(None)
-        # Closing the client cuts posts in flight, so no worker outlives stop() by a whole timeout.
         self._client.close()
+        # A post in flight keeps its worker until the receiver answers or the timeout passes (a
+        # closed httpx client does not interrupt a blocked read). Those daemon threads record
+        # nothing more, so stop() waits for them only briefly.
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
         for worker in self._workers:
-            worker.join(timeout=2)
+            if worker.is_alive():
+                worker.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # ---- workers
 
@@ -157,26 +165,37 @@ class DeliveryQueue:
             with self._state:
                 if self._stopped:
                     continue
-            delivery.attempt += 1
-            attempt = self._post(
-                "event",
-                delivery.topic,
-                delivery.product_id,
-                delivery.webhook,
-                delivery.delivery_id,
-                delivery.attempt,
-                delivery.body,
-                delivery.headers,
-            )
-            if not attempt.ok and delivery.attempt <= delivery.retries:
-                delay = self._retry_base * 2 ** (delivery.attempt - 1)
-                self._retry_timer.call_later(delay, lambda d=delivery: self._queue.put(d))
-                continue
-            self._finish(delivery.webhook, attempt.ok)
+            try:
+                self._attempt(delivery)
+            except Exception:
+                # A bug here must not kill the worker or leave wait_idle() waiting forever.
+                log.exception("shop simulator: delivery %s failed", delivery.delivery_id)
+                self._finish(delivery.webhook, ok=False)
+
+    def _attempt(self, delivery: Delivery) -> None:
+        delivery.attempt += 1
+        attempt = self._post(
+            "event",
+            delivery.topic,
+            delivery.product_id,
+            delivery.webhook,
+            delivery.delivery_id,
+            delivery.attempt,
+            delivery.body,
+            delivery.headers,
+            self._timeout_seconds,
+        )
+        if not attempt.ok and delivery.attempt <= delivery.retries:
+            delay = self._retry_base * 2 ** (delivery.attempt - 1)
+            self._retry_timer.call_later(delay, lambda: self._queue.put(delivery))
+            return
+        self._finish(delivery.webhook, attempt.ok)
 
     def _finish(self, webhook: Webhook, ok: bool) -> None:
         try:
             self._on_outcome(webhook, ok)
+        except Exception:
+            log.exception("shop simulator: recording a delivery outcome failed")
         finally:
             with self._state:
                 if not self._stopped:
@@ -193,28 +212,28 @@ class DeliveryQueue:
         attempt_number: int,
         body: bytes,
         headers: dict[str, str],
+        timeout_seconds: float,
     ) -> DeliveryAttempt:
+        timeout = httpx.Timeout(timeout_seconds, connect=min(self._connect_timeout, timeout_seconds))
         started, clock = time.time(), time.perf_counter()
         status: int | None = None
         error: str | None = None
         try:
             # Checked again here, not only when the webhook was saved: nothing leaves the machine.
             check_hook_address(webhook.address)
-            response = self._client.post(
-                webhook.address, content=body, headers=headers, timeout=self._timeout
-            )
+            response = self._client.post(webhook.address, content=body, headers=headers, timeout=timeout)
             status = response.status_code
         except HookAddressRefused as refused:
             error = str(refused)
         except httpx.TimeoutException:
-            error = f"timeout: no answer within {self._timeout_seconds:g} s"
+            error = f"timeout: no answer within {timeout_seconds:g} s"
         except (httpx.HTTPError, RuntimeError) as failure:
             # RuntimeError: stop() closed the client while this post was in flight.
             error = f"{type(failure).__name__}: {failure}"
         latency = time.perf_counter() - clock
-        if status is not None and latency > self._timeout_seconds:
+        if status is not None and latency > timeout_seconds:
             # httpx times each read, not the whole answer; the platform gives up on the whole.
-            error = f"timeout: answered after {latency:.2f} s, more than {self._timeout_seconds:g} s"
+            error = f"timeout: answered after {latency:.2f} s, more than {timeout_seconds:g} s"
         ok = status is not None and 200 <= status < 300 and error is None
         record = DeliveryAttempt(
             kind=kind,
@@ -232,5 +251,6 @@ class DeliveryQueue:
         )
         log.debug("%s %s -> %s (attempt %d)", topic, webhook.address, status or error, attempt_number)
         with self._state:
-            self._attempts.append(record)
+            if not self._stopped:
+                self._attempts.append(record)
         return record

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from reelay_local.simulators.creatify.endpoints import ApiResponse, json_response
+from reelay_local.simulators.shop.catalog import EDITABLE_FIELDS
 from reelay_local.simulators.shop.errors import InvalidInput, ShopError, UnknownProduct
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _admin(shop: LocalShop, method: str, path: str, query: dict[str, list[str]],
         if _allow(method, "GET", "PATCH", "PUT") == "GET":
             return json_response(200, shop.product(_product_id(match["id"])))
         product_id = _product_id(match["id"])
-        return json_response(200, shop.update_product(product_id, **_fields(body, None)))
+        return json_response(200, shop.update_product(product_id, **_fields(body, EDITABLE_FIELDS)))
     if path == "/_shop/deliveries":
         _allow(method, "GET")
         wait = _wait_seconds(query)
@@ -121,8 +122,8 @@ def _allow(method: str, *allowed: str) -> str:
     return method
 
 
-def _fields(body: bytes, allowed: tuple[str, ...] | None) -> dict[str, Any]:
-    """The body's JSON object; an empty body is {}; unknown names are refused when `allowed` is given."""
+def _fields(body: bytes, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The body's JSON object (an empty body is {}); names outside `allowed` are refused."""
     if not body.strip():
         return {}
     try:
@@ -131,10 +132,9 @@ def _fields(body: bytes, allowed: tuple[str, ...] | None) -> dict[str, Any]:
         raise InvalidInput(f"the body is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    if allowed is not None:
-        unknown = sorted(set(data) - set(allowed))
-        if unknown:
-            raise InvalidInput(f"unknown field {unknown[0]!r}; known: {', '.join(allowed)}")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}; known: {', '.join(allowed)}")
     return data
 
 

@@ -36,6 +36,7 @@ from reelay_local.simulators.shop.shopify import ShopifyDialect
 from reelay_local.simulators.shop.woocommerce import WooCommerceDialect
 
 MAX_TITLE = 255
+PING_TIMEOUT_SECONDS = 5.0
 
 
 class LocalShop:
@@ -134,7 +135,9 @@ class LocalShop:
         webhook = Webhook(dialect.next_id("webhook"), address, chosen, secret, datetime.now(UTC))
         ping = dialect.ping(webhook)
         if ping is not None:
-            attempt = self._deliveries.post_now(webhook, *ping)
+            # wp_safe_remote_post's own timeout (WordPress's default, 5 s), not the delivery one.
+            timeout = min(PING_TIMEOUT_SECONDS, self._config.receiver_timeout_seconds)
+            attempt = self._deliveries.post_now(webhook, *ping, timeout_seconds=timeout)
             if not attempt.ok:
                 # WooCommerce's own wording (WC_Webhook::deliver_ping).
                 if attempt.status_code is None:
