@@ -72,8 +72,11 @@ class ReelayClient:
     def get(self, task_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/v1/product-videos/{task_id}"))
 
-    def list(self, status: str | None = None, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit}
+    def list(
+        self, status: str | None = None, limit: int = 20, cursor: str | None = None, **external: str
+    ) -> dict[str, Any]:
+        """A page of tasks; `external` filters on source, shop or product_id."""
+        params: dict[str, Any] = {"limit": limit, **{k: v for k, v in external.items() if v}}
         if status:
             params["status"] = status
         if cursor:
@@ -88,3 +91,15 @@ class ReelayClient:
 
     def credits(self) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/credits"))
+
+    def connect_shop(self, request: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/v1/shop-connections", json=request))
+
+    def shop_connections(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/shop-connections"))
+
+    def update_shop_connection(self, connection_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("PATCH", f"/v1/shop-connections/{connection_id}", json=changes))
+
+    def disconnect_shop(self, connection_id: str) -> None:
+        self._call("DELETE", f"/v1/shop-connections/{connection_id}")

@@ -19,6 +19,7 @@ from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, insta
 DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
 
 reelay submit|status|list        the API, deployed (--api-url/--api-key) or local (`reelay up`)
+reelay shop connect|list|disconnect  a tenant's Shopify and WooCommerce shops
 reelay tenant create NAME        add a tenant to a stack's table; prints its API key once
 """
 
@@ -35,6 +36,7 @@ def build_parser(plugins: Iterable[Register] | None = None) -> argparse.Argument
     parser = argparse.ArgumentParser(prog="reelay", formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_task_commands(commands)
+    _add_shop_commands(commands)
     _add_tenant_commands(commands)
     lines = add_plugin_commands(commands, installed_plugins() if plugins is None else plugins)
     parser.description = DESCRIPTION + "".join(f"{line}\n" for line in lines)
@@ -72,6 +74,39 @@ def _add_task_commands(commands: SubCommands) -> None:
     listing.add_argument("--json", action="store_true")
     _add_target_options(listing)
     listing.set_defaults(handler=_list)
+
+
+def _add_shop_commands(commands: SubCommands) -> None:
+    shop = commands.add_parser(
+        "shop", help="connect a Shopify or WooCommerce shop, list or remove connections"
+    )
+    actions = shop.add_subparsers(dest="shop_command", required=True, metavar="ACTION")
+    connect = actions.add_parser(
+        "connect",
+        help="connect a shop; prints the hook URL to register in it",
+        description="The webhook secret is read from REELAY_SHOP_SECRET, else asked for without "
+        "echo, else read from standard input: never from the command line.",
+    )
+    connect.add_argument("platform", choices=["shopify", "woocommerce"])
+    connect.add_argument("shop", help="Shopify: acme.myshopify.com; WooCommerce: the site URL")
+    connect.add_argument("--type", dest="product_type", choices=[t.value for t in ProductType])
+    connect.add_argument("--aspect-ratio", choices=[a.value for a in AspectRatio])
+    connect.add_argument("--no-auto-video", action="store_true", help="stop each product at its preview")
+    connect.add_argument("--image-prompt-template", help="e.g. '{title} by {vendor} on a marble table'")
+    connect.add_argument("--video-prompt-template")
+    connect.add_argument("--json", action="store_true")
+    _add_target_options(connect)
+    connect.set_defaults(handler=_shop_connect)
+
+    listing = actions.add_parser("list", help="the tenant's shop connections")
+    listing.add_argument("--json", action="store_true")
+    _add_target_options(listing)
+    listing.set_defaults(handler=_shop_list)
+
+    disconnect = actions.add_parser("disconnect", help="remove a connection (its hooks then answer 404)")
+    disconnect.add_argument("connection_id")
+    _add_target_options(disconnect)
+    disconnect.set_defaults(handler=_shop_disconnect)
 
 
 def _add_tenant_commands(commands: SubCommands) -> None:
@@ -135,6 +170,45 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
     target = task_commands.resolve_target(args.api_url, args.api_key)
     return task_commands.list_tasks(target, args.status, args.limit, args.cursor, args.json, out)
+
+
+def shop_connect_request(args: argparse.Namespace, secret: str) -> dict[str, Any]:
+    request: dict[str, Any] = {"platform": args.platform, "shop": args.shop, "webhook_secret": secret}
+    for name, field in (
+        ("product_type", "type"),
+        ("aspect_ratio", "aspect_ratio"),
+        ("image_prompt_template", "image_prompt_template"),
+        ("video_prompt_template", "video_prompt_template"),
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            request[field] = value
+    if args.no_auto_video:
+        request["auto_video"] = False
+    return request
+
+
+def _shop_connect(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import shop_commands, task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    request = shop_connect_request(args, shop_commands.read_secret())
+    return shop_commands.connect(target, request, args.json, out)
+
+
+def _shop_list(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import shop_commands, task_commands
+
+    return shop_commands.list_connections(
+        task_commands.resolve_target(args.api_url, args.api_key), args.json, out
+    )
+
+
+def _shop_disconnect(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import shop_commands, task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    return shop_commands.disconnect(target, args.connection_id, out)
 
 
 def _create_tenant(args: argparse.Namespace, out: TextIO) -> int:

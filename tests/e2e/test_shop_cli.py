@@ -1,0 +1,63 @@
+"""`reelay shop connect|list|disconnect` against `reelay up`, as an operator types them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.e2e.reelay_process import child_environment, reelay_command
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "shpss_e2e-cli-secret-value"
+
+
+def reelay(ready: dict[str, Any], *args: str, secret: str | None = None, stdin: str = "") -> Any:
+    env = child_environment()
+    env.update(REELAY_API_URL=ready["api_url"], REELAY_API_KEY=ready["api_key"])
+    if secret is not None:
+        env["REELAY_SHOP_SECRET"] = secret
+    return subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+        [*reelay_command(), *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_an_operator_connects_lists_and_disconnects_a_shop_and_the_secret_is_never_printed(reelay_up):
+    _, ready = reelay_up
+
+    connected = reelay(ready, "shop", "connect", "shopify", "acme-e2e.myshopify.com", "--json", secret=SECRET)
+    assert connected.returncode == 0, connected.stderr
+    connection = json.loads(connected.stdout)
+    assert connection["hook_url"].startswith(ready["api_url"] + "/hooks/shopify/con_")
+
+    piped = reelay(ready, "shop", "connect", "woocommerce", "http://127.0.0.1:9/", stdin="wc-secret\n")
+    assert piped.returncode == 0, piped.stderr
+    assert "hook URL" in piped.stdout
+
+    listed = reelay(ready, "shop", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert connection["id"] in listed.stdout and "http://127.0.0.1:9" in listed.stdout
+
+    again = reelay(ready, "shop", "connect", "shopify", "acme-e2e.myshopify.com", secret="x")
+    assert again.returncode == 1
+    assert "already connected" in again.stderr
+
+    gone = reelay(ready, "shop", "disconnect", connection["id"])
+    assert gone.returncode == 0, gone.stderr
+    assert connection["id"] not in reelay(ready, "shop", "list").stdout
+    missing = reelay(ready, "shop", "disconnect", connection["id"])
+    assert missing.returncode == 1 and "404" in missing.stderr
+
+    for run in (connected, piped, listed, again, gone):
+        assert SECRET not in run.stdout + run.stderr
+        assert "wc-secret" not in run.stdout + run.stderr
+
+
+def test_connect_without_a_secret_says_how_to_give_one(reelay_up):
+    _, ready = reelay_up
+    result = reelay(ready, "shop", "connect", "shopify", "nosecret.myshopify.com")
+    assert result.returncode == 1
+    assert "REELAY_SHOP_SECRET" in result.stderr
