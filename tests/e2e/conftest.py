@@ -89,6 +89,7 @@ def chromium(request: pytest.FixtureRequest) -> Iterator[Browser]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     missing = config.stash.get(BROWSER_SKIPPED, None)
     if missing is not None:
-        terminalreporter.write_line(
-            f"BROWSER TESTS DID NOT RUN: {missing}; {INSTALL_HINT}.", yellow=True, bold=True
+        # A section line of its own, just above pytest's short summary, so it is not missed.
+        terminalreporter.write_sep(
+            "=", f"BROWSER TESTS DID NOT RUN: {missing}; {INSTALL_HINT}", yellow=True, bold=True
         )
