@@ -18,6 +18,7 @@ from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import list_avatars, remaining_credits
 from reelay.logic.request_video import request_video
+from reelay.logic.review import regenerate_preview, reject_preview
 from reelay.logic.shop_connections import (
     connect_shop,
     disconnect_shop,
@@ -34,6 +35,8 @@ from reelay.models.api import (
     ProductVideo,
     ProductVideoPage,
     ProductVideoRequest,
+    RegenerateRequest,
+    RejectRequest,
     VideoRequest,
 )
 from reelay.models.connection import (
@@ -123,6 +126,38 @@ def generate_video(
 ) -> ProductVideo:
     outcome = request_video(tenant_id(app), id, request or VideoRequest(), runtime())
     return ProductVideo.from_task(outcome.task)
+
+
+@app.post(
+    "/v1/product-videos/<id>/regenerate",
+    summary="Regenerate the preview image as a new, linked task",
+    status_code=201,
+)
+def regenerate(
+    id: Annotated[str, Path(max_length=64)],
+    request: Annotated[RegenerateRequest | None, Body()] = None,
+) -> Response[ProductVideo]:
+    outcome = regenerate_preview(
+        tenant_id(app),
+        id,
+        request or RegenerateRequest(),
+        runtime(),
+        callback_base_url=callback_base_url(app),
+    )
+    # 201 for the new task; 200 when an earlier request made it (a double click).
+    return Response(
+        status_code=201 if outcome.created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=ProductVideo.from_task(outcome.task),
+    )
+
+
+@app.post("/v1/product-videos/<id>/reject", summary="Reject the preview image, ending the task")
+def reject(
+    id: Annotated[str, Path(max_length=64)],
+    request: Annotated[RejectRequest | None, Body()] = None,
+) -> ProductVideo:
+    return ProductVideo.from_task(reject_preview(tenant_id(app), id, request or RejectRequest(), runtime()))
 
 
 def _hook_base() -> str | None:

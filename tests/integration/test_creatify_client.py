@@ -25,6 +25,7 @@ from reelay.models.upstream import (
     Persona,
     ProductToVideo,
     ProviderStatus,
+    RegenImageRequest,
 )
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -162,6 +163,20 @@ def test_gen_image_then_gen_video_turns_the_same_task_into_a_video(
     assert finished.video_prompt == "slow pan"
     assert client.remaining_credits() == pytest.approx(100.0 - 1 - 3)
     assert sim.credits(account.api_id) == pytest.approx(96.0)
+
+
+def test_regen_image_answers_a_new_task_pointing_at_its_source(
+    client: CreatifyClient, product_url: str
+) -> None:
+    source = client.gen_image(GenImageRequest(product_url=product_url))
+    wait_for(client, source.id, ProviderStatus.IMAGE_GENERATED)
+
+    regenerated = client.regen_image(str(source.id), RegenImageRequest(image_prompt="on a beach"))
+
+    assert regenerated.id != source.id
+    assert regenerated.regen_type == "regen_image"
+    assert regenerated.regen_source_id == str(source.id)
+    assert wait_for(client, regenerated.id, ProviderStatus.IMAGE_GENERATED).generated_photo_url
 
 
 def test_get_and_list_read_back_the_accounts_tasks(

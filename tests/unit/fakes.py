@@ -144,7 +144,7 @@ class MemoryTasks:
         )
         updated = self._write(task_id, changes)
         if step.stays_open:
-            self._open[task_id] = now
+            self._open[task_id] = step.open_since or now
         else:
             self._open.pop(task_id, None)
         return ApplyResult(applied=True, task=_stored(updated))
@@ -177,7 +177,7 @@ class MemoryTasks:
         now: datetime | None = None,
     ) -> ReopenResult:
         current = self._current(task_id)
-        if current.status is not at_status or current.auto_video is not False:
+        if current.status is not at_status or current.auto_video is not False or current.regenerated_as:
             return ReopenResult(reopened=False, task=_stored(current))
         now = self._now(now)
         changes: dict[str, Any] = {
@@ -191,6 +191,14 @@ class MemoryTasks:
         if stays_open:
             self._open[task_id] = now
         return ReopenResult(reopened=True, task=_stored(updated))
+
+    def link_regeneration(self, task_id: str, new_task_id: str) -> Task:
+        current = self._current(task_id)
+        if current.regenerated_as not in (None, new_task_id):
+            return _stored(current)
+        updated = self._write(task_id, {"regenerated_as": new_task_id})
+        self._open.pop(task_id, None)
+        return _stored(updated)
 
     def touch_open(self, task: Task, now: datetime | None = None) -> bool:
         now = self._now(now)

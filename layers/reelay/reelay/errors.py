@@ -25,9 +25,10 @@ class InvalidCursor(ValueError):
 class WrongStatus(Exception):
     """The task is not at the status the request needs; carries the status it is at."""
 
-    def __init__(self, status: TaskStatus, needed: TaskStatus, action: str) -> None:
+    def __init__(self, status: TaskStatus, needed: TaskStatus, action: str, why: str | None = None) -> None:
         # e.g. "a video can only be generated from status image_generated; the task is failed"
-        super().__init__(f"{action} from status {needed.value}; the task is {status.value}")
+        message = f"{action} from status {needed.value}; the task is {status.value}"
+        super().__init__(f"{message} ({why})" if why else message)
         self.status = status
         self.needed = needed
 

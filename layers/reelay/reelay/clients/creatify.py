@@ -37,6 +37,7 @@ from reelay.models.upstream import (
     GenVideoRequest,
     Persona,
     ProductToVideo,
+    RegenImageRequest,
     RemainingCredits,
 )
 from reelay.ports.creatify_errors import (
@@ -114,6 +115,13 @@ class CreatifyClient:
         """Turn the task's preview image into a video (3 credits); the task must be image_generated."""
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/gen_video/"
         return self._call("POST", path, ProductToVideo.model_validate, (body or GenVideoRequest()).to_body())
+
+    def regen_image(self, task_id: str, body: RegenImageRequest | None = None) -> ProductToVideo:
+        """Regenerate the preview image; Creatify answers with a NEW task (1 credit)."""
+        path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_image/"
+        return self._call(
+            "POST", path, ProductToVideo.model_validate, (body or RegenImageRequest()).to_body()
+        )
 
     def get(self, task_id: str) -> ProductToVideo:
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/"

@@ -162,7 +162,8 @@ class TaskRepository(TaskIndexes):
         removes: list[str] = []
         if step.stays_open:
             sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
-            sets.append(f"{e.name('open_sk')} = {now_iso}")
+            since = e.value(keys.iso(step.open_since)) if step.open_since is not None else now_iso
+            sets.append(f"{e.name('open_sk')} = {since}")
         else:
             removes += [e.name("open_pk"), e.name("open_sk")]
             if self._retention is not None:
@@ -239,6 +240,28 @@ class TaskRepository(TaskIndexes):
             raise
         return True
 
+    def link_regeneration(self, task_id: str, new_task_id: str) -> Task:
+        e = Expression()
+        link = e.name("regenerated_as")
+        new_value = e.value(new_task_id)
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression=(
+                    f"SET {link} = {new_value} REMOVE {e.name('open_pk')}, {e.name('open_sk')}"
+                ),
+                ConditionExpression=(
+                    f"attribute_exists(pk) AND (attribute_not_exists({link}) OR {link} = {new_value})"
+                ),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **e.params(),
+            )
+        except ClientError as exc:
+            return self._current_or_missing(exc, task_id)
+        return task_from_item(response["Attributes"])
+
     def reopen_for_video(
         self,
         task_id: str,
@@ -272,7 +295,11 @@ class TaskRepository(TaskIndexes):
             removes.append(e.name("expires_at"))
         options = {"motion_style": motion_style, "video_prompt": video_prompt}
         sets += [f"{e.name(k)} = {e.value(str(v))}" for k, v in options.items() if v is not None]
-        condition = f"{e.name('status')} = {e.value(at_status.value)} AND {auto_video} = {e.value(False)}"
+        # A preview regenerated as another task waits for nobody: it cannot be approved any more.
+        condition = (
+            f"{e.name('status')} = {e.value(at_status.value)} AND {auto_video} = {e.value(False)}"
+            f" AND attribute_not_exists({e.name('regenerated_as')})"
+        )
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             response = self._client.update_item(

@@ -7,7 +7,7 @@ always come from Creatify's own GET, never from a callback body alone.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -15,10 +15,10 @@ from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.logic.callback_urls import is_our_callback
-from reelay.logic.task_lifecycle import step_for
+from reelay.logic.task_lifecycle import review_hold, step_for
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.status import should_apply
-from reelay.models.task import StatusUpdate, Task
+from reelay.models.task import StatusUpdate, Task, utc_now
 from reelay.models.upstream import ProductToVideo
 from reelay.ports.creatify_errors import CreatifyNotFound
 from reelay.ports.stores import ApplyResult, TaskStore
@@ -85,14 +85,20 @@ def advance(
     now: datetime | None = None,
     *,
     only_if_unchanged: bool = False,
+    recheck_after: timedelta | None = None,
 ) -> ApplyResult:
     """Apply news forward-only in one conditional write; a repeat or regression changes nothing.
 
     Where the step depends on auto_video (image_generated closes the task or not) and the
     caller's copy of the task was stale, it is decided again once on the stored task. With
     `only_if_unchanged`, the step holds only while the task is still at the caller's version.
+    `recheck_after` (the reconciler's quiet time) lets a preview with a review deadline stay
+    on the reconciler's list for that deadline.
     """
-    step = step_for(update, task.auto_video)
+    hold = review_hold(task, recheck_after) if recheck_after is not None else None
+    if hold is not None:
+        now = now or utc_now()
+    step = step_for(update, task.auto_video, review_hold=hold, now=now)
     if only_if_unchanged:
         step = replace(step, if_version=task.version)
     result = tasks.apply(task.id, step, now)
@@ -104,13 +110,20 @@ def advance(
         and current.auto_video != step.assumes_auto_video
         and should_apply(current.status, update.status)
     ):
-        result = tasks.apply(task.id, step_for(update, current.auto_video), now)
+        result = tasks.apply(task.id, step_for(update, current.auto_video, review_hold=hold, now=now), now)
     return result
+
+
+def advance_task(deps: Deps, task: Task, update: StatusUpdate, now: datetime | None = None) -> ApplyResult:
+    """`advance` as every use case makes it: keeping review deadlines on the reconciler's list."""
+    return advance(
+        deps.tasks, task, update, now, recheck_after=timedelta(seconds=deps.settings.reconcile_after_seconds)
+    )
 
 
 def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps) -> bool:
     """Apply Creatify's view of the task if it is a forward step; report whether it was."""
-    result = advance(deps.tasks, task, StatusUpdate.from_provider(truth))
+    result = advance_task(deps, task, StatusUpdate.from_provider(truth))
     if result.applied:
         logger.info("task advanced", extra={"task_id": task.id, "status": str(truth.status)})
     return result.applied

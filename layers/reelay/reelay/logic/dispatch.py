@@ -12,17 +12,12 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.task_lifecycle import Reaction, reaction_to
+from reelay.logic.task_lifecycle import Reaction, image_job, reaction_to
 from reelay.models.events import event_detail
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
 from reelay.models.task import Task, webhook_payload
 
 logger = Logger(child=True)
-
-_JOBS = {
-    Reaction.QUEUE_GEN_IMAGE: ProviderJobKind.GEN_IMAGE,
-    Reaction.QUEUE_GEN_VIDEO: ProviderJobKind.GEN_VIDEO,
-}
 
 
 @dataclass
@@ -40,8 +35,10 @@ def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatche
     reaction = reaction_to(old, new)
     if reaction is Reaction.ANNOUNCE:
         _announce(new, deps, done)
-    elif reaction is not None:
-        _queue_provider_job(new, _JOBS[reaction], deps, done)
+    elif reaction is Reaction.QUEUE_GEN_IMAGE:
+        _queue_provider_job(new, image_job(new), deps, done)
+    elif reaction is Reaction.QUEUE_GEN_VIDEO:
+        _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
     return done
 
 

@@ -20,13 +20,13 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.apply_update import advance
+from reelay.logic.apply_update import advance_task
 from reelay.logic.callback_urls import callback_url_for, is_our_callback
 from reelay.logic.task_lifecycle import REVIEW_STATUS, video_under_way
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
-from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo
+from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, RegenImageRequest
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
     CreatifyConfigurationError,
@@ -79,42 +79,55 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
         return JobOutcome(JobResult.SKIPPED, "unknown task")
     if task.terminal:
         return JobOutcome(JobResult.SKIPPED, f"task already {task.status}")
-    if job.kind is ProviderJobKind.GEN_IMAGE:
+    if job.kind in (ProviderJobKind.GEN_IMAGE, ProviderJobKind.REGEN_IMAGE):
         return _gen_image(task, job, deps, now)
     return _gen_video(task, job, deps, now)
 
 
-# ---------------------------------------------------------------------------- gen_image
+# ---------------------------------------------------------------------------- gen_image / regen_image
+# A regenerated preview is made like a first one, by regen_image on the source task's Creatify
+# task: the same claim, the same recovery through the callback URL, its own credit.
 
 
 def _gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
     if task.provider_task_id:
-        return JobOutcome(JobResult.SKIPPED, "gen_image already made")
+        return JobOutcome(JobResult.SKIPPED, f"{job.kind.value} already made")
     if deps.claims.claim(task.id, job.kind.value, now=now):
         return _call_gen_image(task, job, deps)
     return _recover_gen_image(task, job, deps, now)
 
 
 def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
-    body = GenImageRequest(
-        product_url=task.product_url,
-        type=task.type,
-        image_prompt=task.image_prompt,
-        aspect_ratio=task.aspect_ratio,
-        override_avatar=task.override_avatar,
-        product_showcase_url=task.product_showcase_url,
-        webhook_url=callback_url_for(task, deps),
-    )
+    name = job.kind.value
     try:
-        remote = deps.creatify.gen_image(body)
+        if job.kind is ProviderJobKind.REGEN_IMAGE:
+            source = deps.tasks.get(task.regen_source_id or "")
+            if source is None or not source.provider_task_id:
+                deps.claims.release(task.id, name)
+                return _fail(task, "the task to regenerate has no preview at Creatify", deps)
+            regen = RegenImageRequest(
+                image_prompt=task.image_prompt, webhook_url=callback_url_for(task, deps)
+            )
+            remote = deps.creatify.regen_image(source.provider_task_id, regen)
+        else:
+            body = GenImageRequest(
+                product_url=task.product_url,
+                type=task.type,
+                image_prompt=task.image_prompt,
+                aspect_ratio=task.aspect_ratio,
+                override_avatar=task.override_avatar,
+                product_showcase_url=task.product_showcase_url,
+                webhook_url=callback_url_for(task, deps),
+            )
+            remote = deps.creatify.gen_image(body)
     except WAIT_AND_RETRY as exc:
-        deps.claims.release(task.id, job.kind.value)
+        deps.claims.release(task.id, name)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
-        return _check_later(job, deps, "gen_image answer never came; the claim is kept")
+        return _check_later(job, deps, f"{name} answer never came; the claim is kept")
     except CreatifyRejected as exc:
-        return _fail(task, f"Creatify rejected gen_image: {exc.message}", deps)
-    return _record(task, remote, ProviderJobKind.GEN_IMAGE, deps, JobResult.SUBMITTED)
+        return _fail(task, f"Creatify rejected {name}: {exc.message}", deps)
+    return _record(task, remote, job.kind, deps, JobResult.SUBMITTED)
 
 
 def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
@@ -126,7 +139,7 @@ def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) 
     if mine:
         # The oldest is the one the first call made; Reelay never asks twice on purpose.
         first = min(mine, key=lambda r: r.created_at)
-        return _record(task, first, ProviderJobKind.GEN_IMAGE, deps, JobResult.RECOVERED)
+        return _record(task, first, job.kind, deps, JobResult.RECOVERED)
     claimed_at = deps.claims.claimed_at(task.id, job.kind.value)
     if claimed_at is None:
         return _claim_again(task, job, deps, now, _call_gen_image)
@@ -223,7 +236,7 @@ def _record(
         return JobOutcome(
             JobResult.SKIPPED, f"Creatify task {remote.id} not recorded: the task names another"
         )
-    advance(deps.tasks, task, StatusUpdate.from_provider(remote))
+    advance_task(deps, task, StatusUpdate.from_provider(remote))
     logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
     return JobOutcome(result, str(remote.id))
 
@@ -267,6 +280,6 @@ def _check_later(job: ProviderJob, deps: Deps, why: str) -> JobOutcome:
 
 
 def _fail(task: Task, reason: str, deps: Deps) -> JobOutcome:
-    advance(deps.tasks, task, StatusUpdate(status=TaskStatus.FAILED, failed_reason=reason))
+    advance_task(deps, task, StatusUpdate(status=TaskStatus.FAILED, failed_reason=reason))
     logger.warning("task failed", extra={"task_id": task.id, "failed_reason": reason})
     return JobOutcome(JobResult.FAILED, reason)

@@ -9,7 +9,9 @@ It also finishes what would otherwise stay open forever:
   queue) gets the job again; the worker's claim makes a duplicate harmless;
 - a task waiting at image_generated for its video (the gen_video job was lost) likewise;
 - a task with no status change for PROVIDER_TIMEOUT_SECONDS fails with
-  "timed out waiting for provider", so its owner is told.
+  "timed out waiting for provider", so its owner is told;
+- a preview whose review deadline passed is approved or rejected, as its deadline says
+  (the task lifecycle put it on the list for exactly that moment).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.errors import WrongStatus
 from reelay.logic.apply_update import advance, apply_provider_state
-from reelay.logic.task_lifecycle import lost_job
+from reelay.logic.review import decide_rejection
+from reelay.logic.task_lifecycle import REVIEW_STATUS, awaits_review, lost_job
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
-from reelay.models.task import StatusUpdate, Task
+from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
 from reelay.models.upstream import MAX_IDS_PER_LIST
 from reelay.ports.creatify_errors import CreatifyError
 
@@ -39,6 +43,7 @@ class ReconcileReport:
     missing_at_provider: int = 0
     jobs_requeued: int = 0
     timed_out: int = 0
+    review_deadlines: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -49,6 +54,9 @@ def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int
     report = ReconcileReport()
     batch: list[Task] = []
     for task in deps.tasks.iter_open(stale_before, limit=max_tasks):
+        if awaits_review(task):
+            _keep_review_deadline(task, deps, report)
+            continue
         if task.updated_at < give_up_before:
             _time_out(task, deps, report)
             continue
@@ -107,3 +115,23 @@ def _time_out(task: Task, deps: Deps, report: ReconcileReport) -> None:
     if advance(deps.tasks, task, update, only_if_unchanged=True).applied:
         report.timed_out += 1
         logger.warning("task timed out", extra={"task_id": task.id, "status": task.status.value})
+
+
+def _keep_review_deadline(task: Task, deps: Deps, report: ReconcileReport) -> None:
+    """Nobody reviewed the preview in time: do what its deadline says. Both writes are conditional,
+    so a review that came in meanwhile wins."""
+    action = task.review_deadline_action
+    if action is ReviewDeadlineAction.APPROVE:
+        done = deps.tasks.reopen_for_video(task.id, at_status=REVIEW_STATUS, stays_open=True).reopened
+    elif action is ReviewDeadlineAction.REJECT:
+        reason = f"rejected: nobody reviewed the preview within {task.review_deadline_hours} hours"
+        try:
+            decide_rejection(task, reason, deps)
+            done = True
+        except WrongStatus:
+            done = False
+    else:
+        return
+    if done:
+        report.review_deadlines += 1
+        logger.info("review deadline applied", extra={"task_id": task.id, "action": action.value})

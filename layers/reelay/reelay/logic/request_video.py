@@ -32,6 +32,8 @@ def request_video(tenant_id: str, task_id: str, request: VideoRequest, deps: Dep
         raise WrongStatus(task.status, REVIEW_STATUS, _ACTION)
     if task.auto_video:
         return VideoRequested(task=task, already_requested=True)
+    if task.regenerated_as:
+        raise WrongStatus(task.status, REVIEW_STATUS, _ACTION, f"it was regenerated as {task.regenerated_as}")
     outcome = deps.tasks.reopen_for_video(
         task_id,
         at_status=REVIEW_STATUS,
@@ -40,7 +42,7 @@ def request_video(tenant_id: str, task_id: str, request: VideoRequest, deps: Dep
         motion_style=request.motion_style,
     )
     if not outcome.reopened:
-        if outcome.task.status is not REVIEW_STATUS:
+        if outcome.task.status is not REVIEW_STATUS or outcome.task.regenerated_as:
             raise WrongStatus(outcome.task.status, REVIEW_STATUS, _ACTION)
         return VideoRequested(task=outcome.task, already_requested=True)
     return VideoRequested(task=outcome.task, already_requested=False)

@@ -187,6 +187,8 @@ def product_task(connection: ShopConnection, product: ShopProduct, *, callback_b
         image_prompt=_prompt(connection.image_prompt_template, values),
         video_prompt=_prompt(connection.video_prompt_template, values),
         auto_video=connection.auto_video,
+        review_deadline_hours=connection.review_deadline_hours,
+        review_deadline_action=connection.review_deadline_action,
         external_ref=ExternalRef(
             source=connection.platform.value,
             shop=connection.shop,

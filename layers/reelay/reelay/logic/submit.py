@@ -49,6 +49,8 @@ def submit_product_video(
         motion_style=request.motion_style,
         webhook_url=request.webhook_url,
         auto_video=request.auto_video,
+        review_deadline_hours=request.review_deadline_hours,
+        review_deadline_action=request.review_deadline_action,
         external_ref=request.external_ref or ExternalRef(source="api"),
         idempotency_key=idempotency_key,
         request_hash=fingerprint,

@@ -11,10 +11,17 @@
 | video_generated  | -          | nobody    | announce                  | -                               |
 | failed           | -          | nobody    | announce                  | -                               |
 
-Approving a preview (`POST .../video`) is possible only at image_generated with auto_video
-off; it turns auto_video on, so the row "image_generated, on" applies from then: gen_video
-is queued and the task waits on Creatify again. A quiet task that has waited longer than
-the provider timeout fails, whatever its row.
+Reviewing a preview is possible only at image_generated with auto_video off (and before it
+was regenerated):
+- approving (`POST .../video`) turns auto_video on, so the row "image_generated, on" applies
+  from then: gen_video is queued and the task waits on Creatify again;
+- rejecting (`POST .../reject`) ends the task failed, "rejected: <reason>";
+- regenerating (`POST .../regenerate`) makes a new task whose first job is regen_image
+  instead of gen_image; the old task keeps its status and waits for nobody any more;
+- a review deadline (per task, from its connection or its submission) puts the waiting
+  preview on the reconciler's list for when the deadline passes, which then approves or
+  rejects it as the deadline says.
+A task waiting on Creatify longer than the provider timeout fails, whatever its row.
 
 Everyone asks this module: the task stream (`dispatch`), the reconciler (`reconcile`), the
 provider worker (`provider_jobs`), the approval (`request_video`), and every status step
@@ -25,11 +32,12 @@ Which statuses may follow which is the status machine's rule (`reelay.models.sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from reelay.models.jobs import ProviderJobKind
 from reelay.models.status import RANK, TaskStatus, ranks_below
-from reelay.models.task import StatusUpdate, Task
+from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
 from reelay.ports.stores import Transition
 
 S = TaskStatus
@@ -103,6 +111,37 @@ def reaction_to(old: Task | None, new: Task) -> Reaction | None:
     return rule_for(new.status, new.auto_video).on_entering
 
 
+def image_job(task: Task) -> ProviderJobKind:
+    """The job that makes a task's preview: regen_image when it regenerates another task's."""
+    return ProviderJobKind.REGEN_IMAGE if task.regen_source_id else ProviderJobKind.GEN_IMAGE
+
+
+def awaits_review(task: Task) -> bool:
+    """Whether the task's preview waits for its owner's decision (approve, regenerate, reject)."""
+    return rule_for(task.status, task.auto_video).waits_on is WaitsOn.OWNER and not task.regenerated_as
+
+
+def review_hold(task: Task, recheck_after: timedelta) -> timedelta | None:
+    """How long after its preview arrives the reconciler should come back for a review deadline.
+
+    The reconciler takes a task once it has been quiet for `recheck_after`, so the task is put
+    on its list that much before the deadline. None when the task has no deadline to keep.
+    """
+    if not task.review_deadline_hours or task.review_deadline_action is ReviewDeadlineAction.NONE:
+        return None
+    return max(timedelta(0), timedelta(hours=task.review_deadline_hours) - recheck_after)
+
+
+def review_decision(update: StatusUpdate) -> Transition:
+    """The write of an owner's decision on a preview: it holds only while the preview still waits."""
+    return Transition(
+        update=update,
+        allowed_from=frozenset({REVIEW_STATUS}),
+        stays_open=waits_on_provider(update.status, auto_video=False),
+        assumes_auto_video=False,
+    )
+
+
 def lost_job(task: Task, creatify_status: TaskStatus | None) -> ProviderJobKind | None:
     """The provider job a quiet task waits for although nothing shows it was ever made, or None.
 
@@ -111,7 +150,7 @@ def lost_job(task: Task, creatify_status: TaskStatus | None) -> ProviderJobKind 
     """
     job = rule_for(task.status, task.auto_video).moved_on_by
     if job is ProviderJobKind.GEN_IMAGE:
-        return job if not task.provider_task_id else None
+        return image_job(task) if not task.provider_task_id else None
     if job is ProviderJobKind.GEN_VIDEO:
         return job if creatify_status is S.IMAGE_GENERATED else None
     return None
@@ -122,9 +161,26 @@ def video_under_way(creatify_status: TaskStatus) -> bool:
     return creatify_status in _VIDEO_UNDER_WAY
 
 
-def step_for(update: StatusUpdate, auto_video: bool) -> Transition:
-    """The conditional write that applies `update` to a task with this auto_video, forward only."""
+def step_for(
+    update: StatusUpdate,
+    auto_video: bool,
+    *,
+    review_hold: timedelta | None = None,
+    now: datetime | None = None,
+) -> Transition:
+    """The conditional write that applies `update` to a task with this auto_video, forward only.
+
+    With `review_hold` (see `review_hold()`), a preview that will wait for review stays on the
+    reconciler's list, coming up when its review deadline passes.
+    """
     stays_open = waits_on_provider(update.status, auto_video)
+    open_since = None
+    if (
+        review_hold is not None
+        and now is not None
+        and rule_for(update.status, auto_video).waits_on is WaitsOn.OWNER
+    ):
+        stays_open, open_since = True, now + review_hold
     # When the two rows of the new status differ, the write holds only for the auto_video it
     # assumed: an approval committed meanwhile must not be closed by a stale decision.
     depends = rule_for(update.status, True).waits_on is not rule_for(update.status, False).waits_on
@@ -133,4 +189,5 @@ def step_for(update: StatusUpdate, auto_video: bool) -> Transition:
         allowed_from=frozenset(ranks_below(update.status)),
         stays_open=stays_open,
         assumes_auto_video=auto_video if depends else None,
+        open_since=open_since,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reelay.models.status import TaskStatus
-from reelay.models.task import ExternalRef, Task, webhook_payload
+from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
     MAX_URL_LENGTH,
     AspectRatio,
@@ -41,6 +41,12 @@ class ProductVideoRequest(BaseModel):
     auto_video: bool = Field(
         default=True, description="Generate the video as soon as the preview image exists."
     )
+    review_deadline_hours: int | None = Field(
+        default=None, ge=1, le=720, description="With auto_video false: hours a preview may wait for review."
+    )
+    review_deadline_action: ReviewDeadlineAction = Field(
+        default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."
+    )
     external_ref: ExternalRef | None = None
 
     @field_validator("product_url", "webhook_url", "product_showcase_url")
@@ -66,6 +72,22 @@ class ProductVideoRequest(BaseModel):
     def fingerprint(self) -> str:
         """Identifies the body, so a reused Idempotency-Key with another body can be refused."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+class RegenerateRequest(BaseModel):
+    """POST /v1/product-videos/{id}/regenerate: a new preview, optionally with a new prompt."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
+
+
+class RejectRequest(BaseModel):
+    """POST /v1/product-videos/{id}/reject: turn the preview down, ending the task."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class VideoRequest(BaseModel):
@@ -101,6 +123,12 @@ class ProductVideo(BaseModel):
     failed_reason: str | None = None
     auto_video: bool
     external_ref: ExternalRef
+    regen_source_id: str | None = Field(
+        default=None, description="The task whose preview this one regenerates."
+    )
+    regenerated_as: str | None = Field(
+        default=None, description="The task that regenerated this one's preview."
+    )
     created_at: str
     updated_at: str
 
@@ -111,6 +139,8 @@ class ProductVideo(BaseModel):
             motion_style=task.motion_style,
             auto_video=task.auto_video,
             external_ref=task.external_ref,
+            regen_source_id=task.regen_source_id,
+            regenerated_as=task.regenerated_as,
         )
         return cls.model_validate(data)
 

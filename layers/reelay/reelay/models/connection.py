@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
-from reelay.models.task import utc_now
+from reelay.models.task import ReviewDeadlineAction, utc_now
 from reelay.models.upstream import AspectRatio, ProductType
 
 _SHOPIFY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
@@ -70,6 +70,12 @@ class ConnectionSettings(BaseModel):
         description="Placeholders: {title}, {product_type}, {vendor}, {tags}.",
     )
     enabled: bool = Field(default=True, description="Off: the shop's hooks are answered and ignored.")
+    review_deadline_hours: int | None = Field(
+        default=None, ge=1, le=720, description="With auto_video false: hours a preview may wait for review."
+    )
+    review_deadline_action: ReviewDeadlineAction = Field(
+        default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."
+    )
 
     @field_validator("image_prompt_template", "video_prompt_template")
     @classmethod
@@ -136,6 +142,8 @@ class ShopConnectionUpdate(BaseModel):
     image_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
     video_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
     enabled: bool | None = None
+    review_deadline_hours: int | None = Field(default=None, ge=1, le=720)
+    review_deadline_action: ReviewDeadlineAction | None = None
     webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
     next_webhook_secret: SecretStr | None = Field(default=None, max_length=MAX_SECRET_LENGTH)
 
@@ -144,7 +152,9 @@ class ShopConnectionUpdate(BaseModel):
     def _template(cls, value: str | None) -> str | None:
         return check_template(value) if value else value
 
-    @field_validator("type", "aspect_ratio", "auto_video", "enabled", "webhook_secret")
+    @field_validator(
+        "type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret"
+    )
     @classmethod
     def _not_null(cls, value: object) -> object:
         # Only sent fields are validated: null here means "clear", which these cannot be.

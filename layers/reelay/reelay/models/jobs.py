@@ -11,13 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field
 class ProviderJobKind(StrEnum):
     GEN_IMAGE = "gen_image"
     GEN_VIDEO = "gen_video"
+    # A new preview for a task whose preview was turned down: Creatify makes a new task from it.
+    REGEN_IMAGE = "regen_image"
 
 
 # SQS caps a message's DelaySeconds at 15 minutes: a longer wait is a chain of re-enqueues.
 MAX_DELAY_SECONDS = 900
 
 # What each job costs at Creatify (its API reference: gen_image 1 credit, gen_video 3).
-CREDITS: dict[ProviderJobKind, int] = {ProviderJobKind.GEN_IMAGE: 1, ProviderJobKind.GEN_VIDEO: 3}
+CREDITS: dict[ProviderJobKind, int] = {
+    ProviderJobKind.GEN_IMAGE: 1,
+    ProviderJobKind.GEN_VIDEO: 3,
+    ProviderJobKind.REGEN_IMAGE: 1,
+}
 
 
 class ProviderJob(BaseModel):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelay.models.status import TaskStatus, is_terminal
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
+
+
+class ReviewDeadlineAction(StrEnum):
+    APPROVE = "approve"  # ask for the video as if its owner had approved the preview
+    REJECT = "reject"  # fail the task with "rejected: nobody reviewed the preview in time"
+    NONE = "none"  # keep waiting
 
 
 def utc_now() -> datetime:
@@ -54,6 +61,12 @@ class Task(BaseModel):
     # (API Gateway's own domain and stage, not a client header); PUBLIC_BASE_URL overrides.
     callback_base_url: str | None = None
     credits_spent: int = 0
+    # Regeneration: the task this one regenerates the preview of, and the task that did so.
+    regen_source_id: str | None = None
+    regenerated_as: str | None = None
+    # What happens to a preview nobody reviews within this many hours (auto_video false).
+    review_deadline_hours: int | None = None
+    review_deadline_action: ReviewDeadlineAction = ReviewDeadlineAction.NONE
     idempotency_key: str | None = None
     request_hash: str | None = None
     created_at: datetime = Field(default_factory=utc_now)

@@ -26,3 +26,8 @@ def derive_task_id(tenant_id: str, idempotency_key: str) -> str:
 def derive_task_id_for_product(platform: str, shop: str, product_id: str) -> str:
     """The task id for a shop's product: one task per product of a shop, however often its hooks fire."""
     return _derive("product", platform, shop, product_id)
+
+
+def derive_task_id_for_regeneration(source_task_id: str) -> str:
+    """The task that regenerates a preview: asking twice (a double click) lands on the same task."""
+    return _derive("regen", source_task_id)

@@ -13,13 +13,23 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo
+from reelay.models.upstream import (
+    GenImageRequest,
+    GenVideoRequest,
+    Persona,
+    ProductToVideo,
+    RegenImageRequest,
+)
 
 
 class CreatifyApi(Protocol):
     def gen_image(self, body: GenImageRequest) -> ProductToVideo: ...
 
     def gen_video(self, task_id: str, body: GenVideoRequest | None = None) -> ProductToVideo: ...
+
+    def regen_image(self, task_id: str, body: RegenImageRequest | None = None) -> ProductToVideo:
+        """A new preview from task_id's: Creatify answers with a NEW task (1 credit)."""
+        ...
 
     def get(self, task_id: str) -> ProductToVideo: ...
 

@@ -35,6 +35,9 @@ class Transition:
     # When set, the write holds only while the task is still at this version: nothing moved it
     # since it was read (a decision made on that copy, such as a timeout, must not outlive it).
     if_version: int | None = None
+    # With stays_open: when the reconciler's quiet time starts (default: the write's own time).
+    # A preview with a review deadline is put on the list so it comes up when the deadline passes.
+    open_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ class TaskStore(Protocol):
         self, task_id: str, provider_task_id: str, *, credits_spent: int = 0, job: str | None = None
     ) -> bool:
         """Record Creatify's task id (never replaced) and the call's credits (once per job)."""
+        ...
+
+    def link_regeneration(self, task_id: str, new_task_id: str) -> Task:
+        """Record the task that regenerates this one's preview; this one then waits for nobody.
+
+        Idempotent for the same new task; the stored task says which one won a race.
+        """
         ...
 
     def reopen_for_video(
