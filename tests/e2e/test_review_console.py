@@ -216,17 +216,19 @@ def test_regenerating_shows_a_new_preview_on_a_new_task_linked_to_the_old_one(co
     card = console.review_card(old["id"])
 
     card.get_by_label("New image prompt").fill("on a marble counter, morning light")
-    card.get_by_role("button", name="Regenerate preview").click()
+    with console.page.expect_response(lambda r: r.url.endswith("/regenerate")) as regenerated:
+        card.get_by_role("button", name="Regenerate preview").click()
 
-    expect(card.locator(".note")).to_contain_text("A new preview is being made as task")
-    new_id = api.get(f"/v1/product-videos/{old['id']}").json()["regenerated_as"]
-    assert new_id and new_id != old["id"]
+    assert regenerated.value.status == 201
+    new_id = regenerated.value.json()["id"]
+    assert api.get(f"/v1/product-videos/{old['id']}").json()["regenerated_as"] == new_id != old["id"]
     new_card = console.review_card(new_id)
     expect(new_card).to_be_visible(timeout=PAGE_WAIT_MS)
     expect(new_card).to_contain_text(f"Regenerated from {old['id']}")
     wait_in_page(new_card.locator("img.preview"), IMAGE_LOADED, "the new preview image loads")
     new = api.get(f"/v1/product-videos/{new_id}").json()
     assert new["regen_source_id"] == old["id"]
+    assert new["image_prompt"] == "on a marble counter, morning light"
     assert new_card.locator("img.preview").get_attribute("src") == new["generated_photo_url"]
     assert new["generated_photo_url"] != old["generated_photo_url"]
     expect(card).to_have_count(0)  # the old preview is no longer up for review
@@ -269,6 +271,11 @@ def test_a_conflict_appears_beside_the_button_that_caused_it(console, api, ready
     expect(error).to_contain_text("409 wrong_status")
     expect(error).to_contain_text("the task is video_")
     expect(card.locator(".action-reject .error")).to_be_hidden()
+    expect(card.locator(".action-regenerate .error")).to_be_hidden()
+
+    card.get_by_role("button", name="Reject").click()
+    expect(card.locator(".action-reject .error")).to_contain_text("Could not reject")
+    expect(card.locator(".action-reject .error")).to_contain_text("409 wrong_status")
     expect(card.locator(".action-regenerate .error")).to_be_hidden()
     page.unroute_all()
 
