@@ -330,3 +330,33 @@ def test_the_page_talks_only_to_the_api_and_loads_media_from_the_simulator(conso
     assert api_calls and all(u.port == gateway.port and u.path.startswith(gateway.path) for u in api_calls)
     media = [u for u in sent if u.port == simulator.port]
     assert media and all(u.path.startswith("/media/") for u in media)
+
+
+def api_reads(console: Console) -> list[str]:
+    return [url for url in console.requests if "/v1/product-videos?" in url]
+
+
+def test_the_page_keeps_polling_after_an_action_and_pauses_while_the_tab_is_hidden(console, api, ready):
+    task = submit(api, ready, "headphones", auto_video=False)
+    wait_status(api, task["id"], "image_generated")
+    page = console.open().sign_in().page
+    console.review_card(task["id"]).get_by_role("button", name="Reject").click()
+    expect(console.task_item(task["id"])).to_have_attribute("data-status", "failed")
+    set_hidden = (
+        "hidden => { for (const name of ['hidden', 'visibilityState'])"
+        " Object.defineProperty(document, name, {configurable: true,"
+        " value: name === 'hidden' ? hidden : (hidden ? 'hidden' : 'visible')});"
+        " document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+
+    # After an action the page reads every 3 s for a while: wait for one such read, then hide.
+    with page.expect_request(lambda request: "/v1/product-videos?" in request.url, timeout=4000):
+        pass
+    page.evaluate(set_hidden, True)
+    page.wait_for_timeout(300)  # a read already under way may finish
+    console.requests.clear()
+    page.wait_for_timeout(3300)  # past the next poll, had the tab been in view
+    assert api_reads(console) == [], "the page polled while the tab was hidden"
+
+    with page.expect_request(lambda request: "/v1/product-videos?" in request.url, timeout=1000):
+        page.evaluate(set_hidden, False)  # back in view: reads at once
