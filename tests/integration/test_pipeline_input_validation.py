@@ -242,3 +242,52 @@ def test_a_signed_callback_with_a_malformed_body_is_answered_calmly_and_changes_
     assert answer.status == 200, answer.body
     assert answer.json() == {"result": "no_change"}
     assert runtime().tasks.get(task_id) == before
+
+
+HOSTILE_BODIES = [
+    pytest.param(b"[" * 10_000 + b"]" * 10_000, JSON, "invalid_json", None, id="arrays nested 10000 deep"),
+    pytest.param(
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000, JSON, "invalid_json", None, id="objects nested 5000 deep"
+    ),
+    pytest.param(
+        json.dumps({"product_url": GOOD_URL}).encode()[:-1]
+        + b', "product_url": "https://evil.example/x.png"}',
+        JSON,
+        "invalid_json",
+        None,
+        id="duplicate keys",
+    ),
+    pytest.param(b"\xff\xfe\x00bad", JSON, "invalid_json", None, id="invalid UTF-8"),
+    pytest.param(
+        submit_body(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "unsupported_media_type",
+        "Content-Type",
+        id="JSON sent as a form (curl's default)",
+    ),
+    pytest.param(
+        submit_body(), {"Content-Type": "text/plain"}, "unsupported_media_type", "Content-Type", id="text"
+    ),
+    pytest.param(
+        json.dumps({"product_url": GOOD_URL, "image_prompt": "x" * (10 * 1024 * 1024)}).encode(),
+        JSON,
+        "validation_error",
+        "image_prompt",
+        id="10 MB body",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "code", "field"), HOSTILE_BODIES)
+def test_a_hostile_body_is_a_4xx_in_the_error_shape_never_a_5xx(
+    api: TenantApi, body: bytes, headers: dict[str, str], code: str, field: str | None, caplog
+) -> None:
+    before = api.request("GET", SUBMIT, query="limit=100").json()["items"]
+
+    answer = api.request("POST", SUBMIT, body=body, headers=headers)
+
+    assert 400 <= answer.status < 500, (answer.status, answer.body[:300])
+    error = answer.json()["error"]
+    assert error["code"] == code, error
+    assert error.get("field") == field
+    assert api.request("GET", SUBMIT, query="limit=100").json()["items"] == before
