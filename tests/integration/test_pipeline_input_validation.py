@@ -291,3 +291,30 @@ def test_a_hostile_body_is_a_4xx_in_the_error_shape_never_a_5xx(
     assert error["code"] == code, error
     assert error.get("field") == field
     assert api.request("GET", SUBMIT, query="limit=100").json()["items"] == before
+
+
+@pytest.mark.parametrize(
+    ("field", "url", "why"),
+    [
+        ("product_url", "http://10.0.0.5/p.png", "private"),
+        ("product_url", "http://169.254.169.254/latest/meta-data/iam/x.png", "link-local"),
+        ("product_showcase_url", "http://[2002:a9fe:a9fe::1]/p.png", "link-local"),
+        ("product_showcase_url", "http://100.64.0.7/p.png", "non-public"),
+        ("webhook_url", "http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("webhook_url", "http://[fec0::1]/hook", "private"),
+        ("webhook_url", "http://[64:ff9b::a00:5]/hook", "private"),
+        ("webhook_url", "http://[fd00:ec2::254]/", "metadata"),
+    ],
+)
+def test_a_url_leading_to_an_internal_address_is_refused_at_submit_naming_the_field(
+    api: TenantApi, field: str, url: str, why: str
+) -> None:
+    before = api.request("GET", SUBMIT, query="limit=100").json()["items"]
+
+    answer = api.request("POST", SUBMIT, body=submit_body(**{field: url}), headers=JSON)
+
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["field"] == field
+    assert why in error["message"]
+    assert api.request("GET", SUBMIT, query="limit=100").json()["items"] == before

@@ -26,6 +26,7 @@ from reelay.errors import (
     ProviderUnavailable,
     ShopAlreadyConnected,
     TaskNotFound,
+    UnsafeRequestUrl,
     WrongStatus,
 )
 from reelay.http.json_bodies import only_json_bodies, sent_as_non_json
@@ -128,6 +129,11 @@ def map_logic_errors(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(InvalidCursor)
     def on_invalid_cursor(_: InvalidCursor) -> Response[dict]:
         return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
+
+    @app.exception_handler(UnsafeRequestUrl)
+    def on_unsafe_url(exc: UnsafeRequestUrl) -> Response[dict]:
+        logger.warning("request refused: unsafe URL", extra={"field": exc.field, "reason": str(exc)})
+        return error_response(400, "validation_error", str(exc), exc.field)
 
     @app.exception_handler(ConnectionNotFound)
     def on_connection_not_found(_: ConnectionNotFound) -> Response[dict]:
