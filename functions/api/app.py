@@ -15,6 +15,7 @@ from console_routes import register_console
 
 from reelay.deps import runtime
 from reelay.http.errors import map_logic_errors, use_error_shape
+from reelay.http.json_bodies import strict_json_loads
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import list_avatars, remaining_credits
 from reelay.logic.request_video import request_video
@@ -52,7 +53,7 @@ AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 map_logic_errors(app)
 app.enable_swagger(

@@ -13,11 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.http.errors import error_response, use_error_shape
+from reelay.http.json_bodies import strict_json_loads
 from reelay.logic.apply_update import CallbackOutcome, apply_provider_callback
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 
 

@@ -14,14 +14,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.http.errors import error_response, use_error_shape
+from reelay.http.json_bodies import strict_json_loads
 from reelay.http.request_context import callback_base_url
 from reelay.logic.shop_intake import HookOutcome, receive_shop_hook
 from reelay.models.connection import Platform
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
-use_error_shape(app)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
+use_error_shape(app, json_bodies_only=False)
 
 # Refusals a shop should see as such; every other outcome is a 200, so the shop never retries
 # what was taken, ignored on purpose, or could never be taken.

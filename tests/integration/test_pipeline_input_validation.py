@@ -242,3 +242,79 @@ def test_a_signed_callback_with_a_malformed_body_is_answered_calmly_and_changes_
     assert answer.status == 200, answer.body
     assert answer.json() == {"result": "no_change"}
     assert runtime().tasks.get(task_id) == before
+
+
+HOSTILE_BODIES = [
+    pytest.param(b"[" * 10_000 + b"]" * 10_000, JSON, "invalid_json", None, id="arrays nested 10000 deep"),
+    pytest.param(
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000, JSON, "invalid_json", None, id="objects nested 5000 deep"
+    ),
+    pytest.param(
+        json.dumps({"product_url": GOOD_URL}).encode()[:-1]
+        + b', "product_url": "https://evil.example/x.png"}',
+        JSON,
+        "invalid_json",
+        None,
+        id="duplicate keys",
+    ),
+    pytest.param(b"\xff\xfe\x00bad", JSON, "invalid_json", None, id="invalid UTF-8"),
+    pytest.param(
+        submit_body(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "unsupported_media_type",
+        "Content-Type",
+        id="JSON sent as a form (curl's default)",
+    ),
+    pytest.param(
+        submit_body(), {"Content-Type": "text/plain"}, "unsupported_media_type", "Content-Type", id="text"
+    ),
+    pytest.param(
+        json.dumps({"product_url": GOOD_URL, "image_prompt": "x" * (10 * 1024 * 1024)}).encode(),
+        JSON,
+        "validation_error",
+        "image_prompt",
+        id="10 MB body",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "code", "field"), HOSTILE_BODIES)
+def test_a_hostile_body_is_a_4xx_in_the_error_shape_never_a_5xx(
+    api: TenantApi, body: bytes, headers: dict[str, str], code: str, field: str | None, caplog
+) -> None:
+    before = api.request("GET", SUBMIT, query="limit=100").json()["items"]
+
+    answer = api.request("POST", SUBMIT, body=body, headers=headers)
+
+    assert 400 <= answer.status < 500, (answer.status, answer.body[:300])
+    error = answer.json()["error"]
+    assert error["code"] == code, error
+    assert error.get("field") == field
+    assert api.request("GET", SUBMIT, query="limit=100").json()["items"] == before
+
+
+@pytest.mark.parametrize(
+    ("field", "url", "why"),
+    [
+        ("product_url", "http://10.0.0.5/p.png", "private"),
+        ("product_url", "http://169.254.169.254/latest/meta-data/iam/x.png", "link-local"),
+        ("product_showcase_url", "http://[2002:a9fe:a9fe::1]/p.png", "link-local"),
+        ("product_showcase_url", "http://100.64.0.7/p.png", "non-public"),
+        ("webhook_url", "http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("webhook_url", "http://[fec0::1]/hook", "private"),
+        ("webhook_url", "http://[64:ff9b::a00:5]/hook", "private"),
+        ("webhook_url", "http://[fd00:ec2::254]/", "metadata"),
+    ],
+)
+def test_a_url_leading_to_an_internal_address_is_refused_at_submit_naming_the_field(
+    api: TenantApi, field: str, url: str, why: str
+) -> None:
+    before = api.request("GET", SUBMIT, query="limit=100").json()["items"]
+
+    answer = api.request("POST", SUBMIT, body=submit_body(**{field: url}), headers=JSON)
+
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["field"] == field
+    assert why in error["message"]
+    assert api.request("GET", SUBMIT, query="limit=100").json()["items"] == before

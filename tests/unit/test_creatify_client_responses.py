@@ -200,3 +200,31 @@ def test_ids_must_be_uuids_so_nothing_odd_reaches_the_path() -> None:
     with pytest.raises(ValueError, match="task_id"):
         client.get("../remaining_credits")
     assert seen == []
+
+
+def test_a_502_to_a_paid_post_is_an_unknown_outcome_never_repeated() -> None:
+    client, seen = client_for(httpx.Response(502, text="Bad Gateway"), httpx.Response(200, json=TASK))
+    with pytest.raises(CreatifyOutcomeUnknown):
+        client.gen_image(PRODUCT)
+    assert len(seen) == 1
+
+
+def test_a_502_to_a_get_is_retried() -> None:
+    client, seen = client_for(httpx.Response(502), httpx.Response(200, json=TASK))
+    assert client.get(TASK["id"]).status == "initializing"
+    assert len(seen) == 2
+
+
+def test_empty_strings_from_creatify_read_as_absent() -> None:
+    blank = {**TASK, "failed_reason": "", "video_prompt": "", "image_prompt": "", "regen_source_id": ""}
+    client, _ = client_for(httpx.Response(200, json=blank))
+    task = client.get(TASK["id"])
+    assert (task.failed_reason, task.video_prompt, task.image_prompt, task.regen_source_id) == (None,) * 4
+
+
+def test_a_persona_missing_fields_or_broken_leaves_the_rest_of_the_catalogue_listed() -> None:
+    good = {"id": str(uuid4()), "creator_name": "Ada", "gender": "f"}  # no created_at: optional
+    broken = {"creator_name": "no id"}
+    client, _ = client_for(httpx.Response(200, json=[good, broken]))
+    (persona,) = client.personas()
+    assert persona.creator_name == "Ada"

@@ -23,6 +23,13 @@ REFUSED = [
     ("http://0.0.0.0/hook", "private"),
     ("http://224.0.0.1/hook", "reserved"),
     ("http://100.64.0.1/hook", "non-public"),
+    # IPv6 forms that lead to an internal IPv4 address
+    ("http://[2002:a9fe:a9fe::1]/latest/meta-data/", "link-local"),  # 6to4 of 169.254.169.254
+    ("http://[2002:0a00:0005::1]/hook", "private"),  # 6to4 of 10.0.0.5
+    ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),  # NAT64 of the metadata address
+    ("http://[64:ff9b:1::7f00:1]/", "loopback"),  # local-use NAT64 of 127.0.0.1
+    ("http://[::a9fe:a9fe]/", "link-local"),  # IPv4-compatible
+    ("http://[fec0::1]/hook", "private"),  # site-local
 ]
 
 
@@ -51,6 +58,7 @@ def test_allow_loopback_still_refuses_private_and_metadata_addresses(url):
     [
         ("https://93.184.216.34/hook", "93.184.216.34"),
         ("http://[2606:4700::1111]:8443/hook", "2606:4700::1111"),
+        ("http://[2002:808:808::1]/hook", "2002:808:808::1"),  # 6to4 of a public address
     ],
 )
 def test_public_addresses_pass_and_are_returned(url, address):

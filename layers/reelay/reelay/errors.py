@@ -33,6 +33,14 @@ class WrongStatus(Exception):
         self.needed = needed
 
 
+class UnsafeRequestUrl(ValueError):
+    """A URL in a request leads somewhere Reelay never sends to or fetches from."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
 class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before with a different body."""
 

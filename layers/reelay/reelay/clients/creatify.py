@@ -7,7 +7,7 @@ versus "may have spent credits":
 
 - GETs are free and idempotent: any 5xx, timeout or dropped connection is retried.
 - POSTs spend credits and carry no idempotency key. They are retried only when the request
-  certainly did not take effect (no connection made, 429, 502, 503). A POST that went out
+  certainly did not take effect (no connection made, 429, 503). A POST that went out
   and got no usable answer raises ``CreatifyOutcomeUnknown`` at once.
 
 Logging goes through stdlib ``logging`` (logger ``reelay.clients.creatify``): a library
@@ -282,7 +282,14 @@ def _task_list(data: Any) -> list[ProductToVideo]:
 
 
 def _persona_list(data: Any) -> list[Persona]:
-    return [Persona.model_validate(item) for item in _json_array(data)]
+    # One persona Creatify describes oddly must not take the whole catalogue down with it.
+    personas: list[Persona] = []
+    for item in _json_array(data):
+        try:
+            personas.append(Persona.model_validate(item))
+        except ValidationError as exc:
+            logger.warning("Creatify persona skipped: %s", _describe(exc))
+    return personas
 
 
 def _json_array(data: Any) -> list[Any]:

@@ -1,7 +1,7 @@
 """Reading Creatify's answers: the JSON of a 2xx, or the typed error a status and body mean.
 
-The split that matters is "safe to repeat" versus "may have spent credits": a 429, 502 or
-503 (and any 5xx to a GET) is retryable; any other 5xx to a POST leaves the outcome
+The split that matters is "safe to repeat" versus "may have spent credits": a 429 or 503
+(and any 5xx to a GET) is retryable; any other 5xx to a POST leaves the outcome
 unknown; a 4xx is a rejection, classed by what the caller can do about it. Nothing read
 from an answer keeps the API key, even when an error page echoes the request's headers.
 """
@@ -26,8 +26,9 @@ from reelay.ports.creatify_errors import (
 )
 
 # Statuses that prove the request was not processed, whatever the method: the rate limiter
-# (429) or a gateway with no healthy backend (502, 503) answered before the application did.
-_NOT_PROCESSED_STATUSES = frozenset({429, 502, 503})
+# (429) or a gateway with no healthy backend (503) answered before the application did. Not
+# 502: a proxy answers it also when the backend broke off after doing the work.
+_NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # DRF puts request-wide messages under these keys; every other key of an error body is a field.
 _DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
 _MAX_BODY_EXCERPT = 300

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -25,9 +26,13 @@ from reelay.errors import (
     ProviderUnavailable,
     ShopAlreadyConnected,
     TaskNotFound,
+    UnsafeRequestUrl,
     WrongStatus,
 )
+from reelay.http.json_bodies import only_json_bodies, sent_as_non_json
 from reelay.models.api import ErrorBody, ErrorDetail
+
+logger = Logger(child=True)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[dict]:
@@ -64,15 +69,32 @@ def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response[dict
     return error_response(400, "validation_error", f"{field}: {message}" if field else message, field)
 
 
-def use_error_shape(app: APIGatewayRestResolver) -> None:
-    """Answer every failure the resolver itself detects in the one error shape, never as a 5xx."""
+def use_error_shape(app: APIGatewayRestResolver, *, json_bodies_only: bool = True) -> None:
+    """Answer every failure the resolver itself detects in the one error shape, never as a 5xx.
+
+    The resolver must parse bodies with `json_bodies.strict_json_loads` (its json_body_deserializer)
+    for duplicate keys and deep nesting to be the caller's mistake too. `json_bodies_only` answers
+    415 for a body that is not JSON (off for shop hooks: WooCommerce pings with a form).
+    """
+    if json_bodies_only:
+        app.use(middlewares=[only_json_bodies(error_response)])
 
     @app.exception_handler(RequestValidationError)
     def on_validation_error(exc: RequestValidationError) -> Response[dict]:
-        return validation_error_response(exc.errors())
+        if json_bodies_only and sent_as_non_json(app):
+            # Parsed as a form, a JSON body lacks every field: say what is really wrong.
+            answer = error_response(
+                415, "unsupported_media_type", "send the body as application/json", "Content-Type"
+            )
+        else:
+            answer = validation_error_response(exc.errors())
+        # A refusal leaves a line, so a client stuck on 4xx can be helped from the log.
+        logger.warning("request refused", extra={"path": app.current_event.path, "answer": answer.body})
+        return answer
 
     @app.exception_handler(RequestUnsupportedContentType)
     def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict]:
+        logger.warning("request refused: not JSON", extra={"path": app.current_event.path})
         return error_response(
             415, "unsupported_media_type", "send the body as application/json", "Content-Type"
         )
@@ -81,6 +103,7 @@ def use_error_shape(app: APIGatewayRestResolver) -> None:
     def on_undecodable_body(_: UnicodeDecodeError) -> Response[dict]:
         # Powertools decodes the body as UTF-8 before parsing it; bytes that are not text are the
         # caller's mistake, like any other body that is not JSON.
+        logger.warning("request refused: not UTF-8", extra={"path": app.current_event.path})
         return error_response(400, "invalid_json", "the request body is not valid UTF-8 JSON")
 
     @app.not_found
@@ -106,6 +129,11 @@ def map_logic_errors(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(InvalidCursor)
     def on_invalid_cursor(_: InvalidCursor) -> Response[dict]:
         return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
+
+    @app.exception_handler(UnsafeRequestUrl)
+    def on_unsafe_url(exc: UnsafeRequestUrl) -> Response[dict]:
+        logger.warning("request refused: unsafe URL", extra={"field": exc.field, "reason": str(exc)})
+        return error_response(400, "validation_error", str(exc), exc.field)
 
     @app.exception_handler(ConnectionNotFound)
     def on_connection_not_found(_: ConnectionNotFound) -> Response[dict]:

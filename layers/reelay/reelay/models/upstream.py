@@ -150,7 +150,22 @@ class ProductToVideo(_Response):
     video_prompt: str | None = None
     webhook_url: str | None = None
 
-    @field_validator("motion_style", "generated_video_url", "generated_photo_url", mode="before")
+    # Creatify sends "" for an absent value in these; Reelay's API and deliveries say null.
+    @field_validator(
+        "motion_style",
+        "generated_video_url",
+        "generated_photo_url",
+        "failed_reason",
+        "regen_type",
+        "regen_source_id",
+        "aspect_ratio",
+        "override_avatar",
+        "product_showcase_url",
+        "image_prompt",
+        "video_prompt",
+        "webhook_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -166,7 +181,7 @@ class Persona(_Response):
     """An avatar; its id is what gen_image takes as override_avatar."""
 
     id: UUID
-    created_at: datetime
+    created_at: datetime | None = None
     updated_at: datetime | None = None
     gender: str | None = None
     creator_name: str | None = None

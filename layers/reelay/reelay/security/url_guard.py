@@ -22,9 +22,38 @@ class HostDoesNotResolve(UnsafeUrl):
     """The host has no address right now; unlike the other refusals, this may pass by itself."""
 
 
+# IPv6 prefixes that carry an IPv4 address inside, which is what a packet finally reaches:
+# NAT64 (RFC 6052 well-known and RFC 8215 local-use) puts it in the last 32 bits.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (mapped, 6to4, NAT64, Teredo, compatible)."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped:
+        found.append(ip.ipv4_mapped)
+    if ip.sixtofour:
+        found.append(ip.sixtofour)
+    if ip.teredo:
+        found.extend(ip.teredo)
+    if any(ip in net for net in _NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    packed = ip.packed
+    if packed[:12] == bytes(12) and int(ip) > 1:
+        found.append(ipaddress.IPv4Address(packed[12:]))  # IPv4-compatible ::a.b.c.d (deprecated)
+    return found
+
+
 def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        for inner in _embedded_ipv4(ip):
+            reason = _forbidden(inner, allow_loopback)
+            if reason:
+                return reason
+        if ip.ipv4_mapped:
+            return None  # judged as the IPv4 address it is
+        if ip.is_site_local:
+            return "private"  # fec0::/10, deprecated but still routed inside some networks
     if ip.is_loopback:
         return None if allow_loopback else "loopback"
     if ip in _METADATA:
