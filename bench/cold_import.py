@@ -23,6 +23,7 @@ FUNCTIONS = sorted(p.parent.name for p in (REPO / "functions").glob("*/app.py"))
 _CHILD = """
 import importlib.util, json, sys, time
 path = sys.argv[1]
+sys.path.insert(0, path.rsplit("/", 1)[0])  # as Lambda does: the function's own modules import by name
 started = time.perf_counter()
 spec = importlib.util.spec_from_file_location("app", path)
 module = importlib.util.module_from_spec(spec)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from console_routes import register_console
 
 from reelay.deps import runtime
 from reelay.http.errors import map_logic_errors, use_error_shape
@@ -64,6 +65,7 @@ app.enable_swagger(
     security_schemes={"tenantKey": HTTPBearer(description="The tenant's API key (rly_...)")},
     security=[{"tenantKey": []}],
 )
+register_console(app)
 
 
 @app.post("/v1/product-videos", summary="Submit a product for a video", status_code=201)

@@ -49,7 +49,13 @@ class LocalContext:
 
 
 def load_handler(code_uri: str | Path, handler: str = "app.handler") -> Handler:
-    """Import `functions/<name>/app.py` under a unique module name (every function has an `app`)."""
+    """Import `functions/<name>/app.py` under a unique module name (every function has an `app`).
+
+    Lambda puts the code directory on sys.path, so a handler imports its sibling modules by
+    plain name (`from console_routes import ...`); here the directory is on sys.path while the
+    handler module is imported. Sibling modules are then shared by name across the process, so
+    they must be imported at the handler's top level and be named uniquely across functions.
+    """
     code_dir = Path(code_uri)
     if not code_dir.is_absolute():
         code_dir = REPO_ROOT / code_dir
@@ -63,7 +69,11 @@ def load_handler(code_uri: str | Path, handler: str = "app.handler") -> Handler:
             raise ImportError(f"cannot load handler module {source}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
-        spec.loader.exec_module(module)
+        sys.path.insert(0, str(code_dir))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(code_dir))
     return getattr(module, attribute)
 
 

@@ -80,6 +80,7 @@ def _describe(launched: Launched, out: TextIO) -> None:
     rows = [
         ("API base URL", info["api_url"]),
         ("Swagger UI", info["swagger_url"]),
+        ("Review console", f"{info['api_url']}/console  (sign in with the API key)"),
         ("API key", f"{info['api_key']}  (tenant {info['tenant_id']})"),
         ("Webhook secret", f"{info['webhook_secret']}  (verifies deliveries to your webhook_url)"),
     ]
