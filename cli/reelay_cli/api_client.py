@@ -86,6 +86,14 @@ class ReelayClient:
     def request_video(self, task_id: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         return dict(self._call("POST", f"/v1/product-videos/{task_id}/video", json=overrides or {}))
 
+    def regenerate(self, task_id: str, image_prompt: str | None = None) -> dict[str, Any]:
+        body = {"image_prompt": image_prompt} if image_prompt else {}
+        return dict(self._call("POST", f"/v1/product-videos/{task_id}/regenerate", json=body))
+
+    def reject(self, task_id: str, reason: str | None = None) -> dict[str, Any]:
+        body = {"reason": reason} if reason else {}
+        return dict(self._call("POST", f"/v1/product-videos/{task_id}/reject", json=body))
+
     def avatars(self, **filters: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/avatars", params=filters))
 

@@ -19,6 +19,7 @@ from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, insta
 DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
 
 reelay submit|status|list        the API, deployed (--api-url/--api-key) or local (`reelay up`)
+reelay approve|regenerate|reject  review a preview submitted with --no-auto-video
 reelay shop connect|list|disconnect  a tenant's Shopify and WooCommerce shops
 reelay tenant create NAME        add a tenant to a stack's table; prints its API key once
 """
@@ -74,6 +75,25 @@ def _add_task_commands(commands: SubCommands) -> None:
     listing.add_argument("--json", action="store_true")
     _add_target_options(listing)
     listing.set_defaults(handler=_list)
+
+    approve = commands.add_parser("approve", help="ask for the video of a preview waiting for review")
+    approve.add_argument("task_id")
+    approve.add_argument("--video-prompt")
+    approve.add_argument("--motion-style", choices=[m.value for m in MotionStyle])
+    _add_target_options(approve)
+    approve.set_defaults(handler=_review, review_action="approve")
+
+    regenerate = commands.add_parser("regenerate", help="a new preview as a new, linked task (1 credit)")
+    regenerate.add_argument("task_id")
+    regenerate.add_argument("--image-prompt")
+    _add_target_options(regenerate)
+    regenerate.set_defaults(handler=_review, review_action="regenerate")
+
+    reject = commands.add_parser("reject", help="turn a preview down, ending its task")
+    reject.add_argument("task_id")
+    reject.add_argument("--reason")
+    _add_target_options(reject)
+    reject.set_defaults(handler=_review, review_action="reject")
 
 
 def _add_shop_commands(commands: SubCommands) -> None:
@@ -209,6 +229,16 @@ def _shop_disconnect(args: argparse.Namespace, out: TextIO) -> int:
 
     target = task_commands.resolve_target(args.api_url, args.api_key)
     return shop_commands.disconnect(target, args.connection_id, out)
+
+
+def _review(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    options = {
+        name: getattr(args, name, None) for name in ("video_prompt", "motion_style", "image_prompt", "reason")
+    }
+    return task_commands.review(target, args.review_action, args.task_id, options, out)
 
 
 def _create_tenant(args: argparse.Namespace, out: TextIO) -> int:

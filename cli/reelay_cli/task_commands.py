@@ -1,4 +1,4 @@
-"""`reelay submit`, `reelay status`, `reelay list`: the API over HTTP, local or deployed.
+"""`reelay submit|status|list|approve|regenerate|reject`: the API over HTTP, local or deployed.
 
 Where to call: --api-url/--api-key, else REELAY_API_URL/REELAY_API_KEY, else the stack a
 `reelay up` in this directory is running (.reelay/up.json).
@@ -95,4 +95,20 @@ def list_tasks(
         out.write(f"{item['id']}  {item['status']:<16}  {item['created_at']}  {media}\n")
     if page.get("next_cursor"):
         out.write(f"more: reelay list --cursor {page['next_cursor']}\n")
+    return 0
+
+
+def review(target: Target, action: str, task_id: str, options: dict[str, Any], out: TextIO) -> int:
+    """Approve (ask for the video), regenerate or reject a preview waiting for review."""
+    with ReelayClient(target.api_url, target.api_key) as client:
+        if action == "approve":
+            task = client.request_video(task_id, {k: v for k, v in options.items() if v is not None})
+        elif action == "regenerate":
+            task = client.regenerate(task_id, options.get("image_prompt"))
+        else:
+            task = client.reject(task_id, options.get("reason"))
+    if action == "regenerate":
+        out.write(f"regenerated as {task['id']} (from {task_id}); its preview is on the way\n")
+    else:
+        out.write(f"{task['id']}  {task['status']}  {task.get('failed_reason') or ''}\n".rstrip() + "\n")
     return 0

@@ -1,9 +1,10 @@
-"""`reelay shop connect|list|disconnect` against `reelay up`, as an operator types them."""
+"""The operator's commands against `reelay up`, as an operator types them: shops and reviews."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -61,3 +62,38 @@ def test_connect_without_a_secret_says_how_to_give_one(reelay_up):
     result = reelay(ready, "shop", "connect", "shopify", "nosecret.myshopify.com")
     assert result.returncode == 1
     assert "REELAY_SHOP_SECRET" in result.stderr
+
+
+def _wait_status(ready: dict[str, Any], task_id: str, wanted: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = reelay(ready, "status", task_id)
+        task = json.loads(shown.stdout)
+        if task["status"] == wanted or time.monotonic() > deadline:
+            return task
+        time.sleep(0.3)
+
+
+def test_an_operator_reviews_previews_from_the_command_line(reelay_up):
+    _, ready = reelay_up
+    product = f"{ready['simulator_url']}/samples/mug.png"
+
+    def preview() -> str:
+        submitted = reelay(ready, "submit", product, "--no-auto-video")
+        assert submitted.returncode == 0, submitted.stderr
+        task_id = json.loads(submitted.stdout)["id"]
+        assert _wait_status(ready, task_id, "image_generated")["status"] == "image_generated"
+        return task_id
+
+    first, second, third = preview(), preview(), preview()
+
+    approved = reelay(ready, "approve", first, "--video-prompt", "slow turn")
+    regenerated = reelay(ready, "regenerate", second, "--image-prompt", "on marble")
+    rejected = reelay(ready, "reject", third, "--reason", "too dark")
+    again = reelay(ready, "reject", first)
+
+    assert approved.returncode == 0, approved.stderr
+    assert regenerated.returncode == 0 and "regenerated as" in regenerated.stdout, regenerated.stderr
+    assert rejected.returncode == 0 and "rejected: too dark" in rejected.stdout, rejected.stderr
+    assert again.returncode == 1 and "409" in again.stderr
+    assert _wait_status(ready, first, "video_generated")["status"] == "video_generated"
