@@ -32,6 +32,7 @@ HELP_LINES = (
 _FAULT_FLAGS: tuple[tuple[str, str, str], ...] = (
     # flag, Faults field, help
     ("--sim-latency", "latency_seconds", "seconds added to every Creatify API answer"),
+    ("--sim-post-latency", "post_latency_seconds", "seconds added to every Creatify POST (the paid calls)"),
     ("--sim-rate-429", "rate_429", "share of API calls answered 429 (0..1)"),
     ("--sim-rate-5xx", "rate_5xx", "share of API calls answered 500/502/503/504 (0..1)"),
     ("--sim-hang-rate", "hang_rate", "share of POSTs that hang after being processed (0..1)"),
