@@ -1,4 +1,4 @@
-"""The local SQS poller reads a function's batch answer as Lambda's event source mapping does, and keeps its cap."""
+"""The local SQS poller reads a batch answer as Lambda's event source mapping does, and keeps its cap."""
 
 from __future__ import annotations
 
