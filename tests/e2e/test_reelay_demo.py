@@ -46,3 +46,21 @@ def test_demo_exits_non_zero_with_the_reason_when_the_video_fails(tmp_path: Path
     assert "Product Video Failed" in demo.stdout  # consumers hear about failures too
     assert "the task failed:" in demo.stderr
     assert [port for port in _ports(demo.stdout) if port_open(port)] == []
+
+
+def test_demo_with_a_shopify_shop_shows_its_product_become_a_generated_event_naming_it(tmp_path: Path):
+    demo = start_reelay(tmp_path, "demo", "--shop", "shopify", *FAST)
+    assert demo.process.wait(timeout=60) == 0, demo.describe()
+    out = demo.stdout
+
+    assert re.search(r"-> 201, connection con_[0-9a-f]+ for reelay-demo\.myshopify\.com", out), out
+    product_id = re.search(r"product (\d+), first photo http://127\.0\.0\.1:\d+/cdn/shop/files/", out)
+    assert product_id, out
+    assert "the shop's webhook: products/create -> 200" in out
+    assert f"?source=shopify&product_id={product_id[1]}" in out
+    assert re.search(r"-> task [0-9a-f-]{36} \(initializing\)", out), out
+    assert "video_generated" in out
+    assert '"detail-type": "Product Video Generated"' in out
+    assert f'"product_id": "{product_id[1]}"' in out and '"title": "Trail Runner Sneaker"' in out
+    assert "external_ref names the product: shopify shop reelay-demo.myshopify.com" in out
+    assert [port for port in _ports(out) if port_open(port)] == []  # the shop's port too

@@ -130,3 +130,40 @@ def test_swagger_ui_and_the_ready_facts_are_served_under_the_chosen_stage(reelay
     assert json.loads(lines[0].removeprefix("REELAY_READY ")) == ready
     assert json.loads((up.workdir / ".reelay" / "up.json").read_text()) == ready
     assert up.interrupt() == 0, up.describe()
+
+
+@pytest.mark.parametrize("reelay_up", [["--shop", "woocommerce"]], indirect=True)
+def test_a_product_created_in_the_local_shop_becomes_a_video_event_naming_it_and_ctrl_c_stops_the_shop(
+    reelay_up,
+):
+    up, ready = reelay_up
+    shop = ready["shop_url"]
+    assert ready["shop_platform"] == "woocommerce" and ready["shop_connection_id"].startswith("con_")
+    assert f"Local shop       {shop}" in up.stdout
+
+    # As the README says to try it: curl's form content type and all.
+    created = httpx.post(f"{shop}/_shop/products", content=b'{"title": "Mug", "images": 2}', timeout=15)
+    assert created.status_code == 201, created.text
+    product_id = str(created.json()["id"])
+
+    events = _drain(_sqs(ready), ready["consumer_events_queue_url"], want=1, timeout=30)
+    assert [e["detail-type"] for e in events] == ["Product Video Generated"], up.describe()
+    ref = events[0]["detail"]["external_ref"]
+    assert (ref["source"], ref["shop"], ref["product_id"], ref["title"]) == (
+        "woocommerce",
+        shop,
+        product_id,
+        "Mug",
+    )
+
+    api = httpx.Client(
+        base_url=ready["api_url"], headers={"Authorization": f"Bearer {ready['api_key']}"}, timeout=15
+    )
+    with api:
+        found = api.get("/v1/product-videos", params={"source": "woocommerce", "product_id": product_id})
+    assert [task["id"] for task in found.json()["items"]] == [events[0]["detail"]["id"]]
+
+    shop_port = int(shop.rsplit(":", 1)[1])
+    assert shop_port in ready["ports"]
+    assert up.interrupt(timeout=15) == 0, up.describe()
+    assert [port for port in ready["ports"] if port_open(port)] == []

@@ -990,6 +990,50 @@ def test_latency_is_added_to_every_api_answer(sim: CreatifySimulator, client: ht
     assert time.monotonic() - started < 0.3  # media are not API answers
 
 
+def test_post_latency_slows_the_paid_calls_and_not_the_reads(
+    sim: CreatifySimulator, client: httpx.Client
+) -> None:
+    sim.faults.post_latency_seconds = 0.3
+    started = time.monotonic()
+    task = gen_image(client, sim)
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    assert client.get(f"/api/product_to_videos/{task['id']}/").status_code == 200
+    assert time.monotonic() - started < 0.3
+
+
+def test_the_simulator_reports_the_most_posts_it_answered_at_once(
+    sim: CreatifySimulator, client: httpx.Client
+) -> None:
+    sim.faults.post_latency_seconds = 0.4
+    barrier = threading.Barrier(3)
+
+    def post() -> int:
+        with make_client(sim, None) as own:
+            barrier.wait()
+            body = {"product_url": sim.sample_product_url()}
+            return own.post("/api/product_to_videos/gen_image/", json=body).status_code
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: sim.concurrency()["in_flight"].get("POST") == 3, what="three POSTs in flight")
+    client.get("/api/remaining_credits/")
+    for thread in threads:
+        thread.join()
+    seen = sim.concurrency()
+    assert seen["peak"]["POST"] == 3  # the three waited in the latency together
+    assert seen["peak"]["GET"] == 1 and seen["peak"]["all"] == 4
+    assert seen["in_flight"] == {}
+    fetch(sim.sample_product_url())  # media are not API calls
+    assert fetch(f"{sim.base_url}/_sim/concurrency").json()["peak"]["all"] == 4
+
+    reset = _PLAIN.delete(f"{sim.base_url}/_sim/concurrency").json()
+    assert reset["peak"] == {}
+    client.post("/api/product_to_videos/gen_image/", json={"product_url": sim.sample_product_url()})
+    assert sim.concurrency()["peak"]["POST"] == 1
+
+
 def test_queued_errors_are_answered_in_order_before_any_processing(
     sim: CreatifySimulator, client: httpx.Client
 ) -> None:

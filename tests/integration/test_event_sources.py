@@ -1,8 +1,10 @@
-"""The local SQS poller reads a function's batch answer as Lambda's event source mapping does."""
+"""The local SQS poller reads a batch answer as Lambda's event source mapping does, and keeps its cap."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,3 +80,84 @@ def test_a_crash_keeps_the_whole_batch_and_says_why_in_the_log(queue, caplog):
         assert _source(queue, crash).poll_once() == 3
     assert _left(queue) == 3
     assert "settings missing" in caplog.text
+
+
+class SlowInstances:
+    """Instances of a function that takes `seconds` per batch, noting which instance ran when."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+        self.ran_on: list[int] = []
+        self.idle = list(range(limit))
+
+    def acquire(self, timeout: float | None = None) -> Any:
+        with self.lock:
+            return _Instance(self, self.idle.pop()) if self.idle else None
+
+    def release(self, instance: Any) -> None:
+        with self.lock:
+            self.idle.append(instance.number)
+
+
+class _Instance:
+    def __init__(self, pool: SlowInstances, number: int) -> None:
+        self.pool, self.number = pool, number
+        self.busy = False
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        pool = self.pool
+        with pool.lock:
+            assert not self.busy, "an instance was given two events at once"
+            self.busy = True
+            pool.running += 1
+            pool.peak = max(pool.peak, pool.running)
+            pool.ran_on.append(self.number)
+        time.sleep(pool.seconds)
+        with pool.lock:
+            pool.running -= 1
+            self.busy = False
+        return {}
+
+
+@pytest.fixture
+def ten_jobs(queue: tuple[Any, str, str]) -> tuple[Any, str, str]:
+    sqs, url, _ = queue
+    for n in range(7):
+        sqs.send_message(QueueUrl=url, MessageBody=f"job-{n}")
+    return queue
+
+
+def test_a_poll_with_a_maximum_concurrency_runs_one_batch_per_instance_at_once(ten_jobs):
+    instances = SlowInstances(limit=3, seconds=0.2)
+    source = _source(ten_jobs, {}, batch_size=1, instances=instances)
+    assert source.poll_once() == 3
+    assert instances.peak == 3 and sorted(instances.ran_on) == [0, 1, 2]
+    assert _left(ten_jobs) == 7
+
+
+def test_the_poller_keeps_the_cap_busy_and_never_goes_past_it(ten_jobs):
+    instances = SlowInstances(limit=3, seconds=0.15)
+    source = _source(ten_jobs, {}, batch_size=1, instances=instances)
+    stop, wake = threading.Event(), threading.Event()
+    poller = threading.Thread(target=source.serve, args=(stop, wake, 0.02, 0.05))
+    started = time.monotonic()
+    poller.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _left(ten_jobs) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        poller.join(5)
+        source.join_running(5)
+    assert _left(ten_jobs) == 0
+    assert len(instances.ran_on) == 10
+    assert instances.peak == 3  # reached, never passed
+    # Ten batches of 0.15 s on three instances: four waves, not ten one after the other.
+    assert elapsed < 10 * 0.15
+    assert not source.serving

@@ -25,6 +25,8 @@ def test_up_flags_become_simulator_timings_faults_and_stack_settings():
             "0.1",
             "--sim-webhook-drop-rate",
             "0.5",
+            "--sim-post-latency",
+            "1.5",
             "--sim-fail-stage",
             "video",
             "--sim-webhook-reorder",
@@ -42,6 +44,7 @@ def test_up_flags_become_simulator_timings_faults_and_stack_settings():
     assert options.simulator.faults == {
         "rate_429": 0.1,
         "webhook_drop_rate": 0.5,
+        "post_latency_seconds": 1.5,
         "fail_stage": "video",
         "webhook_reorder": True,
     }
@@ -54,6 +57,15 @@ def test_demo_defaults_are_fast_enough_for_a_one_minute_demo_and_log_to_a_file()
     assert options.simulator.image_seconds + options.simulator.video_seconds <= 10
     assert options.simulator.faults == {}
     assert options.log_path == Path(".reelay/logs/demo.log")
+    assert options.shop is None  # without --shop, the demo is the API one
+
+
+@pytest.mark.parametrize("command", ["demo", "up"])
+def test_shop_starts_a_local_shop_of_that_platform_and_no_other(command):
+    options = launch_options(build_parser().parse_args([command, "--shop", "woocommerce"]))
+    assert options.shop == "woocommerce"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--shop", "magento"])
 
 
 def test_submit_sends_only_the_fields_given():

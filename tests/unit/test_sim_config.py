@@ -15,7 +15,15 @@ def test_defaults_inject_no_faults() -> None:
     assert not faults.webhook_reorder
     assert all(
         getattr(faults, name) == 0.0
-        for name in ("latency_seconds", "rate_429", "rate_5xx", "hang_rate", "fail_rate", "webhook_drop_rate")
+        for name in (
+            "latency_seconds",
+            "post_latency_seconds",
+            "rate_429",
+            "rate_5xx",
+            "hang_rate",
+            "fail_rate",
+            "webhook_drop_rate",
+        )
     )
 
 
@@ -37,6 +45,7 @@ def test_update_applies_known_fields() -> None:
         {"rate_429": 1.5},
         {"rate_5xx": "high"},
         {"latency_seconds": -1},
+        {"post_latency_seconds": -0.5},
         {"error_queue": [200, 99]},
         {"error_queue": "503"},
         {"fail_stage": "audio"},

@@ -30,6 +30,8 @@ class EmbeddedStack:
     reconcile_every_seconds: float = 10.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _wake: threading.Event = field(default_factory=threading.Event)
+    # One per poller of its own (a queue with a maximum concurrency); `wake()` sets them all.
+    _source_wakes: list[threading.Event] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -46,6 +48,7 @@ class EmbeddedStack:
         gateway_port: int = 0,
         extra_env: dict[str, str] | None = None,
         log_level: str | None = None,
+        provider_concurrency: int | None = None,
     ) -> EmbeddedStack:
         gateway = Gateway(port=gateway_port, stage=stage)
         parameters = {
@@ -56,6 +59,8 @@ class EmbeddedStack:
         }
         if log_level:
             parameters["LogLevel"] = log_level
+        if provider_concurrency is not None:
+            parameters["ProviderConcurrency"] = str(provider_concurrency)
         try:
             deployed = deploy(clients, parameters, creatify_credentials=creatify_credentials)
             consumers = attach_consumers(clients, deployed, topic_filter=topic_filter)
@@ -68,6 +73,8 @@ class EmbeddedStack:
         embedded = cls(clients=clients, deployed=deployed, stack=stack, gateway=gateway, consumers=consumers)
         # A request may have written the table or a queue: poll now rather than after a nap.
         gateway.after_request = embedded.wake
+        for source in stack.sqs_sources.values():
+            source.after_invoke = embedded.wake
         gateway.start()
         return embedded
 
@@ -78,13 +85,18 @@ class EmbeddedStack:
     def wake(self) -> None:
         """Something may have changed (an API request, a schedule run): poll the sources now."""
         self._wake.set()
+        for wake in self._source_wakes:
+            wake.set()
 
     def run_in_background(self, poll_interval: float = 0.1, idle_interval: float = 1.0) -> None:
         """Feed event sources and fire the schedule from background threads, like Lambda's pollers.
 
         Polls every `poll_interval` while records flow; after a couple of seconds with none,
         every `idle_interval` (an idle `reelay up` should not keep a core busy), and at once
-        when `wake()` says a request or a schedule run may have written something.
+        when `wake()` says a request or a schedule run may have written something. A queue
+        whose mapping has a MaximumConcurrency (the provider queue: ProviderConcurrency) gets a
+        poller of its own that keeps up to that many invocations running; the others share one
+        poller, one batch at a time.
         """
         idle_after = max(1, int(2.0 / poll_interval))
 
@@ -117,14 +129,33 @@ class EmbeddedStack:
                         log.exception("scheduled run of %s failed", logical_id)
                 self.wake()
 
+        scaled = {
+            logical_id: q for logical_id, q in self.stack.sqs_sources.items() if q.instances is not None
+        }
+        for source in scaled.values():
+            # Marked before any poller starts, so the shared one never takes these queues' batches.
+            source.serving = True
         for target, name in ((pump, "event-sources"), (schedule, "schedule")):
             thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        for logical_id, source in scaled.items():
+            wake = threading.Event()
+            self._source_wakes.append(wake)
+            thread = threading.Thread(
+                target=source.serve,
+                args=(self._stop, wake, poll_interval, idle_interval),
+                name=f"event-source-{logical_id}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self.wake()
         for thread in self._threads:
             thread.join(timeout=10)
+        for source in self.stack.sqs_sources.values():
+            source.join_running(timeout=10)
         self.gateway.stop()

@@ -3,20 +3,37 @@
 Semantics follow Lambda's event source mappings: batches of the configured size,
 ReportBatchItemFailures (only the failed messages stay on the queue; for a stream, the
 batch is retried from the first failed record), bounded retries for a stream with its
-on-failure destination, and a queue's own redrive policy for poison messages.
+on-failure destination, a queue's own redrive policy for poison messages, and an SQS
+mapping's ScalingConfig.MaximumConcurrency: that many invocations at once, never more.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 Invoke = Callable[[dict[str, Any]], Any]
+
+
+class Instance(Protocol):
+    def invoke(self, event: dict[str, Any]) -> Any: ...
+
+
+class Instances(Protocol):
+    """A function that scales out (`lambda_runtime.FunctionInstances`): one instance per invocation."""
+
+    limit: int
+
+    def acquire(self, timeout: float | None = None) -> Instance | None: ...
+
+    def release(self, instance: Any) -> None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +93,13 @@ def sqs_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str
 
 @dataclass
 class SqsSource:
-    """One queue feeding one function."""
+    """One queue feeding one function.
+
+    Without `instances`, one batch at a time through `invoke`. With them (the mapping has a
+    MaximumConcurrency), up to `instances.limit` batches at once, each on an instance of its
+    own: `poll_once` runs one such round and waits for it, `serve` keeps the instances busy
+    from a poller thread of its own, as Lambda's pollers do.
+    """
 
     sqs: Any
     queue_url: str
@@ -88,20 +111,126 @@ class SqsSource:
     # Failed messages come back after this long (Lambda waits the queue's visibility timeout;
     # locally a short wait keeps retries visible without stalling a demo).
     retry_visibility_seconds: int = 1
+    instances: Instances | None = None
+    # Called after each invocation (the embedded stack wakes its other pollers: the function
+    # may have written the table or a queue).
+    after_invoke: Callable[[], None] | None = None
+    # True while `serve` runs: the stack's shared poller leaves this queue to it.
+    serving: bool = False
+    # moto's ReceiveMessage is not atomic: two receivers at once could be handed the same
+    # message, which a real queue never does while it is in flight. So receivers take turns.
+    _receive_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _running: set[threading.Thread] = field(default_factory=set, repr=False)
+    _running_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
-        answer = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(10, self.batch_size),
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-        )
-        messages = answer.get("Messages", [])
-        if not messages:
-            return 0
+        """One poll, how many messages it handled: a batch, or with instances one per instance, at once."""
+        if self.instances is None:
+            messages = self._receive(wait_seconds)
+            if messages:
+                self._handle(messages, self.invoke)
+            return len(messages)
+        rounds: list[threading.Thread] = []
+        handled = 0
+        while len(rounds) < self.instances.limit:
+            instance = self.instances.acquire(timeout=0)
+            if instance is None:
+                break
+            messages = self._receive(wait_seconds if not rounds else 0)
+            if not messages:
+                self.instances.release(instance)
+                break
+            handled += len(messages)
+            rounds.append(self._start(instance, messages))
+        for thread in rounds:
+            thread.join()
+        return handled
+
+    def serve(
+        self,
+        stop: threading.Event,
+        wake: threading.Event,
+        poll_interval: float = 0.1,
+        idle_interval: float = 1.0,
+    ) -> None:
+        """Keep up to `instances.limit` invocations running until `stop` is set (a poller thread's body).
+
+        Receives a batch only when an instance is free, so no message waits invisible for one.
+        Polls every `poll_interval` while messages flow, every `idle_interval` after a couple of
+        empty seconds, and at once when `wake` is set.
+        """
+        if self.instances is None:
+            raise RuntimeError("serve() needs instances: this mapping has no maximum concurrency")
+        self.serving = True
+        idle_after = max(1, int(2.0 / poll_interval))
+        quiet_rounds = 0
+        try:
+            while not stop.is_set():
+                instance = self.instances.acquire(timeout=poll_interval)
+                if instance is None:
+                    continue  # every instance is busy: look at `stop`, then wait again
+                wake.clear()
+                try:
+                    messages = self._receive(0)
+                except Exception:  # a poller keeps polling, as Lambda's does
+                    log.exception("polling %s failed", self.queue_arn)
+                    messages = []
+                if messages:
+                    quiet_rounds = 0
+                    self._start(instance, messages)
+                    continue
+                self.instances.release(instance)
+                quiet_rounds += 1
+                wake.wait(poll_interval if quiet_rounds < idle_after else idle_interval)
+                if wake.is_set():
+                    quiet_rounds = 0
+        finally:
+            self.serving = False
+
+    def join_running(self, timeout: float) -> None:
+        """Wait (up to `timeout` in all) for invocations still running."""
+        deadline = time.monotonic() + timeout
+        with self._running_lock:
+            running = list(self._running)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _start(self, instance: Instance, messages: list[dict[str, Any]]) -> threading.Thread:
+        assert self.instances is not None
+        instances = self.instances
+
+        def run() -> None:
+            try:
+                self._handle(messages, instance.invoke)
+            except Exception:  # deleting or releasing failed: the messages come back on their own
+                log.exception("finishing a batch from %s failed", self.queue_arn)
+            finally:
+                instances.release(instance)
+                with self._running_lock:
+                    self._running.discard(threading.current_thread())
+                if self.after_invoke is not None:
+                    self.after_invoke()
+
+        thread = threading.Thread(target=run, name=f"invoke-{self.queue_arn.rsplit(':', 1)[-1]}", daemon=True)
+        with self._running_lock:
+            self._running.add(thread)
+        thread.start()
+        return thread
+
+    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
+        with self._receive_lock:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(10, self.batch_size),
+                WaitTimeSeconds=wait_seconds,
+                AttributeNames=["All"],
+            )
+        return list(answer.get("Messages", []))
+
+    def _handle(self, messages: list[dict[str, Any]], invoke: Invoke) -> None:
         event = sqs_lambda_event(messages, self.queue_arn, self.region)
         ids = [m["MessageId"] for m in messages]
-        failed = _invoke_batch(self.invoke, event, ids, self.report_batch_item_failures, self.queue_arn)
+        failed = _invoke_batch(invoke, event, ids, self.report_batch_item_failures, self.queue_arn)
         for message in messages:
             if failed is not None and message["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -111,7 +240,6 @@ class SqsSource:
                     ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self.retry_visibility_seconds,
                 )
-        return len(messages)
 
 
 def _stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:

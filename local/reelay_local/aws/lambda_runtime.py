@@ -1,4 +1,9 @@
-"""Running the real Lambda handlers in this process, the way Lambda would call them."""
+"""Running the real Lambda handlers in this process, the way Lambda would call them.
+
+A `LocalFunction` is one Lambda instance: one loaded copy of the handler module, one event at
+a time. `FunctionInstances` is a function that scales out, as an event source with a maximum
+concurrency makes it: up to that many instances, each its own copy of the module.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from reelay_local.aws.checkout import checkout_root
@@ -48,8 +54,12 @@ class LocalContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
-def load_handler(code_uri: str | Path, handler: str = "app.handler") -> Handler:
+def load_handler(code_uri: str | Path, handler: str = "app.handler", instance: int = 0) -> Handler:
     """Import `functions/<name>/app.py` under a unique module name (every function has an `app`).
+
+    Each `instance` number gets a copy of its own: module-level objects (Powertools' batch
+    processor, logger and metrics) are never shared by two instances, as in Lambda, where each
+    instance is a process of its own.
 
     Lambda puts the code directory on sys.path, so a handler imports its sibling modules by
     plain name (`from console_routes import ...`); here the directory is on sys.path while the
@@ -62,6 +72,8 @@ def load_handler(code_uri: str | Path, handler: str = "app.handler") -> Handler:
     module_name, _, attribute = handler.rpartition(".")
     source = code_dir / f"{module_name.replace('.', '/')}.py"
     unique = f"reelay_function_{code_dir.name}_{module_name.replace('.', '_')}"
+    if instance:
+        unique += f"_instance{instance}"
     module = sys.modules.get(unique)
     if module is None:
         spec = importlib.util.spec_from_file_location(unique, source)
@@ -74,7 +86,27 @@ def load_handler(code_uri: str | Path, handler: str = "app.handler") -> Handler:
             spec.loader.exec_module(module)
         finally:
             sys.path.remove(str(code_dir))
+        _own_metric_sets(module)
     return getattr(module, attribute)
+
+
+def _own_metric_sets(module: ModuleType) -> None:
+    """Give each Powertools `Metrics` of a handler module metric, dimension and metadata sets of its own.
+
+    Metrics keeps those on class attributes, shared by every instance in the process: in Lambda a
+    process is one function instance, here it holds all of them, and two invocations at once
+    would publish (or clear) each other's metrics, or fail serializing a set another thread is
+    growing. Checked by a test, so a Powertools release that moves these attributes fails loudly.
+    """
+    from aws_lambda_powertools import Metrics
+
+    for value in vars(module).values():
+        if isinstance(value, Metrics):
+            provider = value.provider
+            provider.metric_set = value.metric_set = {}
+            provider.metadata_set = value.metadata_set = {}
+            provider.default_dimensions = value.default_dimensions = dict(provider.default_dimensions)
+            provider.dimension_set = value.dimension_set = dict(provider.default_dimensions)
 
 
 @dataclass
@@ -95,8 +127,9 @@ class LocalFunction:
         handler: str = "app.handler",
         timeout: float = 30.0,
         lock: threading.Lock | None = None,
+        instance: int = 0,
     ) -> LocalFunction:
-        function = cls(name=name, handler=load_handler(code_uri, handler), timeout_seconds=timeout)
+        function = cls(name=name, handler=load_handler(code_uri, handler, instance), timeout_seconds=timeout)
         if lock is not None:
             function.lock = lock
         return function
@@ -106,3 +139,66 @@ class LocalFunction:
             return self.handler(
                 event, LocalContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
             )
+
+
+class FunctionInstances:
+    """Up to `limit` instances of one function, for invocations that run at the same time.
+
+    Like Lambda, an invocation gets an idle instance if there is one, else a new one while fewer
+    than `limit` exist (loaded then, and kept warm), else it waits: so no more than `limit`
+    invocations ever run at once, and each has a module copy to itself.
+    """
+
+    def __init__(self, first: LocalFunction, load: Callable[[int], LocalFunction], limit: int) -> None:
+        if limit < 1:
+            raise ValueError("a function needs at least one instance")
+        self.limit = limit
+        self._load = load
+        self._idle: list[LocalFunction] = [first]
+        self._loaded = 1
+        self._busy = 0
+        self._peak = 0
+        self._state = threading.Condition()
+
+    @property
+    def busy(self) -> int:
+        with self._state:
+            return self._busy
+
+    @property
+    def peak(self) -> int:
+        """The most invocations that ran at once."""
+        with self._state:
+            return self._peak
+
+    @property
+    def loaded(self) -> int:
+        with self._state:
+            return self._loaded
+
+    def acquire(self, timeout: float | None = None) -> LocalFunction | None:
+        """An instance to invoke, held until `release`; None if none became free within `timeout`."""
+        with self._state:
+            if not self._state.wait_for(lambda: self._idle or self._loaded < self.limit, timeout):
+                return None
+            self._busy += 1
+            self._peak = max(self._peak, self._busy)
+            if self._idle:
+                return self._idle.pop()
+            number = self._loaded
+            self._loaded += 1
+        try:
+            # Outside the lock: loading takes a while, and other instances may be released meanwhile.
+            return self._load(number)
+        except BaseException:
+            with self._state:
+                self._loaded -= 1
+                self._busy -= 1
+                self._state.notify_all()
+            raise
+
+    def release(self, instance: LocalFunction) -> None:
+        with self._state:
+            self._busy -= 1
+            self._idle.append(instance)
+            self._state.notify_all()

@@ -19,7 +19,7 @@ from typing import Any
 from reelay_local.aws.api_events import authorizer_request_event, rest_proxy_event
 from reelay_local.aws.deploy import DeployedStack
 from reelay_local.aws.event_sources import SqsSource, StreamSource, stream_failure_message
-from reelay_local.aws.lambda_runtime import LocalFunction
+from reelay_local.aws.lambda_runtime import FunctionInstances, LocalFunction
 
 
 @dataclass
@@ -106,10 +106,24 @@ class LocalStack:
         name = arn.rsplit(":", 1)[-1]
         return self.clients("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
+    def _instances(self, logical_id: str, limit: int) -> FunctionInstances:
+        """The function scaled out to `limit` instances; the first is the one `functions` holds."""
+        spec = self.deployed.functions[logical_id]
+
+        def load(number: int) -> LocalFunction:
+            return LocalFunction.from_code(
+                spec.name, spec.code_uri, spec.handler, spec.timeout, instance=number
+            )
+
+        return FunctionInstances(self.functions[logical_id], load, limit)
+
     def _wire_event_sources(self) -> None:
         for source in self.deployed.event_sources:
             function = self.functions[source.function_logical_id]
             if source.source_arn.startswith("arn:aws:sqs:"):
+                instances = None
+                if source.maximum_concurrency:
+                    instances = self._instances(source.function_logical_id, source.maximum_concurrency)
                 self.sqs_sources[source.function_logical_id] = SqsSource(
                     sqs=self.clients("sqs"),
                     queue_url=self._queue_url_for_arn(source.source_arn),
@@ -118,6 +132,7 @@ class LocalStack:
                     batch_size=source.batch_size,
                     region=self.deployed.region,
                     report_batch_item_failures=source.report_batch_item_failures,
+                    instances=instances,
                 )
             elif ":dynamodb:" in source.source_arn:
                 on_failure = None
@@ -147,12 +162,13 @@ class LocalStack:
         return send
 
     def pump_once(self) -> int:
-        """One poll of every event source; how many records were handled."""
+        """One poll of every event source without a poller of its own; how many records were handled."""
         handled = 0
         for stream in self.stream_sources.values():
             handled += stream.poll_once()
         for queue in self.sqs_sources.values():
-            handled += queue.poll_once()
+            if not queue.serving:
+                handled += queue.poll_once()
         return handled
 
     def pump(

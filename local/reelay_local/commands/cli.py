@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 EXTRA_MODULES = ("moto", "flask", "PIL", "av", "samtranslator", "yaml")
 
 HELP_LINES = (
-    "reelay demo                      one product video end to end, on this machine",
-    "reelay up                        the whole stack locally until Ctrl-C",
+    "reelay demo [--shop PLATFORM]    one product video end to end, on this machine",
+    "reelay up [--shop PLATFORM]      the whole stack locally until Ctrl-C",
     "reelay events                    what the local consumer queues received (EventBridge, SNS)",
     "reelay sim-faults key=value ...  change a running simulator's faults",
 )
@@ -32,6 +32,7 @@ HELP_LINES = (
 _FAULT_FLAGS: tuple[tuple[str, str, str], ...] = (
     # flag, Faults field, help
     ("--sim-latency", "latency_seconds", "seconds added to every Creatify API answer"),
+    ("--sim-post-latency", "post_latency_seconds", "seconds added to every Creatify POST (the paid calls)"),
     ("--sim-rate-429", "rate_429", "share of API calls answered 429 (0..1)"),
     ("--sim-rate-5xx", "rate_5xx", "share of API calls answered 500/502/503/504 (0..1)"),
     ("--sim-hang-rate", "hang_rate", "share of POSTs that hang after being processed (0..1)"),
@@ -43,8 +44,9 @@ _FAULT_FLAGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _add_stack_options(parser: argparse.ArgumentParser, log_default: str) -> None:
+def _add_stack_options(parser: argparse.ArgumentParser, log_default: str, shop_help: str) -> None:
     stack = parser.add_argument_group("local stack")
+    stack.add_argument("--shop", choices=["shopify", "woocommerce"], default=None, help=shop_help)
     stack.add_argument("--port", type=int, default=0, help="API gateway port (default: a free one)")
     stack.add_argument("--stage", default="local", help="the template's Stage parameter (default: local)")
     stack.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -102,13 +104,21 @@ def register(commands: SubCommands, extra_modules: Sequence[str] = EXTRA_MODULES
     demo.add_argument(
         "--out-dir", type=Path, default=Path(".reelay/demo"), help="where media copies are saved"
     )
-    _add_stack_options(demo, ".reelay/logs/demo.log")
+    _add_stack_options(
+        demo,
+        ".reelay/logs/demo.log",
+        "start a local shop of this platform, connect it, and make the video of a product created in it",
+    )
     demo.set_defaults(handler=_demo)
 
     up = commands.add_parser("up", help="run the whole stack locally until Ctrl-C")
     up.add_argument("--ready-file", type=Path, help="also write the ready JSON (URLs, keys, ports) here")
     up.add_argument("--tenant-name", default="Local Shop", help="name of the tenant created at start")
-    _add_stack_options(up, ".reelay/logs/up.log")
+    _add_stack_options(
+        up,
+        ".reelay/logs/up.log",
+        "also start a local shop of this platform, connected for the tenant: its products become videos",
+    )
     up.set_defaults(handler=_up)
 
     events = commands.add_parser("events", help="show what the consumer queues of `reelay up` here received")
@@ -150,6 +160,7 @@ def launch_options(args: argparse.Namespace) -> LaunchOptions:
         reconcile_after_seconds=args.reconcile_after,
         tenant_name=getattr(args, "tenant_name", "Demo Shop"),
         log_path=None if args.logs == "-" else Path(args.logs),
+        shop=args.shop,
     )
 
 

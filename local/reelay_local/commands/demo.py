@@ -5,6 +5,11 @@ pointing at a local receiver that checks signatures, follows the status live, th
 the EventBridge event and the SNS message as the consumer queues got them, the verified
 webhook delivery, and where to open the preview image and the video. Stops everything
 before returning; the exit code says whether every step was seen.
+
+With `--shop shopify|woocommerce` the product comes from a local shop instead: the demo
+connects the shop through the API, creates a product with photos in it, and shows the
+shop's signed webhook being answered, the task it became (found by the product's id), its
+status live, and the `Product Video Generated` event whose external_ref names that product.
 """
 
 from __future__ import annotations
@@ -100,6 +105,9 @@ class _Demo:
         from reelay_local.consumers.webhook_receiver import WebhookReceiver
 
         self._describe_stack()
+        if self.launched.shop is not None:
+            _ShopSteps(self).run()
+            return
         with (
             WebhookReceiver(secret=self.launched.webhook_secret) as receiver,
             ReelayClient(self.launched.api_url, self.launched.api_key) as client,
@@ -134,6 +142,13 @@ class _Demo:
                 "so the reconciler polls: expect 30 s or more per stage)"
             )
         self.say(f"  API gateway         {launched.api_url}  (Swagger UI: {launched.swagger_url})")
+        if launched.shop is not None:
+            from reelay_local.commands.local_shop import PLATFORM_NAMES
+
+            platform = PLATFORM_NAMES[launched.shop.platform]
+            self.say(
+                f"  local shop          {launched.shop.base_url}  ({platform}-like, sends signed webhooks)"
+            )
         self.say(
             f"  ready in {launched.started_seconds:.1f}s; "
             f"tenant {launched.tenant_id!r} created with an API key"
@@ -231,6 +246,124 @@ class _Demo:
             saved = _save(url, folder, "preview" if label == "preview image" else "video")
             if saved is not None:
                 self.say(f"  {'':<14} saved to {saved}")
+
+
+class _ShopSteps:
+    """The demo's steps when the product comes from the local shop (`--shop`)."""
+
+    # What the shop sells in the demo; two photos: the first is the product image, the second
+    # the showcase.
+    TITLE = "Trail Runner Sneaker"
+
+    def __init__(self, demo: _Demo) -> None:
+        self.demo = demo
+        self.launched = demo.launched
+        self.say = demo.say
+
+    def run(self) -> None:
+        from reelay_local.commands.local_shop import connect_local_shop
+        from reelay_local.simulators.shop import ShopError
+
+        launched = self.launched
+        with ReelayClient(launched.api_url, launched.api_key) as client:
+            self.say("\nConnecting the shop: POST /v1/shop-connections (a random secret, never shown)")
+            try:
+                link = connect_local_shop(launched.shop, client)
+            except ShopError as exc:  # the shop would not save the webhook (WooCommerce's ping failed)
+                raise DemoFailed(f"the shop's webhook could not be saved: {exc}") from exc
+            launched.shop_link = link
+            self.say(f"  -> 201, connection {link.connection_id} for {link.connection['shop']}")
+            self.say(f"  the shop's webhook posts {', '.join(link.webhook.topics)} to {link.hook_url}")
+            for ping in (a for a in link.shop.deliveries if a.kind == "ping"):
+                # WooCommerce saves a webhook only once its address answers an unsigned ping.
+                self.say(f"  the shop pinged it first, as WooCommerce does: {ping.status_code}")
+            product = self._create_product(link)
+            self._show_delivery(link, product)
+            task = self._find_task(client, link, product)
+            final = self.demo._follow(client, task["id"])
+            self._show_event(link, product)
+            self.demo._show_sns_message()
+            self.demo._show_media(final)
+            if final["status"] == "failed":
+                raise DemoFailed(f"the task failed: {final.get('failed_reason')}")
+
+    def _create_product(self, link: Any) -> dict[str, Any]:
+        self.say(f"\nCreating a product in the shop: {self.TITLE!r} with 2 photos")
+        product = link.shop.create_product(
+            self.TITLE, product_type="Shoes", vendor="Reelay Demo", tags=["demo", "running"], images=2
+        )
+        self.say(f"  product {product['id']}, first photo {product['images'][0]['src']}")
+        return product
+
+    def _show_delivery(self, link: Any, product: dict[str, Any]) -> None:
+        if not link.shop.wait_for_deliveries(FAN_OUT_SECONDS):
+            raise DemoFailed(f"the shop's webhook was still being delivered after {FAN_OUT_SECONDS:g}s")
+        attempts = [a for a in link.shop.deliveries if a.kind == "event" and a.product_id == product["id"]]
+        if not attempts:
+            raise DemoFailed("the shop sent no webhook for the product")
+        for attempt in attempts:
+            answer = attempt.status_code if attempt.status_code is not None else attempt.error
+            took = attempt.latency_seconds * 1000
+            self.say(
+                f"  the shop's webhook: {attempt.topic} -> {answer} in {took:.0f} ms "
+                f"(try {attempt.attempt}, signed with the connection's secret)"
+            )
+        last = attempts[-1]
+        if not last.ok:
+            raise DemoFailed(f"Reelay did not accept the shop's webhook: {last.error or last.status_code}")
+
+    def _find_task(self, client: ReelayClient, link: Any, product: dict[str, Any]) -> dict[str, Any]:
+        product_id = str(product["id"])
+        self.say(
+            f"\nThe product's task: GET /v1/product-videos?source={link.platform}&product_id={product_id}"
+        )
+        deadline = time.monotonic() + FAN_OUT_SECONDS
+        while True:
+            items = client.list(source=link.platform, product_id=product_id)["items"]
+            if items:
+                break
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"no task for product {product_id} after {FAN_OUT_SECONDS:g}s")
+            time.sleep(0.2)
+        if len(items) != 1:
+            raise DemoFailed(f"product {product_id} became {len(items)} tasks, not one")
+        task = items[0]
+        self.say(f"  -> task {task['id']} ({task['status']}), product_url {_trim(task['product_url'], 70)}")
+        return dict(task)
+
+    def _show_event(self, link: Any, product: dict[str, Any]) -> None:
+        consumers = self.launched.embedded.consumers
+        finished = ("Product Video Generated", "Product Video Failed")
+        product_id = str(product["id"])
+        events = [
+            event
+            for event in _collect(consumers.events)
+            if event.get("detail-type") in finished
+            and (event.get("detail") or {}).get("external_ref", {}).get("product_id") == product_id
+        ]
+        if not events:
+            raise DemoFailed(
+                f"no Product Video Generated event naming product {product_id} reached the consumer "
+                f"queue within {FAN_OUT_SECONDS:g}s"
+            )
+        bus = self.launched.embedded.deployed.outputs["EventBusName"]
+        self.say(f"\nEventBridge: the consumer queue (rule on bus {bus}, source = reelay) received:")
+        for event in events:
+            self.say(_indent(_pretty(event)))
+        named = events[-1]["detail"]["external_ref"]
+        expected = {
+            "source": link.platform,
+            "shop": link.connection["shop"],
+            "product_id": product_id,
+            "title": self.TITLE,
+        }
+        wrong = {key: named.get(key) for key, value in expected.items() if named.get(key) != value}
+        if wrong:
+            raise DemoFailed(f"the event's external_ref does not name the product: {wrong}")
+        self.say(
+            f"  external_ref names the product: {named['source']} shop {named['shop']}, "
+            f"product {named['product_id']} {named['title']!r}"
+        )
 
 
 def _collect(drain: Any) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 moto server → Creatify (the simulator, or the real API when CREATIFY_API_ID and
 CREATIFY_API_KEY are set) → the template deployed into moto → gateway, pollers and the
-schedule → consumer queues → one tenant. `stop()` ends every server and thread it
-started, so no port stays open after it returns.
+schedule → consumer queues → one tenant → the local shop, if asked for (`connect_shop()`
+then connects it through the API). `stop()` ends every server and thread it started, so no
+port stays open after it returns.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class LaunchOptions:
     tenant_name: str = "Local Shop"
     # None keeps function output on the console.
     log_path: Path | None = None
+    # "shopify" or "woocommerce": also start a local shop of that platform.
+    shop: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Launched:
     webhook_secret: str
     started_seconds: float
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
+    shop: Any | None = None
+    # Set by connect_shop().
+    shop_link: Any | None = None
 
     @property
     def api_url(self) -> str:
@@ -90,10 +96,22 @@ class Launched:
     def ports(self) -> list[tuple[str, int]]:
         """Every listening address this launch opened."""
         addresses = [self.moto.address, self.embedded.gateway.address]
-        if self.simulator is not None:
-            host, port = self.simulator.base_url.removeprefix("http://").rsplit(":", 1)
-            addresses.append((host, int(port)))
+        for server in (self.simulator, self.shop):
+            if server is not None:
+                host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+                addresses.append((host, int(port)))
         return addresses
+
+    def connect_shop(self) -> Any:
+        """Connect the local shop for this launch's tenant, through the API (see local_shop.py)."""
+        from reelay_cli.api_client import ReelayClient
+        from reelay_local.commands.local_shop import connect_local_shop
+
+        if self.shop is None:
+            raise RuntimeError("this launch has no local shop (LaunchOptions.shop)")
+        with ReelayClient(self.api_url, self.api_key) as client:
+            self.shop_link = connect_local_shop(self.shop, client)
+        return self.shop_link
 
     def ready_info(self) -> dict[str, Any]:
         """What a script (or a test) needs to use the running stack; also written to .reelay/up.json."""
@@ -117,6 +135,10 @@ class Launched:
             "ports": [port for _, port in self.ports()],
             "log_path": str(self.logs.path) if self.logs.path else None,
             "pid": os.getpid(),
+            "shop_url": self.shop.base_url if self.shop is not None else None,
+            "shop_platform": self.shop.platform if self.shop is not None else None,
+            "shop_connection_id": self.shop_link.connection_id if self.shop_link is not None else None,
+            "shop_hook_url": self.shop_link.hook_url if self.shop_link is not None else None,
         }
 
     def stop(self) -> None:
@@ -205,6 +227,13 @@ def _launch(
     from reelay.logic.tenants import create_tenant
 
     tenant = create_tenant(options.tenant_name, Deps())
+    shop = None
+    if options.shop is not None:
+        from reelay_local.commands.local_shop import start_local_shop
+
+        shop = start_local_shop(options.shop)
+        # Stopped before the stack: deliveries in flight go to the gateway.
+        stoppers.append(shop.stop)
     return Launched(
         logs=logs,
         moto=moto,
@@ -217,4 +246,5 @@ def _launch(
         webhook_secret=tenant.webhook_secret,
         started_seconds=time.monotonic() - began,
         _stoppers=stoppers,
+        shop=shop,
     )

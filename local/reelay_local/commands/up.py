@@ -1,8 +1,10 @@
 """`reelay up`: the whole stack on this machine until Ctrl-C, for browsing and calling the real API.
 
 Prints where everything is, writes `.reelay/up.json` (and `--ready-file`, if asked) for
-other commands and scripts, and prints one `REELAY_READY {json}` line. SIGINT or SIGTERM
-stops every server and thread; the exit code is 0 when every port it opened is closed.
+other commands and scripts, and prints one `REELAY_READY {json}` line. With `--shop`, a local
+shop runs too, connected for the tenant, so a product created in it becomes a video. SIGINT
+or SIGTERM stops every server and thread; the exit code is 0 when every port it opened is
+closed.
 """
 
 from __future__ import annotations
@@ -46,8 +48,14 @@ def run_up(
             errors.write(f"reelay up: the local stack did not start: {type(exc).__name__}: {exc}\n")
             return 1
         ports = launched.ports()
-        info = launched.ready_info()
         try:
+            if launched.shop is not None:
+                try:
+                    launched.connect_shop()
+                except Exception as exc:
+                    errors.write(f"reelay up: the local shop could not be connected: {exc}\n")
+                    return 1
+            info = launched.ready_info()
             write_state(info)
             if ready_file is not None:
                 write_state(info, ready_file)
@@ -112,6 +120,17 @@ def _describe(launched: Launched, out: TextIO) -> None:
     ]
     if info["log_path"]:
         rows.append(("Function logs", info["log_path"]))
+    link = launched.shop_link
+    if link is not None:
+        from reelay_local.commands.local_shop import PLATFORM_NAMES, shop_identity
+
+        rows += [
+            (
+                "Local shop",
+                f"{info['shop_url']}  {PLATFORM_NAMES[link.platform]}-like, {shop_identity(link.shop)}",
+            ),
+            ("  connection", f"{link.connection_id}  (its webhook posts to {link.hook_url})"),
+        ]
     out.write(
         f"\nReelay is running locally (ready in {launched.started_seconds:.1f}s). "
         "Ctrl-C stops everything.\n\n"
@@ -134,4 +153,12 @@ def _describe(launched: Launched, out: TextIO) -> None:
         "  reelay submit --wait " + product + "\n"
         "  reelay list\n\n"
     )
+    if link is not None:
+        out.write(
+            "A product created in the local shop becomes a video (its webhook starts the task):\n"
+            f"  export SHOP={info['shop_url']}\n"
+            '  curl -s -X POST "$SHOP/_shop/products" -d \'{"title": "Mug", "images": 2}\'\n'
+            "  reelay list                 # the product's task, then its status\n"
+            "  reelay events --wait 30     # the Product Video Generated event naming the product\n\n"
+        )
     out.flush()

@@ -7,8 +7,13 @@ is how the embedded stack points everything at moto.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
+
+# A client is safe to share between threads, but making one from boto3's default session is
+# not: the local stack runs several invocations at once in one process (Lambda never does).
+_creating = threading.Lock()
 
 
 @cache
@@ -16,4 +21,5 @@ def aws_client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 4}))
+    with _creating:
+        return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 4}))

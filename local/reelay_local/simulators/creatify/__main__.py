@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None)
     faults = parser.add_argument_group("faults")
     faults.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
+    faults.add_argument(
+        "--post-latency", type=float, default=0.0, help="seconds added to every POST (gen_image, gen_video)"
+    )
     faults.add_argument("--rate-429", type=float, default=0.0)
     faults.add_argument("--rate-5xx", type=float, default=0.0)
     faults.add_argument("--hang-rate", type=float, default=0.0)
@@ -63,6 +66,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     faults = Faults()
     faults.update(
         latency_seconds=args.latency,
+        post_latency_seconds=args.post_latency,
         rate_429=args.rate_429,
         rate_5xx=args.rate_5xx,
         hang_rate=args.hang_rate,

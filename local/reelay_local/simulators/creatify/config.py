@@ -30,7 +30,7 @@ _RATE_FIELDS = (
     "webhook_duplicate_rate",
     "fail_rate",
 )
-_SECONDS_FIELDS = ("latency_seconds", "hang_seconds", "webhook_delay_seconds")
+_SECONDS_FIELDS = ("latency_seconds", "post_latency_seconds", "hang_seconds", "webhook_delay_seconds")
 
 
 @dataclass
@@ -47,6 +47,10 @@ class Faults:
     """
 
     latency_seconds: float = 0.0
+    # Added to every POST on top of `latency_seconds`: the paid calls (gen_image, gen_video) are
+    # the slow ones at Creatify, while reads answer at once. A benchmark sets it to make the
+    # provider the bottleneck without slowing the callbacks' and the reconciler's GETs.
+    post_latency_seconds: float = 0.0
     rate_429: float = 0.0
     rate_5xx: float = 0.0
     # Statuses answered to the next API requests, in order, before any processing.

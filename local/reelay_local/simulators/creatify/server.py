@@ -4,12 +4,13 @@ Paths:
   /api/...        the Creatify contract (endpoints.py), behind the transport faults below
   /media/...      rendered previews and videos, persona thumbnails (no auth, like a CDN)
   /samples/...    drawn product images, so a demo needs no internet
-  /_sim/...       admin knobs for another process (faults, accounts, calls, webhooks); no auth,
-                  loopback dev tool, not part of the contract
+  /_sim/...       admin knobs for another process (faults, accounts, calls, webhooks, concurrency);
+                  no auth, loopback dev tool, not part of the contract
 
-Transport faults on every request outside /media, /samples and /_sim, in this order: latency,
-then an answer from `error_queue`, `rate_429` or `rate_5xx` (before any processing, so nothing is
-charged), then the real answer; a POST may then hang (`hang_rate`) after it was fully processed.
+Transport faults on every request outside /media, /samples and /_sim, in this order: latency
+(plus `post_latency_seconds` for a POST), then an answer from `error_queue`, `rate_429` or
+`rate_5xx` (before any processing, so nothing is charged), then the real answer; a POST may
+then hang (`hang_rate`) after it was fully processed.
 Fault bodies look like what sits in front of a Django app: DRF's throttle JSON for 429, Django's
 HTML page for 500, a gateway's HTML page for 502/503/504.
 """
@@ -33,6 +34,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from reelay_local.simulators.creatify import media, personas
+from reelay_local.simulators.creatify.concurrency import ConcurrencyGauge
 from reelay_local.simulators.creatify.config import GATEWAY_ERRORS, Faults, SimulatorConfig
 from reelay_local.simulators.creatify.endpoints import (
     ApiRequest,
@@ -101,6 +103,7 @@ class CreatifySimulator:
         self._fault_lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
+        self._concurrency = ConcurrencyGauge()
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._serve_thread: threading.Thread | None = None
@@ -187,6 +190,18 @@ class CreatifySimulator:
             and (path_contains is None or path_contains in call.path)
         ]
 
+    def concurrency(self) -> dict[str, dict[str, int]]:
+        """API requests being answered now and the most answered at once, by method and in "all".
+
+        A request counts from its arrival until its answer is written (through any latency or
+        hang fault), so a client's cap on calls in flight shows up here as the peak.
+        """
+        return self._concurrency.snapshot()
+
+    def reset_concurrency_peak(self) -> None:
+        """Start the peaks again from what is in flight now (between phases of a run)."""
+        self._concurrency.reset_peak()
+
     @property
     def webhooks_sent(self) -> list[WebhookRecord]:
         """Webhooks POSTed (including failed attempts), oldest first; dropped ones are not here."""
@@ -217,8 +232,9 @@ class CreatifySimulator:
 
     def _serve_api(self, request: ApiRequest) -> tuple[ApiResponse, float]:
         faults = self._config.faults
-        if faults.latency_seconds > 0:
-            self._stopping.wait(faults.latency_seconds)
+        latency = faults.latency_seconds + (faults.post_latency_seconds if request.method == "POST" else 0.0)
+        if latency > 0:
+            self._stopping.wait(latency)
         injected = self._injected_status(faults)
         api_id = request.header("X-API-ID")
         if injected is not None:
@@ -291,6 +307,11 @@ class CreatifySimulator:
                 return json_response(201, {"api_id": api_id, "credits": float(credits)})
             if route == ("GET", "/_sim/calls"):
                 return json_response(200, [call.to_dict() for call in self.calls()])
+            if route == ("GET", "/_sim/concurrency"):
+                return json_response(200, self.concurrency())
+            if route == ("DELETE", "/_sim/concurrency"):
+                self.reset_concurrency_peak()
+                return json_response(200, self.concurrency())
             if route == ("GET", "/_sim/webhooks"):
                 return json_response(200, [record.to_dict() for record in self._webhooks.records])
             if request.method == "GET" and request.path.startswith("/_sim/tasks/"):
@@ -401,17 +422,19 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             origin=f"http://{host}",
         )
-        try:
-            response, stall = simulator._serve(request)
-        except Exception:
-            log.exception("simulator failed on %s %s", self.command, self.path)
-            response, stall = _fault_response(500), 0.0
-        if stall > 0:
-            # The request is done and paid for; the answer just never comes in time.
-            simulator._stopping.wait(stall)
-        if request.path.startswith("/media/") and response.status == 200:
-            response = _ranged(response, self.headers.get("Range"))
-        self._write(response)
+        counted = not request.path.startswith(_UNRECORDED_PREFIXES)
+        with simulator._concurrency.track(request.method) if counted else contextlib.nullcontext():
+            try:
+                response, stall = simulator._serve(request)
+            except Exception:
+                log.exception("simulator failed on %s %s", self.command, self.path)
+                response, stall = _fault_response(500), 0.0
+            if stall > 0:
+                # The request is done and paid for; the answer just never comes in time.
+                simulator._stopping.wait(stall)
+            if request.path.startswith("/media/") and response.status == 200:
+                response = _ranged(response, self.headers.get("Range"))
+            self._write(response)
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -1,0 +1,72 @@
+"""A function scaled out locally: each instance is its own copy of the handler module, at most `limit`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.metrics import MetricUnit
+
+from reelay_local.aws.lambda_runtime import FunctionInstances, LocalFunction, load_handler
+
+PROVIDER_WORKER = "functions/provider_worker"
+
+
+def _module_of(instance: int) -> Any:
+    load_handler(PROVIDER_WORKER, "app.handler", instance)
+    suffix = f"_instance{instance}" if instance else ""
+    return sys.modules[f"reelay_function_provider_worker_app{suffix}"]
+
+
+def test_each_instance_has_its_own_batch_processor_and_metrics():
+    first, second = _module_of(0), _module_of(1)
+    assert first is not second
+    assert first.processor is not second.processor  # a batch's records live on the processor
+    assert _module_of(1) is second  # a warm instance is reused, not loaded again
+
+    second.metrics.add_metric(name="OnlyInTheSecond", unit=MetricUnit.Count, value=1)
+    try:
+        assert "OnlyInTheSecond" in second.metrics.provider.metric_set
+        # Powertools keeps metric sets on the class: without the copy, the first would flush it.
+        assert "OnlyInTheSecond" not in first.metrics.provider.metric_set
+    finally:
+        second.metrics.clear_metrics()
+
+
+def _instances(limit: int) -> tuple[FunctionInstances, list[int]]:
+    loaded: list[int] = []
+
+    def load(number: int) -> LocalFunction:
+        loaded.append(number)
+        return LocalFunction(name=f"copy-{number}", handler=lambda event, context: number)
+
+    return FunctionInstances(LocalFunction(name="first", handler=lambda e, c: 0), load, limit), loaded
+
+
+def test_instances_are_loaded_on_demand_up_to_the_limit_and_then_reused():
+    instances, loaded = _instances(limit=2)
+    first = instances.acquire(timeout=0)
+    second = instances.acquire(timeout=0)
+    assert first is not None and second is not None and first is not second
+    assert loaded == [1]
+    assert instances.acquire(timeout=0.05) is None  # the cap: a third waits
+    assert (instances.busy, instances.peak, instances.loaded) == (2, 2, 2)
+
+    freed = threading.Timer(0.05, instances.release, args=(second,))
+    freed.start()
+    again = instances.acquire(timeout=5)
+    assert again is second  # warm, not a third copy
+    assert loaded == [1]
+
+
+def test_an_instance_that_fails_to_load_frees_its_place():
+    def broken(number: int) -> LocalFunction:
+        raise ImportError("the handler does not import")
+
+    instances = FunctionInstances(LocalFunction(name="first", handler=lambda e, c: 0), broken, limit=2)
+    assert instances.acquire(timeout=0) is not None
+    with pytest.raises(ImportError):
+        instances.acquire(timeout=0)
+    assert (instances.busy, instances.loaded) == (1, 1)
