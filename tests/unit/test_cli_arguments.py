@@ -8,7 +8,7 @@ import pytest
 
 from reelay_cli.cli import build_parser, submit_request
 from reelay_local.commands.cli import launch_options
-from reelay_local.commands.launcher import real_creatify_from_env
+from reelay_local.commands.launcher import LaunchOptions, launch, real_creatify_from_env
 from reelay_local.commands.sim_faults import parse_assignments
 from reelay_local.simulators.creatify import Faults
 
@@ -107,3 +107,9 @@ def test_real_creatify_is_used_only_when_both_credentials_are_set():
         {"CREATIFY_API_ID": "id", "CREATIFY_API_KEY": "key", "CREATIFY_BASE_URL": "http://127.0.0.1:9"}
     )
     assert other is not None and other.base_url == "http://127.0.0.1:9"
+
+
+def test_a_local_shop_with_the_real_creatify_is_refused_before_anything_starts():
+    real = {"CREATIFY_API_ID": "id", "CREATIFY_API_KEY": "key"}
+    with pytest.raises(ValueError, match="cannot fetch"):
+        launch(LaunchOptions(shop="shopify"), environ=real)

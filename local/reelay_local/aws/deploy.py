@@ -161,10 +161,10 @@ def deploy(
     creatify_credentials: tuple[str, str] | None = None,
 ) -> DeployedStack:
     """Create the stack in moto. `clients(service)` returns a boto3 client pointed at moto."""
-    from reelay_local.aws import moto_transactions
+    from reelay_local.aws import moto_dynamodb
 
-    # moto's own TransactWriteItems orphans the task stream when a transaction is cancelled.
-    moto_transactions.install()
+    # Atomic requests and transactions that write nothing when cancelled, as DynamoDB's are.
+    moto_dynamodb.install()
     template = load_template()
     full = translate_full(template, region)
     translated = for_moto(full)

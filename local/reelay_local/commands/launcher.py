@@ -181,6 +181,11 @@ def _launch(
     from reelay_local.simulators.creatify import CreatifySimulator, Faults, SimulatorConfig
 
     real = real_creatify_from_env(environ)
+    if real is not None and options.shop is not None:
+        raise ValueError(
+            "--shop needs the Creatify simulator: the local shop serves its photos on 127.0.0.1, "
+            "which the real Creatify cannot fetch (unset CREATIFY_API_ID to use the simulator)"
+        )
     moto = MotoServer().start()
     stoppers.append(moto.stop)
 

@@ -1,25 +1,29 @@
-"""TransactWriteItems as DynamoDB does it: every condition checked first, nothing written if one fails.
+"""Two guarantees of DynamoDB the local stack relies on and moto (5.x) lacks, restored in this process.
 
-moto (5.x) backs up each table a transaction touches with a deep copy, applies the writes one by
-one, and when a condition fails puts the copies back *in place of* the live tables. Two things
-follow that the local stack cannot live with:
+Each request is atomic. moto runs requests from several threads at once (the gateway's, the
+pollers', the provider worker's instances) with nothing between them: two conditional writes
+can both pass their check (two claims of one provider job, so Creatify paid twice), and two
+writes can get the same stream sequence number, after which the stream hands its reader one
+record twice on every read (jobs queued twice, events published twice). So every DynamoDB and
+DynamoDB Streams request here takes one lock, as if DynamoDB served them one at a time.
 
-- the copy brings its own stream shard, so the records written meanwhile, and the shard a
-  stream reader holds, are orphaned: the task stream stops for good. A shop's second
-  `products/update` for a product that already has its task cancels the intake's transaction,
-  and the task then never moved on (the test that found it: tests/integration/test_shop_to_video.py);
-- every transaction copies whole tables, so a burst of shop hooks slows down as the table grows.
-
-DynamoDB checks every condition before it writes anything, and a cancelled transaction changes
-nothing. This replacement does the same: it checks every item (moto's own checks and error
-shapes), raises TransactionCanceledException with nothing written if one fails, and only then
-applies the writes. A write that fails while applying (a malformed update, which DynamoDB
-would have refused up front) puts back what the items held before, item by item.
+A cancelled transaction writes nothing. moto backs up each table a transaction touches with a
+deep copy, applies the writes one by one, and when a condition fails puts the copies back *in
+place of* the live tables. The copy brings its own stream shard, so the records written
+meanwhile, and the shard a stream reader holds, are orphaned: the task stream stops for good (a
+shop's second `products/update` for a product that already has its task cancels the intake's
+transaction; tests/integration/test_shop_to_video.py found it). Copying whole tables for every
+transaction also slows a burst of shop hooks down as the table grows. DynamoDB checks every
+condition before it writes anything; so does the replacement here (with moto's own checks and
+error shapes), and only then applies the writes. A write that fails while applying (a malformed
+update, which DynamoDB would have refused up front) puts back what the items held, item by item.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -32,14 +36,32 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 _OPERATIONS = frozenset({"ConditionCheck", "Put", "Delete", "Update"})
 _MAX_ITEMS = 100
 
 
+# Reentrant: nothing in a DynamoDB request calls another today, but a deadlock would be silent.
+_ONE_AT_A_TIME = threading.RLock()
+
+
 def install() -> None:
-    """Use the replacement in this process (moto in-process and moto's threaded server alike). Idempotent."""
+    """Restore both in this process (moto in-process and moto's threaded server alike). Idempotent."""
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        if not getattr(handler.call_action, "_one_at_a_time", False):
+            handler.call_action = _one_at_a_time(handler.call_action)  # type: ignore[method-assign]
+
+
+def _one_at_a_time(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def serialized(self: Any) -> Any:
+        with _ONE_AT_A_TIME:
+            return call_action(self)
+
+    serialized._one_at_a_time = True  # type: ignore[attr-defined]
+    return serialized
 
 
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:

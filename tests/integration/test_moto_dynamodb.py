@@ -1,13 +1,17 @@
-"""The local stack's TransactWriteItems: a cancelled transaction writes nothing and leaves the stream flowing.
+"""DynamoDB as the local stack needs it from moto: atomic requests, cancelled transactions that write nothing.
 
-moto's own puts deep copies of the tables back in place of the live ones, which orphans the
-stream shard a reader holds (the local task stream then stopped for good) and can leave
-records of writes that never happened.
+moto's own TransactWriteItems puts deep copies of the tables back in place of the live ones,
+which orphans the stream shard a reader holds (the local task stream then stopped for good);
+and requests from several threads at once interleave (two conditional writes both pass, two
+stream records share a sequence number and the reader is handed one twice).
 """
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -15,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from reelay_local.aws import moto_transactions
+from reelay_local.aws import moto_dynamodb
 
 TABLE = "transactions"
 
@@ -23,7 +27,7 @@ TABLE = "transactions"
 @pytest.fixture
 def table() -> Iterator[tuple[Any, Any, str]]:
     with mock_aws():
-        moto_transactions.install()
+        moto_dynamodb.install()
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         created = dynamodb.create_table(
             TableName=TABLE,
@@ -109,3 +113,52 @@ def test_two_writes_to_one_item_are_refused_before_anything_is_written(table):
         dynamodb.transact_write_items(TransactItems=[_put("task"), _put("task")])
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "Item" not in dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "task"}})
+
+
+@pytest.fixture
+def eager_thread_switches() -> Iterator[None]:
+    """Threads switch every few microseconds instead of every 5 ms: races show up in a short test."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("eager_thread_switches")
+def test_of_many_threads_claiming_one_item_at_once_exactly_one_succeeds(table):
+    dynamodb, _, _ = table
+    start = threading.Barrier(12)
+
+    def claim(worker: int) -> bool:
+        start.wait()
+        try:
+            dynamodb.put_item(
+                TableName=TABLE, Item={"pk": {"S": "claim"}, "by": {"N": str(worker)}}, **_new_only()
+            )
+        except ClientError as refused:
+            assert refused.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+        return True
+
+    for _ in range(5):
+        dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": "claim"}})
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            assert sum(pool.map(claim, range(12))) == 1
+
+
+@pytest.mark.usefixtures("eager_thread_switches")
+def test_writes_from_many_threads_reach_the_stream_reader_once_each(table):
+    dynamodb, streams, arn = table
+    reader = StreamReader(streams, arn)
+
+    def write(worker: int) -> None:
+        for n in range(25):
+            dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"{worker}-{n}"}})
+
+    seen: list[tuple[str, str]] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        writers = [pool.submit(write, worker) for worker in range(8)]
+        while not all(w.done() for w in writers):
+            seen += reader.read()
+    seen += reader.read()
+    assert len(seen) == 200 and len(set(seen)) == 200
