@@ -15,11 +15,6 @@ import hmac
 from collections.abc import Iterable
 
 
-def body_signature(secret: str, body: bytes) -> str:
-    """The signature a shop sends for `body`: base64 of HMAC-SHA256 keyed with `secret`."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
 def signature_matches(received: str | None, body: bytes, secrets: Iterable[str]) -> bool:
     """Whether `received` is the body's signature under any of `secrets`."""
     if not received:
