@@ -6,7 +6,8 @@
 |                |                     |             | open-tasks (while open): OPEN#<n> / <updated>|
 | provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
-| api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
+| api key        | APIKEY#<sha256 hex> | APIKEY      | - (TTL: a rotated-out key, after its overlap)|
+| tenant listing | TENANTS             | <created>#<t> | - (the operator's directory: no secrets)   |
 | connection     | CONN#<id>           | CONNECTION  | by-tenant: CONNECTIONS#<t> / <created>#<id>  |
 | shop lookup    | SHOP#<platform>#<s> | SHOP        | -                                            |
 | hook delivery  | HOOK#<platform>#<d> | HOOK        | - (TTL: a shop's retries are long over)      |
@@ -29,12 +30,14 @@ ENTITY_TASK = "task"
 ENTITY_CLAIM = "claim"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
+ENTITY_TENANT_LISTING = "tenant_listing"
 ENTITY_CONNECTION = "connection"
 ENTITY_SHOP = "shop"
 ENTITY_HOOK = "hook_delivery"
 ENTITY_AWAITING_IMAGE = "awaiting_image"
 
 TASK_SK = "TASK"
+TENANT_DIRECTORY_PK = "TENANTS"
 TENANT_SK = "PROFILE"
 API_KEY_SK = "APIKEY"
 
@@ -71,6 +74,10 @@ def tenant_sk(created_at: datetime, task_id: str) -> str:
 
 def tenant_profile_key(tenant_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": TENANT_SK}}
+
+
+def tenant_directory_key(created_at: datetime, tenant_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": TENANT_DIRECTORY_PK}, "sk": {"S": f"{iso(created_at)}#{tenant_id}"}}
 
 
 def api_key_key(api_key_hash: str) -> dict[str, dict[str, str]]:

@@ -68,7 +68,10 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     sent_headers = {
         "content-type": "application/json",
         "user-agent": "Reelay-Webhooks/1",
-        **signature_headers(tenant.webhook_secret.get_secret_value(), job.event_id, body, int(now)),
+        # During a secret roll, signed with the old secret too: receivers switch at their own pace.
+        **signature_headers(
+            tenant.signing_secrets(datetime.fromtimestamp(now, UTC)), job.event_id, body, int(now)
+        ),
     }
     answer = deps.webhooks.post(task.webhook_url, body, sent_headers)
     status_code = answer.status_code

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from reelay.models.connection import ShopConnection
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
-from reelay.models.tenant import Tenant
+from reelay.models.tenant import Tenant, TenantSummary
 
 
 @dataclass(frozen=True)
@@ -199,4 +199,26 @@ class TenantStore(Protocol):
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
-    def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None: ...
+    def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
+        """The tenant of a key valid at `now` (a rotated-out key until its overlap ends)."""
+        ...
+
+    def list(self) -> list[TenantSummary]:
+        """Every tenant, oldest first, without keys or secrets."""
+        ...
+
+    def rotate_api_key(self, tenant_id: str, new_hash: str, valid_until: datetime) -> Tenant:
+        """Make `new_hash` the key; the current one stays valid until `valid_until`.
+
+        A key still in an earlier rotation's overlap stops at once. TenantNotFound,
+        ApiKeyInUse, or TenantChangedMeanwhile when another change came first.
+        """
+        ...
+
+    def revoke_api_keys(self, tenant_id: str, *, previous_only: bool, now: datetime | None = None) -> Tenant:
+        """Invalidate every key of the tenant at once (only the rotated-out one with `previous_only`)."""
+        ...
+
+    def roll_webhook_secret(self, tenant_id: str, new_secret: str, valid_until: datetime) -> Tenant:
+        """Sign with `new_secret`, and with the current secret too until `valid_until`."""
+        ...
