@@ -238,6 +238,16 @@ class MemoryTasks:
             next_cursor=encode_cursor(tenant_id, page[-1][0]) if more else None,
         )
 
+    def iter_open_unchanged(self, tenant_id: str, changed_before: datetime, limit: int = 100) -> list[Task]:
+        changed_before = _utc(changed_before)
+        found = [
+            _stored(self._tasks[task_id])
+            for task_id in self._open
+            if self._tasks[task_id].tenant_id == tenant_id
+            and _utc(self._tasks[task_id].updated_at) < changed_before
+        ]
+        return sorted(found, key=lambda task: (task.updated_at, task.id))[: max(0, limit)]
+
     def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
         stale_before = _utc(stale_before)
         # Read once, like a page of the index: writes made while iterating are not seen.
@@ -277,13 +287,27 @@ class MemoryDeliveries:
 
     def __init__(self, tasks: MemoryTasks) -> None:
         self._tasks = tasks
+        # The item's `delivery_replay`: which replay the stored record belongs to (absent: none yet).
+        self._replay_seen: dict[str, int] = {}
 
-    def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
+    def record(self, task_id: str, attempts: int, last: dict[str, Any], replay: int = 0) -> bool:
         current = self._tasks._current(task_id)
-        if current.delivery_attempts > attempts:
-            return False  # a late duplicate of an earlier attempt never winds the count back
+        seen = self._replay_seen.get(task_id)
+        behind = current.delivery_attempts > attempts
+        if replay:
+            newer = seen is None or seen < replay or (seen == replay and not behind)
+        else:
+            newer = seen is None and not behind  # a late duplicate never winds the count back
+        if not newer:
+            return False
+        if replay:
+            self._replay_seen[task_id] = replay
         self._tasks._write(task_id, {"delivery_attempts": attempts, "last_delivery": dict(last)})
         return True
+
+    def request_replay(self, task_id: str) -> int:
+        current = self._tasks._current(task_id)
+        return self._tasks._write(task_id, {"delivery_replays": current.delivery_replays + 1}).delivery_replays
 
 
 class MemoryTenants:

@@ -85,6 +85,10 @@ class TenantChangedMeanwhile(TenantConflict):
 class NothingToDeliver(Exception):
     """A delivery replay was asked for a task that has no finished outcome or no webhook_url."""
 
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
 
 class ConnectionNotFound(LookupError):
     """No such shop connection, or not one of the caller's."""

@@ -110,4 +110,6 @@ def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
 
 def _record(deps: Deps, job: DeliveryJob, last: dict[str, object]) -> None:
     last["at"] = datetime.now(UTC).isoformat()
-    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last)
+    if job.replay:
+        last["replay"] = job.replay
+    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last, replay=job.replay)

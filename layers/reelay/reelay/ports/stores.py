@@ -120,6 +120,13 @@ class TaskStore(Protocol):
         """Open tasks with no news since `stale_before`, oldest first."""
         ...
 
+    def iter_open_unchanged(self, tenant_id: str, changed_before: datetime, limit: int = 100) -> list[Task]:
+        """The tenant's open tasks last changed before `changed_before`, oldest change first.
+
+        Unlike iter_open, a reconciler's check (which changes nothing) does not count as news.
+        """
+        ...
+
 
 class ClaimStore(Protocol):
     """Claims on provider jobs, taken before Creatify is paid, so no job is ever paid twice."""
@@ -136,8 +143,15 @@ class ClaimStore(Protocol):
 
 
 class DeliveryLog(Protocol):
-    def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
-        """Record the attempts and last answer of a task's webhook; never winds the count back."""
+    def record(self, task_id: str, attempts: int, last: dict[str, Any], replay: int = 0) -> bool:
+        """Record the attempts and last answer of a task's webhook; never winds the count back.
+
+        A later replay's record replaces an earlier one's (or the original delivery's, replay 0).
+        """
+        ...
+
+    def request_replay(self, task_id: str) -> int:
+        """Count one more replay of the task's delivery and answer its number (1 for the first)."""
         ...
 
 
