@@ -46,9 +46,7 @@ def test_a_replayed_delivery_carries_the_same_event_id_is_signed_and_recorded(em
     assert recorded.last_delivery["result"] == "delivered"
 
 
-def test_a_replay_is_refused_for_an_open_task_a_task_without_webhook_and_another_tenants(
-    embedded, simulator
-):
+def test_a_replay_is_refused_for_an_open_task_a_task_without_webhook_and_another_tenants(embedded, simulator):
     api = TenantApi.create(embedded)
     other = TenantApi.create(embedded, name="Other")
     no_hook = api.submit(simulator.sample_product_url())["id"]

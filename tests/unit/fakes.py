@@ -307,7 +307,8 @@ class MemoryDeliveries:
 
     def request_replay(self, task_id: str) -> int:
         current = self._tasks._current(task_id)
-        return self._tasks._write(task_id, {"delivery_replays": current.delivery_replays + 1}).delivery_replays
+        updated = self._tasks._write(task_id, {"delivery_replays": current.delivery_replays + 1})
+        return updated.delivery_replays
 
 
 class MemoryTenants:
