@@ -161,9 +161,8 @@ class TenantRepository:
             f"{e.name('api_key_hash')} = {e.value(tenant.api_key_hash)} AND "
             f"{e.name('webhook_secret')} = {e.value(tenant.webhook_secret.get_secret_value())}"
         )
-        revoked = e.name("api_key_revoked_at")
         if tenant.api_key_revoked_at is None:
-            condition += f" AND attribute_not_exists({revoked})"
+            condition += f" AND attribute_not_exists({e.name('api_key_revoked_at')})"
         return {
             "Update": {
                 "TableName": self._table,
