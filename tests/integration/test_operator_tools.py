@@ -4,13 +4,18 @@ verified with the Standard Webhooks reference library."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from standardwebhooks.webhooks import Webhook
 
 from reelay.deps import runtime
 from reelay.logic.tenants import revoke_api_keys, roll_webhook_secret, rotate_api_key
 from reelay.models.events import event_id
+from reelay_cli import task_commands
+from reelay_cli.api_client import ApiError
+from reelay_cli.task_commands import Target
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import TenantApi, stored
 
@@ -166,3 +171,30 @@ def test_a_replays_record_is_not_overwritten_by_a_late_attempt_of_the_original_d
     assert (late_original, late_first_replay) == (False, False)
     assert stored(task_id).last_delivery == {"result": "delivered", "replay": 2}
     assert stored(task_id).delivery_replays == 2
+
+
+def test_reelay_replay_and_stuck_call_the_api_over_http_with_the_tenants_key(embedded, simulator):
+    with WebhookReceiver() as receiver:
+        api, task_id = _finished_with_webhook(embedded, simulator, receiver)
+        target = Target(embedded.api_url, api.tenant.api_key)
+        replayed, stuck_out = io.StringIO(), io.StringIO()
+
+        assert task_commands.replay(target, task_id, replayed) == 0
+        embedded.stack.pump()
+        receiver.wait_for(2)
+        assert task_commands.stuck(target, 30, 100, False, stuck_out) == 0
+
+    assert f"replay 1 of evt_{task_id}_video_generated queued" in replayed.getvalue()
+    assert "no task has been waiting on Creatify unchanged for 30 minutes" in stuck_out.getvalue()
+    with pytest.raises(ApiError) as refused:
+        task_commands.replay(target, "no-such-task", io.StringIO())
+    assert refused.value.status == 404
+
+
+def test_the_openapi_document_lists_the_replay_route_and_its_refusals(embedded):
+    spec = embedded.stack.api_request("GET", "/swagger", query_string="format=json").json()
+
+    operation = spec["paths"]["/v1/product-videos/{id}/deliveries"]["post"]
+    assert {"202", "404", "409"} <= set(operation["responses"])
+    listing = spec["paths"]["/v1/product-videos"]["get"]
+    assert "stuck_for_minutes" in {parameter["name"] for parameter in listing["parameters"]}
