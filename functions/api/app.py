@@ -17,8 +17,7 @@ from reelay.deps import runtime
 from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
-from reelay.logic.catalog import list_avatars
-from reelay.logic.credit_budgets import credit_statement
+from reelay.logic.catalog import credit_statement, list_avatars
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
 from reelay.logic.shop_connections import (

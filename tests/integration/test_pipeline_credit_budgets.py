@@ -81,13 +81,18 @@ def test_an_unlimited_tenant_sees_its_use_and_nothing_as_left(embedded, simulato
 
     credits = statement(api)
     assert (credits["daily_budget"], credits["used_today"], credits["left_today"]) == (None, 4, None)
-    assert set(credits) == {"remaining_credits", "day", "daily_budget", "used_today", "left_today", "resets_at"}
+    assert set(credits) == {
+        "remaining_credits",
+        "day",
+        "daily_budget",
+        "used_today",
+        "left_today",
+        "resets_at",
+    }
 
 
 @pytest.mark.embedded_options(extra_env={"DAILY_CREDIT_BUDGET": "3"})
-def test_the_stack_default_applies_until_the_operator_gives_the_tenant_its_own(
-    embedded, simulator, capsys
-):
+def test_the_stack_default_applies_until_the_operator_gives_the_tenant_its_own(embedded, simulator, capsys):
     api = budgeted(embedded, None)
     assert statement(api)["daily_budget"] == 3
     table = settings().table_name

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from reelay.errors import TenantNotFound
-from reelay.logic.credit_budgets import credit_statement, daily_limit
+from reelay.logic.catalog import credit_statement
+from reelay.logic.credit_budgets import daily_limit
 from reelay.logic.provider_jobs import UNKNOWN_OUTCOME_GRACE, JobResult, run_provider_job
 from reelay.logic.tenants import create_tenant, set_daily_credit_budget
 from reelay.models.jobs import ProviderJob, ProviderJobKind

@@ -14,14 +14,9 @@ has already spent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.catalog import remaining_credits
-from reelay.models.api import Credits
-from reelay.models.credit_days import day_ends_at, utc_day
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import Task
 from reelay.ports.stores import Reservation
@@ -56,19 +51,3 @@ def release_job_credits(task: Task, kind: ProviderJobKind, deps: Deps) -> None:
     """Give a job's credits back: Creatify certainly did no work for its call."""
     if deps.budgets.release(task.id, kind.value):
         logger.info("credits given back", extra={"task_id": task.id, "job": kind.value})
-
-
-def credit_statement(tenant_id: str, deps: Deps, now: datetime | None = None) -> Credits:
-    """Creatify's credits left on the account, and the tenant's budget for today (UTC)."""
-    day = utc_day(now or datetime.now(UTC))
-    limit = daily_limit(tenant_id, deps)
-    used = deps.budgets.used(tenant_id, day)
-    return Credits(
-        remaining_credits=remaining_credits(deps),
-        day=day,
-        daily_budget=limit,
-        used_today=used,
-        # A budget lowered during the day can be below what the day already used: nothing is left.
-        left_today=None if limit is None else max(0, limit - used),
-        resets_at=day_ends_at(day),
-    )
