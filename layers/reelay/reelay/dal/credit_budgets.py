@@ -33,10 +33,11 @@ from reelay.ports.stores import Reservation
 # outlives every reservation made on it, so a late release still finds the count it gives back to.
 RESERVATION_TTL = timedelta(days=30)
 BUDGET_TTL = timedelta(days=32)
-# Transactions on one hot budget item can be cancelled by each other (TransactionConflict):
-# tried again after a short random wait, up to this many times in all.
+# Transactions on one hot budget item can be cancelled by each other (TransactionConflict), or
+# throttled: tried again after a short random wait, up to this many times in all.
 TRANSACTION_ATTEMPTS = 8
 CONDITION_FAILED = "ConditionalCheckFailed"
+TRY_AGAIN = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 class CreditBudgetRepository:
@@ -166,7 +167,7 @@ class CreditBudgetRepository:
                 codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
                 if CONDITION_FAILED in codes:
                     return codes
-                if "TransactionConflict" not in codes or attempt == TRANSACTION_ATTEMPTS - 1:
+                if TRY_AGAIN.isdisjoint(codes) or attempt == TRANSACTION_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # a jitter, not a secret
                 continue
