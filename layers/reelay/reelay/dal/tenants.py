@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
-from reelay.dal.expressions import Expression
+from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.errors import ApiKeyInUse, TenantChangedMeanwhile, TenantExists, TenantNotFound
 from reelay.models.tenant import Tenant, TenantSummary
 
@@ -69,6 +69,7 @@ class TenantRepository:
         Raises TenantExists if the tenant id is taken, ApiKeyInUse if the key hash is.
         """
         profile = {
+            # No budget of its own is no attribute, as set_daily_credit_budget(None) leaves it.
             **tenant.model_dump(mode="json", exclude_none=True, exclude=set(_SECRETS)),
             "webhook_secret": tenant.webhook_secret.get_secret_value(),
             "created_at": keys.iso(tenant.created_at),
@@ -259,3 +260,23 @@ class TenantRepository:
             removes = ["previous_webhook_secret", "previous_webhook_secret_expires_at"]
         self._transact(tenant_id, [self._profile_update(tenant, sets, removes)])
         return self._current(tenant_id)
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        """Set the tenant's own daily credit budget, or remove it (None) to follow the stack's."""
+        e = Expression()
+        budget = e.name("daily_credit_budget")
+        update = f"REMOVE {budget}" if credits is None else f"SET {budget} = {e.value(credits)}"
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=keys.tenant_profile_key(tenant_id),
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists({e.name('pk')})",
+                ReturnValues="ALL_NEW",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise TenantNotFound(tenant_id) from None
+            raise
+        return _tenant_from_item(answer["Attributes"])

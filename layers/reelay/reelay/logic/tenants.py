@@ -1,5 +1,5 @@
 """Tenants: created with an API key and a webhook signing secret shown once and stored safely;
-keys rotated with an overlap or revoked at once, secrets rolled with an overlap.
+keys rotated with an overlap or revoked at once, secrets rolled with an overlap; their credit budget.
 
 During an overlap both the old and the new key authenticate, and every delivery carries a
 signature made with each secret (Standard Webhooks allows several in `webhook-signature`),
@@ -38,7 +38,9 @@ class Replaced:
     previous_valid_until: datetime | None
 
 
-def create_tenant(name: str, deps: Deps, tenant_id: str | None = None) -> NewTenant:
+def create_tenant(
+    name: str, deps: Deps, tenant_id: str | None = None, daily_credit_budget: int | None = None
+) -> NewTenant:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "tenant"
     tenant_id = tenant_id or f"{slug}-{secrets.token_hex(4)}"
     api_key = new_api_key()
@@ -48,6 +50,7 @@ def create_tenant(name: str, deps: Deps, tenant_id: str | None = None) -> NewTen
         name=name,
         api_key_hash=hash_api_key(api_key),
         webhook_secret=SecretStr(webhook_secret),
+        daily_credit_budget=daily_credit_budget,
     )
     deps.tenants.create(tenant)
     return NewTenant(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret)
@@ -90,3 +93,13 @@ def roll_webhook_secret(
     secret = new_secret()
     tenant = deps.tenants.roll_webhook_secret(tenant_id, secret, until)
     return Replaced(tenant, secret, tenant.previous_webhook_secret_expires_at)
+
+
+def set_daily_credit_budget(tenant_id: str, credits: int | None, deps: Deps) -> Tenant:
+    """Give a tenant its own daily credit budget (0: unlimited), or None to follow the stack's.
+
+    Takes effect with the next reservation; credits already reserved today stay counted.
+    """
+    if credits is not None and credits < 0:
+        raise ValueError(f"a daily credit budget cannot be negative, got {credits}")
+    return deps.tenants.set_daily_credit_budget(tenant_id, credits)

@@ -1,4 +1,4 @@
-"""A tenant of Reelay: who may call the API, and the secret their webhooks are signed with.
+"""A tenant of Reelay: who may call the API, the secret their webhooks are signed with, their budget.
 
 Keys and secrets are replaced with an overlap: after a rotation the previous API key stays
 valid, and deliveries are signed with the previous webhook secret too, until a stated time,
@@ -27,6 +27,9 @@ class Tenant(BaseModel):
     # Signs outbound webhooks (Standard Webhooks); SecretStr keeps it out of logs and reprs.
     webhook_secret: SecretStr
     created_at: datetime = Field(default_factory=utc_now)
+    # Credits the tenant's paid Creatify calls may reserve per UTC day; 0 is unlimited, None
+    # (absent) follows the stack's DailyCreditBudget.
+    daily_credit_budget: int | None = Field(default=None, ge=0)
     # The key a rotation replaced, valid until `previous_api_key_expires_at`.
     previous_api_key_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     previous_api_key_expires_at: datetime | None = None
