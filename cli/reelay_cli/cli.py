@@ -1,9 +1,9 @@
 """The `reelay` command line: argument parsing and dispatch; each command lives in its own module.
 
-The operator's commands (submit, status, list, tenant create) are here; the operator's tools
-(tenant keys and secrets, dead letters, replay, stuck) in `reelay_cli.operator_commands`. The local emulator
-adds up, demo, sim-faults and events through the `reelay.commands` entry points when the
-`local` extra is installed (`reelay_cli.plugins`).
+The operator's commands (submit, status, list, tenant create|budget) are here; the operator's
+tools (tenant keys and secrets, dead letters, replay, stuck) in `reelay_cli.operator_commands`.
+The local emulator adds up, demo, sim-faults and events through the `reelay.commands` entry
+points when the `local` extra is installed (`reelay_cli.plugins`).
 """
 
 from __future__ import annotations
