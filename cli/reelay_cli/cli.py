@@ -1,8 +1,9 @@
 """The `reelay` command line: argument parsing and dispatch; each command lives in its own module.
 
-The operator's commands (submit, status, list, tenant create) are here. The local emulator
-adds up, demo, sim-faults and events through the `reelay.commands` entry points when the
-`local` extra is installed (`reelay_cli.plugins`).
+The operator's commands (submit, status, list, tenant create|budget) are here; the operator's
+tools (tenant keys and secrets, dead letters, replay, stuck) in `reelay_cli.operator_commands`.
+The local emulator adds up, demo, sim-faults and events through the `reelay.commands` entry
+points when the `local` extra is installed (`reelay_cli.plugins`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TextIO
 
 from reelay.models.status import TaskStatus
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductType
+from reelay_cli.operator_commands import add_operator_commands, add_tenant_actions
 from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, installed_plugins
 
 DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
@@ -21,8 +23,11 @@ DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local ex
 reelay submit|status|list        the API, deployed (--api-url/--api-key) or local (`reelay up`)
 reelay approve|regenerate|reject  review a preview submitted with --no-auto-video
 reelay shop connect|list|disconnect  a tenant's Shopify and WooCommerce shops
+reelay replay|stuck              a finished task's webhook again; tasks stuck waiting on Creatify
 reelay tenant create NAME        add a tenant to a stack's table; prints its API key once
 reelay tenant budget TENANT_ID   set a tenant's daily credit budget
+reelay tenant list|rotate-key|revoke-key|roll-secret  tenants' keys and secrets (AWS credentials)
+reelay dlq list|redrive          the stack's dead-letter queues (AWS credentials)
 """
 
 
@@ -39,7 +44,8 @@ def build_parser(plugins: Iterable[Register] | None = None) -> argparse.Argument
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_task_commands(commands)
     _add_shop_commands(commands)
-    _add_tenant_commands(commands)
+    add_tenant_actions(_add_tenant_commands(commands))
+    add_operator_commands(commands, _add_target_options)
     lines = add_plugin_commands(commands, installed_plugins() if plugins is None else plugins)
     parser.description = DESCRIPTION + "".join(f"{line}\n" for line in lines)
     return parser
@@ -130,7 +136,7 @@ def _add_shop_commands(commands: SubCommands) -> None:
     disconnect.set_defaults(handler=_shop_disconnect)
 
 
-def _add_tenant_commands(commands: SubCommands) -> None:
+def _add_tenant_commands(commands: SubCommands) -> SubCommands:
     tenant = commands.add_parser("tenant", help="manage tenants")
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
     create = tenant_commands.add_parser(
@@ -166,6 +172,7 @@ def _add_tenant_commands(commands: SubCommands) -> None:
     _add_table_options(budget)
     budget.add_argument("--json", action="store_true")
     budget.set_defaults(handler=_tenant_budget)
+    return tenant_commands
 
 
 def _add_table_options(parser: argparse.ArgumentParser) -> None:

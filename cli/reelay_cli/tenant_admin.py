@@ -87,6 +87,104 @@ def create_tenant_command(
     return 0
 
 
+def tenant_deps(clients: Any, table_name: str) -> Any:
+    from reelay.config import settings
+    from reelay.dal.tenants import TenantRepository
+    from reelay.deps import Deps
+
+    return Deps(settings(), tenants=TenantRepository(table_name, client=clients("dynamodb")))
+
+
+def list_tenants_command(clients: Any, table_name: str, as_json: bool, out: TextIO) -> int:
+    from reelay.logic.tenants import list_tenants
+
+    tenants = list_tenants(tenant_deps(clients, table_name))
+    if as_json:
+        out.write(json.dumps([t.model_dump(mode="json") for t in tenants]) + "\n")
+        return 0
+    if not tenants:
+        out.write(f"No tenants in table {table_name}.\n")
+    for tenant in tenants:
+        out.write(f"{tenant.tenant_id:<32}  {tenant.created_at:%Y-%m-%d %H:%M}Z  {tenant.name}\n")
+    return 0
+
+
+def _until(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}Z" if moment is not None else "now (no overlap)"
+
+
+def rotate_key_command(
+    clients: Any, table_name: str, tenant_id: str, overlap_hours: float, as_json: bool, out: TextIO
+) -> int:
+    from datetime import timedelta
+
+    from reelay.logic.tenants import rotate_api_key
+
+    rotated = rotate_api_key(tenant_id, tenant_deps(clients, table_name), timedelta(hours=overlap_hours))
+    until = rotated.previous_valid_until
+    if as_json:
+        out.write(
+            json.dumps(
+                {
+                    "tenant_id": tenant_id,
+                    "api_key": rotated.value,
+                    "previous_key_valid_until": until.isoformat() if until else None,
+                }
+            )
+            + "\n"
+        )
+        return 0
+    out.write(
+        f"New API key for tenant {tenant_id} (shown once):\n  {rotated.value}\n"
+        f"The previous key stops working at {_until(until)}.\n"
+    )
+    return 0
+
+
+def revoke_key_command(
+    clients: Any, table_name: str, tenant_id: str, previous_only: bool, out: TextIO
+) -> int:
+    from reelay.logic.tenants import revoke_api_keys
+
+    revoke_api_keys(tenant_id, tenant_deps(clients, table_name), previous_only=previous_only)
+    if previous_only:
+        out.write(f"Tenant {tenant_id}: the rotated-out API key no longer works; the current one does.\n")
+    else:
+        out.write(
+            f"Tenant {tenant_id}: every API key is revoked and answers 401 from now on; "
+            f"`reelay tenant rotate-key {tenant_id}` issues a new one.\n"
+        )
+    return 0
+
+
+def roll_secret_command(
+    clients: Any, table_name: str, tenant_id: str, overlap_hours: float, as_json: bool, out: TextIO
+) -> int:
+    from datetime import timedelta
+
+    from reelay.logic.tenants import roll_webhook_secret
+
+    rolled = roll_webhook_secret(tenant_id, tenant_deps(clients, table_name), timedelta(hours=overlap_hours))
+    until = rolled.previous_valid_until
+    if as_json:
+        out.write(
+            json.dumps(
+                {
+                    "tenant_id": tenant_id,
+                    "webhook_secret": rolled.value,
+                    "previous_secret_signs_until": until.isoformat() if until else None,
+                }
+            )
+            + "\n"
+        )
+        return 0
+    out.write(
+        f"New webhook signing secret for tenant {tenant_id} (shown once):\n  {rolled.value}\n"
+        f"Deliveries carry a signature with the previous secret too until {_until(until)}.\n"
+    )
+    return 0
+
+
 def describe_budget(credits: int | None) -> str:
     if credits is None:
         return "daily credit budget: the stack's DailyCreditBudget"

@@ -1,11 +1,14 @@
-"""Public REST API: product videos (submit, read, list, approve), shop connections, avatars, credits."""
+"""Public REST API: product videos (submit, read, list, approve, replay a delivery, find the stuck),
+shop connections, avatars, credits."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,6 +21,7 @@ from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import credit_statement, list_avatars
+from reelay.logic.operator_views import replay_delivery, stuck_tasks
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
 from reelay.logic.shop_connections import (
@@ -33,6 +37,8 @@ from reelay.logic.task_views import get_tenant_task, list_tenant_tasks
 from reelay.models.api import (
     AvatarList,
     Credits,
+    DeliveryReplay,
+    ErrorBody,
     ProductVideo,
     ProductVideoPage,
     ProductVideoRequest,
@@ -47,6 +53,12 @@ from reelay.models.connection import (
     ShopConnectionView,
 )
 from reelay.models.status import TaskStatus
+
+
+# One error-shaped answer for the OpenAPI document of a route that declares it.
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+
 
 GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
 AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
@@ -95,7 +107,14 @@ def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
 
 
-@app.get("/v1/product-videos", summary="List product video tasks, newest first")
+@app.get(
+    "/v1/product-videos",
+    summary="List product video tasks, newest first (or those stuck, longest first)",
+    responses={
+        200: {"description": "A page of tasks; with stuck_for_minutes, every stuck task at once."},
+        400: _error("A query parameter is not valid (the field names it)."),
+    },
+)
 def list_tasks(
     status: Annotated[TaskStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -105,7 +124,20 @@ def list_tasks(
     ] = None,
     shop: Annotated[str | None, Query(max_length=255, description="external_ref.shop")] = None,
     product_id: Annotated[str | None, Query(max_length=255, description="external_ref.product_id")] = None,
+    stuck_for_minutes: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=10080,
+            description="Only tasks waiting on Creatify whose status has not changed for this many "
+            "minutes, the longest-waiting first, at most `limit` (no cursor).",
+        ),
+    ] = None,
 ) -> ProductVideoPage:
+    if stuck_for_minutes is not None:
+        return _stuck(
+            stuck_for_minutes, limit, status, {"source": source, "shop": shop, "product_id": product_id}
+        )
     return list_tenant_tasks(
         tenant_id(app),
         runtime(),
@@ -114,6 +146,41 @@ def list_tasks(
         cursor=cursor,
         external={"source": source, "shop": shop, "product_id": product_id},
     )
+
+
+def _stuck(
+    minutes: int, limit: int, status: TaskStatus | None, external: dict[str, str | None]
+) -> ProductVideoPage:
+    if app.current_event.get_query_string_value("cursor"):
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": "not used with stuck_for_minutes", "type": "value_error"}]
+        )
+    found = stuck_tasks(tenant_id(app), runtime(), timedelta(minutes=minutes))
+    wanted = [
+        task
+        for task in found
+        if (status is None or task.status is status)
+        and all(
+            value is None or getattr(task.external_ref, name) == value for name, value in external.items()
+        )
+    ]
+    return ProductVideoPage(items=[ProductVideo.from_task(task) for task in wanted[:limit]])
+
+
+@app.post(
+    "/v1/product-videos/<id>/deliveries",
+    summary="Deliver a finished task's webhook again (same event id, signed, recorded)",
+    status_code=202,
+    responses={
+        202: {"description": "The replay is queued for the delivery worker."},
+        404: _error("No such product video (or another tenant's)."),
+        409: _error("The task is not finished yet, or has no webhook_url (the field names which)."),
+    },
+)
+def replay(id: Annotated[str, Path(max_length=64)]) -> DeliveryReplay:
+    queued = replay_delivery(tenant_id(app), id, runtime())
+    metrics.add_metric(name="DeliveriesReplayed", unit=MetricUnit.Count, value=1)
+    return DeliveryReplay(task_id=queued.task_id, event_id=queued.event_id, replay=queued.replay)
 
 
 @app.post(

@@ -8,7 +8,8 @@
 | credit reserve | TASK#<id>           | CREDITS#<job>| - (TTL, like the claim)                     |
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
 | credit budget  | TENANT#<t>          | BUDGET#<day>| - (one per UTC day; TTL)                     |
-| api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
+| api key        | APIKEY#<sha256 hex> | APIKEY      | - (TTL: a rotated-out key, after its overlap)|
+| tenant listing | TENANTS             | <created>#<t> | - (the operator's directory: no secrets)   |
 | connection     | CONN#<id>           | CONNECTION  | by-tenant: CONNECTIONS#<t> / <created>#<id>  |
 | shop lookup    | SHOP#<platform>#<s> | SHOP        | -                                            |
 | hook delivery  | HOOK#<platform>#<d> | HOOK        | - (TTL: a shop's retries are long over)      |
@@ -33,12 +34,14 @@ ENTITY_CREDIT_RESERVATION = "credit_reservation"
 ENTITY_CREDIT_BUDGET = "credit_budget"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
+ENTITY_TENANT_LISTING = "tenant_listing"
 ENTITY_CONNECTION = "connection"
 ENTITY_SHOP = "shop"
 ENTITY_HOOK = "hook_delivery"
 ENTITY_AWAITING_IMAGE = "awaiting_image"
 
 TASK_SK = "TASK"
+TENANT_DIRECTORY_PK = "TENANTS"
 TENANT_SK = "PROFILE"
 API_KEY_SK = "APIKEY"
 
@@ -79,6 +82,10 @@ def tenant_sk(created_at: datetime, task_id: str) -> str:
 
 def tenant_profile_key(tenant_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": TENANT_SK}}
+
+
+def tenant_directory_key(created_at: datetime, tenant_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": TENANT_DIRECTORY_PK}, "sk": {"S": f"{iso(created_at)}#{tenant_id}"}}
 
 
 def credit_budget_key(tenant_id: str, day: date) -> dict[str, dict[str, str]]:

@@ -23,6 +23,7 @@ from reelay.errors import (
     ConnectionNotFound,
     IdempotencyConflict,
     InvalidCursor,
+    NothingToDeliver,
     ProviderUnavailable,
     ShopAlreadyConnected,
     TaskNotFound,
@@ -121,6 +122,10 @@ def map_logic_errors(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(WrongStatus)
     def on_wrong_status(exc: WrongStatus) -> Response[dict]:
         return error_response(409, "wrong_status", str(exc), "status")
+
+    @app.exception_handler(NothingToDeliver)
+    def on_nothing_to_deliver(exc: NothingToDeliver) -> Response[dict]:
+        return error_response(409, "nothing_to_deliver", str(exc), exc.field)
 
     @app.exception_handler(IdempotencyConflict)
     def on_idempotency_conflict(exc: IdempotencyConflict) -> Response[dict]:

@@ -151,6 +151,14 @@ class ProductVideoPage(BaseModel):
     next_cursor: str | None = None
 
 
+class DeliveryReplay(BaseModel):
+    """A replay of a finished task's webhook delivery, queued for the delivery worker."""
+
+    task_id: str
+    event_id: str = Field(description="The same event id (webhook-id) as the original delivery.")
+    replay: int = Field(description="1 for the task's first replay, 2 for the next, ...")
+
+
 class Avatar(BaseModel):
     """A Creatify persona usable as override_avatar, with what helps a person pick one."""
 
