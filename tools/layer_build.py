@@ -83,12 +83,10 @@ def build_layer(sam: str, clone: Path, build_dir: Path, pip_cache: Path) -> dict
 def locked_wheel_files(clone: Path, dest: Path) -> dict[str, str]:
     """The files of the lock's arm64 wheels, as aws-lambda-builders lays them out in a layer."""
     platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
-    run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
-        + ["--only-binary=:all:", *platforms, "--implementation", "cp", "--python-version", "3.12"]
-        + ["--abi", "cp312", "--no-cache-dir", "--dest", str(dest), "-r", str(clone / LOCK)],
-        cwd=clone,
-    )
+    pip = [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
+    target = ["--implementation", "cp", "--python-version", "3.12", "--abi", "cp312"]
+    where = ["--no-cache-dir", "--dest", str(dest), "-r", str(clone / LOCK)]
+    run([*pip, "--only-binary=:all:", *platforms, *target, *where], cwd=clone)
     files: dict[str, str] = {}
     for wheel in sorted(dest.glob("*.whl")):
         with zipfile.ZipFile(wheel) as archive:
@@ -118,14 +116,16 @@ def main() -> int:
     parser.add_argument("--sam", default=str(REPO / ".sam-venv" / "bin" / "sam"), help="the sam command")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-    if shutil.which(args.sam) is None:
+    sam = shutil.which(args.sam)
+    if sam is None:
         parser.error(f"no sam at {args.sam}: run `make layer-check`, which installs it")
+    sam = str(Path(sam).resolve())
 
     work = Path(tempfile.mkdtemp(prefix="reelay-layer-"))
     try:
         clone = work / "clone"
         run(["git", "clone", "--quiet", "--no-local", str(REPO), str(clone)], cwd=work)
-        head = subprocess.run(  # noqa: S603
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
             cwd=clone,
             capture_output=True,
@@ -133,8 +133,8 @@ def main() -> int:
             check=True,
         ).stdout.strip()
         print(f"fresh clone of {head}; building {LAYER} twice from {LOCK}")
-        first = build_layer(args.sam, clone, work / "build-1", work / "pip-cache-1")
-        second = build_layer(args.sam, clone, work / "build-2", work / "pip-cache-2")
+        first = build_layer(sam, clone, work / "build-1", work / "pip-cache-1")
+        second = build_layer(sam, clone, work / "build-2", work / "pip-cache-2")
         locked = locked_wheel_files(clone, work / "locked-wheels")
 
         wheels = wheel_set(first)
