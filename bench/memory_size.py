@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,11 +62,11 @@ SAMPLE_CONNECTIONS = (
         "wc_sample-secret-for-local-invokes-only",
     ),
 )
-# What Lambda's python3.12 runtime itself holds beside the handler (its bootstrap and runtime
-# interface client), above a bare interpreter; a hello-world function reports about this much more
-# "Max Memory Used" than its interpreter's own RSS.
+# What Lambda's python3.12 runtime holds beside the handler (its bootstrap and runtime client): a
+# hello-world function commonly reports 30-40 MB "Max Memory Used"; a bare interpreter peaks at 9 MiB.
 RUNTIME_ALLOWANCE_MB = 30
 HEADROOM = 2.0
+PARENT_ONLY_ENV = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 # Runs in a fresh interpreter: import the handler as Lambda does, invoke it with each event.
 _CHILD = r"""
@@ -104,7 +105,12 @@ for path in sys.argv[3:]:
     except Exception as exc:  # the authorizer answers "no" by raising
         answer = {"raised": type(exc).__name__}
     if isinstance(answer, dict):
-        answer = answer.get("statusCode", answer.get("batchItemFailures", answer.get("principalId", "ok")))
+        for key in ("statusCode", "batchItemFailures", "principalId", "result"):
+            if key in answer:
+                answer = answer[key]
+                break
+        else:  # the reconciler's report: its counts
+            answer = {k: v for k, v in answer.items() if isinstance(v, int)}
     answers.append(answer)
 print(json.dumps({"start": started, "imported": imported, "invoked": peak_mb(), "answers": answers}))
 """
@@ -201,6 +207,29 @@ def create_sample_world(simulator, receiver_url: str, receiver_secret: str) -> N
         )
 
 
+def provider_job_samples(directory: Path, product_url: str, count: int) -> list[Path]:
+    """The provider_worker sample, each copy for a new task of its own: every process pays Creatify.
+
+    (The sample's own task already has its image, so its job would be skipped as done.)
+    """
+    import uuid
+
+    from reelay.deps import runtime
+    from reelay.models.task import Task
+
+    event = json.loads((EVENTS_DIR / "provider_worker.json").read_text())
+    paths = []
+    for number in range(count):
+        task = Task(id=str(uuid.uuid4()), tenant_id=SAMPLE_TENANT, product_url=product_url, auto_video=False)
+        runtime().tasks.create(task, stays_open=True)
+        body = json.loads(event["Records"][0]["body"])
+        event["Records"][0]["body"] = json.dumps({**body, "task_id": task.id})
+        path = directory / f"provider_worker_{number}.json"
+        path.write_text(json.dumps(event))
+        paths.append(path)
+    return paths
+
+
 def signed_webhook_sample(directory: Path) -> Path:
     """The provider_webhook sample, signed with this deployment's key (the file's is another's)."""
     from reelay.deps import runtime
@@ -234,7 +263,10 @@ def main() -> int:
     from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 
     sizes = template_memory()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's request log
+    # moto's request log and its notes on resources its CloudFormation skips.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS")
     with contextlib.ExitStack() as running:
         moto = running.enter_context(MotoServer())
         simulator = running.enter_context(
@@ -247,15 +279,20 @@ def main() -> int:
             creatify_base_url=simulator.base_url,
             creatify_credentials=(SIM_API_ID, SIM_API_KEY),
             stage="bench",
+            # Quiet here: Creatify's callbacks reach this process's own handlers, and their logs
+            # and metrics would run into the table. The measured processes get the template's.
+            extra_env=PARENT_ONLY_ENV,
         )
         running.callback(embedded.stop)
         work = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="reelay-memory-")))
         create_sample_world(simulator, receiver.url, secret)
         signed = signed_webhook_sample(work)
+        jobs = provider_job_samples(work, simulator.sample_product_url(), args.repeat)
         # The function's settings are in os.environ (the local stack put them there, as Lambda
         # would); the layer's code is on the path as /opt/python is in Lambda.
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in PARENT_ONLY_ENV},
+            "POWERTOOLS_LOG_LEVEL": "INFO",
             "REELAY_ALLOW_LOOPBACK_WEBHOOKS": "true",
             "PYTHONPATH": str(REPO / "layers" / "reelay"),
         }
@@ -267,15 +304,29 @@ def main() -> int:
         print(f"baseline (import boto3; boto3.client('dynamodb')): peak RSS {base:.1f} MiB\n")
         print(
             f"{'function':<18}{'import':>9}{'+invoke':>9}{'vs base':>9}{'needs':>8}{'MemorySize':>12}"
-            "  samples -> answers"
+            "  Creatify calls; samples -> answers (first process)"
         )
         short = []
         for function, logical_id in FUNCTIONS.items():
             events = [str(signed) if p.stem == "provider_webhook" else str(p) for p in samples_for(function)]
+            # The reconciler's work is the open tasks gone quiet: with 0 s, every open task (the
+            # api samples' new ones among them) is re-read from Creatify, however fast this runs.
+            own_env = {**env, "RECONCILE_AFTER_SECONDS": "0"} if function == "reconciler" else env
+            calls_before = len(simulator.calls())
             runs = [
-                child(args.python, _CHILD, [str(REPO / "functions" / function), function, *events], env)
-                for _ in range(args.repeat)
+                child(
+                    args.python,
+                    _CHILD,
+                    [
+                        str(REPO / "functions" / function),
+                        function,
+                        *([str(jobs[number])] if function == "provider_worker" else events),
+                    ],
+                    own_env,
+                )
+                for number in range(args.repeat)
             ]
+            creatify_calls = len(simulator.calls()) - calls_before
             imported = max(r["imported"] for r in runs)
             invoked = max(r["invoked"] for r in runs)
             needs = HEADROOM * invoked + RUNTIME_ALLOWANCE_MB
@@ -289,7 +340,7 @@ def main() -> int:
                 short.append(function)
             print(
                 f"{function:<18}{imported:>8.1f}M{invoked:>8.1f}M{invoked / base:>8.2f}x"
-                f"{needs:>7.0f}M{size:>10} MB  {answers}{mark}"
+                f"{needs:>7.0f}M{size:>10} MB  {creatify_calls}; {answers}{mark}"
             )
         print(
             f"\nneeds = {HEADROOM:g} x peak + {RUNTIME_ALLOWANCE_MB} MiB for Lambda's runtime; "
