@@ -10,7 +10,7 @@ The baseline is a fresh interpreter that runs `import boto3; boto3.client("dynam
 
 Prints each figure beside the function's MemorySize and the headroom it leaves; exits 1 if a
 function's MemorySize is below twice its peak plus Lambda's runtime allowance (the rule the
-template's sizes follow; see the README's performance section).
+template's sizes follow; README, "Memory per function").
 
     .venv/bin/python bench/memory_size.py [--repeat 3]
 """
@@ -29,7 +29,6 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 EVENTS_DIR = REPO / "events"
 SAMPLE_API_KEY = "rly_sample-api-key-for-local-invokes-only"
