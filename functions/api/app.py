@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -14,8 +14,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from console_routes import register_console
 
 from reelay.deps import runtime
+from reelay.errors import (
+    ConnectionNotFound,
+    IdempotencyConflict,
+    InvalidCursor,
+    ProviderUnavailable,
+    ShopAlreadyConnected,
+    TaskNotFound,
+    UnsafeRequestUrl,
+    WrongStatus,
+)
 from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
+from reelay.http.openapi import DocumentedRestResolver, raises
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import list_avatars, remaining_credits
 from reelay.logic.request_video import request_video
@@ -53,7 +64,9 @@ AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
+# Its OpenAPI document lists every answer a route gives: each route declares the errors of logic's
+# it may raise with @raises (see reelay.http.openapi).
+app = DocumentedRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 map_logic_errors(app)
 app.enable_swagger(
@@ -68,7 +81,16 @@ app.enable_swagger(
 register_console(app)
 
 
-@app.post("/v1/product-videos", summary="Submit a product for a video", status_code=201)
+@app.post(
+    "/v1/product-videos",
+    summary="Submit a product for a video",
+    status_code=201,
+    responses={
+        201: {"description": "The new task."},
+        200: {"description": "The task an identical earlier request with this Idempotency-Key made."},
+    },
+)
+@raises(UnsafeRequestUrl, IdempotencyConflict)
 def submit(
     request: Annotated[ProductVideoRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
@@ -91,11 +113,13 @@ def submit(
 
 
 @app.get("/v1/product-videos/<id>", summary="Read one product video task")
+@raises(TaskNotFound)
 def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
 
 
 @app.get("/v1/product-videos", summary="List product video tasks, newest first")
+@raises(InvalidCursor)
 def list_tasks(
     status: Annotated[TaskStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -121,6 +145,7 @@ def list_tasks(
     summary="Generate the video from an approved preview image",
     status_code=202,
 )
+@raises(TaskNotFound, WrongStatus)
 def generate_video(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[VideoRequest | None, Body()] = None,
@@ -133,7 +158,12 @@ def generate_video(
     "/v1/product-videos/<id>/regenerate",
     summary="Regenerate the preview image as a new, linked task",
     status_code=201,
+    responses={
+        201: {"description": "The new task."},
+        200: {"description": "The task an earlier request made (a double click)."},
+    },
 )
+@raises(TaskNotFound, WrongStatus)
 def regenerate(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[RegenerateRequest | None, Body()] = None,
@@ -154,6 +184,7 @@ def regenerate(
 
 
 @app.post("/v1/product-videos/<id>/reject", summary="Reject the preview image, ending the task")
+@raises(TaskNotFound, WrongStatus)
 def reject(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[RejectRequest | None, Body()] = None,
@@ -166,6 +197,7 @@ def _hook_base() -> str | None:
 
 
 @app.post("/v1/shop-connections", summary="Connect a Shopify or WooCommerce shop", status_code=201)
+@raises(ShopAlreadyConnected)
 def create_connection(request: Annotated[ShopConnectionRequest, Body()]) -> ShopConnectionView:
     return connect_shop(tenant_id(app), request, runtime(), api_base_url=_hook_base())
 
@@ -176,6 +208,7 @@ def list_shop_connections() -> ShopConnectionPage:
 
 
 @app.get("/v1/shop-connections/<id>", summary="Read one shop connection")
+@raises(ConnectionNotFound)
 def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionView:
     return view(tenant_connection(tenant_id(app), id, runtime()), _hook_base())
 
@@ -183,6 +216,7 @@ def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionVie
 @app.patch(
     "/v1/shop-connections/<id>", summary="Change a connection's settings, switch it, or rotate its secret"
 )
+@raises(ConnectionNotFound)
 def patch_connection(
     id: Annotated[str, Path(max_length=64)], request: Annotated[ShopConnectionUpdate, Body()]
 ) -> ShopConnectionView:
@@ -190,12 +224,14 @@ def patch_connection(
 
 
 @app.delete("/v1/shop-connections/<id>", summary="Disconnect a shop", status_code=204)
+@raises(ConnectionNotFound)
 def delete_connection(id: Annotated[str, Path(max_length=64)]) -> Response[None]:
     disconnect_shop(tenant_id(app), id, runtime())
     return Response(status_code=204)
 
 
 @app.get("/v1/avatars", summary="Creatify avatars usable as override_avatar")
+@raises(ProviderUnavailable)
 def avatars(
     gender: Annotated[str | None, Query(pattern=GENDERS)] = None,
     age_range: Annotated[str | None, Query(pattern=AGE_RANGES)] = None,
@@ -204,6 +240,7 @@ def avatars(
 
 
 @app.get("/v1/credits", summary="Creatify credits left on the account")
+@raises(ProviderUnavailable)
 def credits() -> Credits:
     return Credits(remaining_credits=remaining_credits(runtime()))
 
