@@ -119,6 +119,7 @@ class ShopConnectionRequest(ConnectionSettings):
     )
     next_webhook_secret: SecretStr | None = Field(
         default=None,
+        min_length=1,
         max_length=MAX_SECRET_LENGTH,
         description="A second secret accepted as well, for a rotation.",
     )
@@ -145,7 +146,8 @@ class ShopConnectionUpdate(BaseModel):
     review_deadline_hours: int | None = Field(default=None, ge=1, le=720)
     review_deadline_action: ReviewDeadlineAction | None = None
     webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
-    next_webhook_secret: SecretStr | None = Field(default=None, max_length=MAX_SECRET_LENGTH)
+    # An empty secret is no secret (and KMS refuses to seal one): null clears, "" is refused.
+    next_webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
 
     @field_validator("image_prompt_template", "video_prompt_template")
     @classmethod
@@ -176,7 +178,10 @@ class ShopConnectionView(ConnectionSettings):
     id: str
     platform: Platform
     shop: str
-    hook_url: str = Field(description="Register this URL in the shop as the webhook address.")
+    hook_url: str = Field(
+        description="Register this URL in the shop as the webhook address.",
+        json_schema_extra={"format": "uri"},
+    )
     has_next_secret: bool
     created_at: datetime
     updated_at: datetime
