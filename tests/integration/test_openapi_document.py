@@ -67,6 +67,8 @@ def test_url_fields_say_they_are_urls_with_the_limit_the_api_enforces(document, 
         assert url["format"] == "uri" and url["maxLength"] == 200, name
     view = document["components"]["schemas"]["ShopConnectionView"]["properties"]["hook_url"]
     assert view["format"] == "uri"
+    avatar = properties["override_avatar"]["anyOf"][0]
+    assert avatar == {"type": "string", "format": "uuid"}
 
     api = TenantApi.create(embedded)
     too_long = "https://shop.example/" + "a" * 180

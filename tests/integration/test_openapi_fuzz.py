@@ -67,12 +67,23 @@ def test_generated_requests_get_only_documented_answers(embedded, no_dns):
     failures: list[str] = []
     session = requests.Session()
 
+    # Ids that exist, so generated requests also reach a task or connection and not only 404s.
+    task = tenant.submit("https://shop.example/shoe.png", auto_video=False)
+    connection = tenant.request(
+        "POST",
+        "/v1/shop-connections",
+        json_body={"platform": "shopify", "shop": "fuzz.myshopify.com", "webhook_secret": "s3cret"},
+    ).json()
+    known_ids = {"/v1/product-videos/": task["id"], "/v1/shop-connections/": connection["id"]}
+
     def fuzz(operation: schemathesis.APIOperation) -> None:
         label = f"{operation.method.upper()} {operation.path}"
-        strategy = st.one_of(
-            operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
-            operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
-        )
+        modes = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+        strategies = [operation.as_strategy(mode) for mode in modes]
+        known = next((i for prefix, i in known_ids.items() if operation.path.startswith(prefix)), None)
+        if known is not None:
+            strategies.append(operation.as_strategy(modes[0], path_parameters={"id": known}))
+        strategy = st.one_of(*strategies)
 
         @settings(
             max_examples=CASES_PER_OPERATION,

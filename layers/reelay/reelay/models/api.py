@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -29,7 +29,7 @@ class ProductVideoRequest(BaseModel):
     type: ProductType = ProductType.PRODUCT_ANYSHOT
     aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
     image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
-    override_avatar: str | None = Field(
+    override_avatar: Annotated[str, Field(json_schema_extra={"format": "uuid"})] | None = Field(
         default=None, description="Persona id (see GET /v1/avatars); used only for product_avatar."
     )
     product_showcase_url: HttpUrl200 | None = Field(
