@@ -147,3 +147,20 @@ def test_the_gateway_answers_methods_the_api_lacks_as_api_gateway_does(embedded,
 def test_the_gateway_answers_a_resource_the_api_lacks_as_api_gateway_does(embedded):
     status, body = _over_http(embedded, "GET", "/v1/no-such-thing")
     assert status == 403 and body["error"]["message"] == "Missing Authentication Token"
+
+
+def test_the_gateway_refuses_a_body_over_api_gateways_limit_with_the_documented_413(embedded, document):
+    host, port = embedded.gateway.address
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        # Only the announced length matters: the gateway answers before reading a byte of it.
+        connection.putrequest("POST", f"/{embedded.gateway.stage}/v1/product-videos")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(10 * 1024 * 1024 + 1))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert json.loads(response.read())["error"]["code"] == "rejected_by_gateway"
+    finally:
+        connection.close()
+    assert "413" in statuses(document, "post", "/v1/product-videos")

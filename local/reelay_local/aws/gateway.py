@@ -21,6 +21,9 @@ from reelay_local.aws.stack import ApiAnswer, LocalStack
 # Header names API Gateway adds or rewrites; a client's own values are not passed through.
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host"}
 _INTEGRATION_FAILED = b'{"message": "Internal server error"}'
+# API Gateway's payload limit for REST APIs, answered in the template's DEFAULT_4XX shape.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_TOO_LARGE = b'{"error": {"code": "rejected_by_gateway", "message": "Request Too Large"}}'
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,11 @@ class Gateway:
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_PAYLOAD_BYTES:
+                    # API Gateway refuses it before any function runs; the body is never read.
+                    self.close_connection = True
+                    self._reply(413, {"Content-Type": "application/json"}, _TOO_LARGE)
+                    return
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
                 headers["X-Forwarded-Proto"] = "http"
