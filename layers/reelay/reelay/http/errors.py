@@ -4,7 +4,8 @@
 
 Validation errors name the field at fault (dotted path for nested fields) and are 400s;
 bad input never becomes a 5xx. Logic's errors (`reelay.errors`) become their answers here,
-once for every route, so a route only says what it does when all goes well.
+once for every route, so a route only says what it does when all goes well: `LOGIC_ERRORS`
+is the one table of those answers, which the OpenAPI document reads too (`http.openapi`).
 """
 
 from __future__ import annotations
