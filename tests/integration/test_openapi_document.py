@@ -164,3 +164,26 @@ def test_the_gateway_refuses_a_body_over_api_gateways_limit_with_the_documented_
     finally:
         connection.close()
     assert "413" in statuses(document, "post", "/v1/product-videos")
+
+
+def test_patch_fields_that_cannot_be_cleared_do_not_offer_null(document, embedded):
+    # Found by schemathesis' positive_data_acceptance: the document offered `"type": null`,
+    # which the API refuses (null means "clear", and these cannot be cleared).
+    properties = document["components"]["schemas"]["ShopConnectionUpdate"]["properties"]
+    fixed = ("type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret")
+    for name in fixed:
+        assert "anyOf" not in properties[name] and "default" not in properties[name], name
+    assert {"type": "null"} in properties["next_webhook_secret"]["anyOf"]
+
+    api = TenantApi.create(embedded)
+    created = api.request(
+        "POST",
+        "/v1/shop-connections",
+        json_body={"platform": "shopify", "shop": "nulls.myshopify.com", "webhook_secret": "s3cret"},
+    )
+    path = f"/v1/shop-connections/{created.json()['id']}"
+    for name in fixed:
+        answer = api.request("PATCH", path, json_body={name: None})
+        assert answer.status == 400 and answer.json()["error"]["field"] == name, answer.body
+    cleared = api.request("PATCH", path, json_body={"next_webhook_secret": None})
+    assert cleared.status == 200, cleared.body

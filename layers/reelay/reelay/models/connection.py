@@ -132,10 +132,27 @@ class ShopConnectionRequest(ConnectionSettings):
         return normalize_shop(platform, value) if isinstance(platform, Platform) else value
 
 
+# PATCH fields that cannot be cleared: None only means "not sent", and null is refused.
+_NOT_NULL = ("type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret")
+
+
+def _null_only_where_accepted(schema: dict[str, Any]) -> None:
+    """The JSON schema offers null only for fields that take it (a client sends what it offers)."""
+    properties = schema.get("properties", {})
+    for name in _NOT_NULL:
+        field = properties[name]
+        field.pop("default", None)
+        variants = [v for v in field.pop("anyOf", []) if v != {"type": "null"}]
+        if variants:
+            field.update(variants[0])
+
+
 class ShopConnectionUpdate(BaseModel):
     """PATCH /v1/shop-connections/{id}: only the fields sent change; null clears next_webhook_secret."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_null_only_where_accepted
+    )
 
     type: ProductType | None = None
     aspect_ratio: AspectRatio | None = None
@@ -154,9 +171,7 @@ class ShopConnectionUpdate(BaseModel):
     def _template(cls, value: str | None) -> str | None:
         return check_template(value) if value else value
 
-    @field_validator(
-        "type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret"
-    )
+    @field_validator(*_NOT_NULL)
     @classmethod
     def _not_null(cls, value: object) -> object:
         # Only sent fields are validated: null here means "clear", which these cannot be.
