@@ -107,6 +107,7 @@ def test_generated_requests_get_only_documented_answers(embedded, no_dns):
 
     for operation in operations:
         fuzz(operation)
+    session.close()
 
     assert not failures, "\n\n".join(failures[:5]) + f"\n\n({len(failures)} failures)"
     total = sum(sent.values())

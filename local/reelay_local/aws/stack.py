@@ -42,7 +42,7 @@ class ApiAnswer:
 
 
 # What API Gateway answers (a 403) for a method or resource the API does not declare.
-NO_SUCH_METHOD_MESSAGE = "Missing Authentication Token"
+NO_SUCH_ROUTE_MESSAGE = "Missing Authentication Token"
 
 
 def _route_pattern(resource: str) -> re.Pattern[str]:
@@ -227,7 +227,7 @@ class LocalStack:
         if chosen is None:
             # API Gateway's answer for a resource or method the API does not have (TRACE, CONNECT,
             # PROPFIND, a typo), in the template's DEFAULT_4XX shape.
-            return _gateway_error(403, "rejected_by_gateway", NO_SUCH_METHOD_MESSAGE)
+            return _gateway_error(403, "rejected_by_gateway", NO_SUCH_ROUTE_MESSAGE)
         route, match = chosen
         event = rest_proxy_event(
             method=method,
