@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
-    MAX_URL_LENGTH,
     AspectRatio,
+    HttpUrl200,
     MotionStyle,
     ProductType,
     check_http_url,
@@ -26,18 +26,20 @@ class ProductVideoRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    product_url: str = Field(max_length=MAX_URL_LENGTH, description="Direct URL of the product image.")
+    product_url: HttpUrl200 = Field(description="Direct URL of the product image (http or https).")
     type: ProductType = ProductType.PRODUCT_ANYSHOT
     aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
     image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
-    override_avatar: str | None = Field(
+    override_avatar: Annotated[str, Field(json_schema_extra={"format": "uuid"})] | None = Field(
         default=None, description="Persona id (see GET /v1/avatars); used only for product_avatar."
     )
-    product_showcase_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    product_showcase_url: HttpUrl200 | None = Field(
+        default=None, description="URL of a second product image (http or https)."
+    )
     video_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
     motion_style: MotionStyle | None = None
-    webhook_url: str | None = Field(
-        default=None, max_length=MAX_URL_LENGTH, description="Receives a signed POST when the task finishes."
+    webhook_url: HttpUrl200 | None = Field(
+        default=None, description="Receives a signed POST when the task finishes (http or https)."
     )
     auto_video: bool = Field(
         default=True, description="Generate the video as soon as the preview image exists."
