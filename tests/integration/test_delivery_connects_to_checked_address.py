@@ -14,6 +14,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import stored
 from tests.unit.test_url_guard import REFUSED
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 REBINDING_HOST = "hooks.rebinding.test"
 PUBLIC_ADDRESS = "93.184.216.34"  # what the name answers first: a public address, so the guard passes it
 
@@ -104,8 +106,8 @@ class CountingServer:
 
 @pytest.fixture
 def deps(embedded: Any) -> Deps:
-    """The embedded stack's own setting: loopback receivers allowed, nothing else internal."""
-    return Deps(config=dataclasses.replace(settings(), allow_loopback_webhooks=True))
+    """The embedded stack's own settings: loopback receivers allowed, nothing else internal."""
+    return Deps()
 
 
 @pytest.fixture
@@ -182,7 +184,12 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(deps, tenant,
 def test_every_hostile_url_form_is_refused_at_delivery_without_a_connection(
     monkeypatch, embedded, allow_loopback
 ):
-    deps = Deps(config=dataclasses.replace(settings(), allow_loopback_webhooks=allow_loopback))
+    # The embedded stack's own settings, or the same with its loopback allowance taken away.
+    deps = (
+        Deps()
+        if allow_loopback
+        else Deps(config=dataclasses.replace(settings(), allow_loopback_webhooks=False))
+    )
     tenant = create_tenant("Acme", deps)
     network = Network(monkeypatch, answers=[PUBLIC_ADDRESS])
     hostile = [(url, reason) for url, reason in REFUSED if not (allow_loopback and reason == "loopback")]
@@ -195,3 +202,14 @@ def test_every_hostile_url_form_is_refused_at_delivery_without_a_connection(
         assert last["result"] == "refused" and reason in last["error"], (url, last)
 
     assert network.connects == []
+
+
+def test_the_embedded_stack_allows_loopback_by_an_explicit_switch_the_template_never_sets(embedded):
+    # The local stack's receivers are on 127.0.0.1: it turns on the loopback allowance (and only
+    # that; the test above shows every other internal form still refused). A deployed stack
+    # gets its settings from the template, which never names the switch.
+    assert settings().allow_loopback_webhooks is True
+    assert all(
+        "REELAY_ALLOW_LOOPBACK_WEBHOOKS" not in f.environment for f in embedded.deployed.functions.values()
+    )
+    assert "REELAY_ALLOW_LOOPBACK_WEBHOOKS" not in (REPO_ROOT / "template.yaml").read_text()
