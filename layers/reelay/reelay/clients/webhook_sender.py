@@ -36,7 +36,7 @@ class HttpWebhookSender:
             try:
                 # Only the status counts, so the answer's body is never read: a receiver whose body
                 # is large or slow can neither hold the worker nor turn its 2xx into a failure.
-                response = self._client.send(request, stream=True)
+                response = self._client.send(request, stream=True, follow_redirects=False)
             except httpx.ConnectError as exc:
                 # Refused or unreachable at once (e.g. an IPv6 address without an IPv6 route):
                 # the host's next checked address may answer, as a resolver-driven connect would try.
