@@ -12,3 +12,6 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_SESSION_TOKEN"] = "testing"
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
 os.environ.pop("AWS_PROFILE", None)
+
+# The suite-wide check that no secret appears in any output (tests/secret_scan.py).
+pytest_plugins = ["tests.secret_scan"]

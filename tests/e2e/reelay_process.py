@@ -15,7 +15,11 @@ from typing import Any
 
 import pytest
 
+from tests.secret_scan import register_secret, watch_output
+
 STARTUP_SECONDS = 90.0
+# Lines where `reelay up` shows its tenant's key and webhook secret to its user, on purpose.
+SHOWN_ON_PURPOSE = ("  API key ", "  Webhook secret ", "  export REELAY_API_URL=", "REELAY_READY ")
 
 
 def reelay_command() -> list[str]:
@@ -81,6 +85,11 @@ def start_reelay(workdir: Path, *args: str) -> ReelayProcess:
         process = subprocess.Popen(  # noqa: S603
             [*reelay_command(), *args], cwd=workdir, env=child_environment(), stdout=out, stderr=err
         )
+    # Checked after every test phase for secrets (tests/secret_scan.py): what it printed and
+    # the functions' log file (.reelay/logs/ under its working directory).
+    watch_output(stdout_path, allowed=lambda line: line.startswith(SHOWN_ON_PURPOSE))
+    watch_output(stderr_path)
+    watch_output(workdir / ".reelay" / "logs")
     return ReelayProcess(process, workdir, stdout_path, stderr_path)
 
 
@@ -91,9 +100,13 @@ def wait_ready(up: ReelayProcess, ready_file: Path) -> dict[str, Any]:
             pytest.fail(f"reelay up exited with {up.process.returncode} before it was ready\n{up.describe()}")
         if ready_file.exists():
             try:
-                return dict(json.loads(ready_file.read_text()))
+                ready = dict(json.loads(ready_file.read_text()))
             except ValueError:
-                pass  # written atomically, but be patient anyway
+                ready = None  # written atomically, but be patient anyway
+            if ready is not None:
+                for name in ("api_key", "webhook_secret"):
+                    register_secret(str(ready.get(name) or ""))
+                return ready
         time.sleep(0.2)
     up.kill()
     pytest.fail(f"reelay up was not ready within {STARTUP_SECONDS:g}s\n{up.describe()}")

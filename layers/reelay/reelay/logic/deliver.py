@@ -56,7 +56,8 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     if tenant is None:
         return DeliveryOutcome(DeliveryResult.SKIPPED)
     try:
-        check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
+        # The addresses checked here are the ones the POST connects to: no second look-up.
+        addresses = check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
     except HostDoesNotResolve as exc:
         # DNS may be down for a while, like the receiver itself: an attempt that failed.
         return _after_failure(job, deps, now, None, str(exc))
@@ -73,7 +74,7 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
             tenant.signing_secrets(datetime.fromtimestamp(now, UTC)), job.event_id, body, int(now)
         ),
     }
-    answer = deps.webhooks.post(task.webhook_url, body, sent_headers)
+    answer = deps.webhooks.post(task.webhook_url, addresses, body, sent_headers)
     status_code = answer.status_code
     error = answer.error
 

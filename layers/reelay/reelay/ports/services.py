@@ -65,8 +65,11 @@ class WebhookAnswer:
 
 
 class WebhookSender(Protocol):
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> WebhookAnswer:
-        """POST once; never raises for the receiver's or the network's failures."""
+    def post(self, url: str, addresses: Sequence[str], body: bytes, headers: dict[str, str]) -> WebhookAnswer:
+        """POST once to one of `addresses` (checked IPs of url's host, never resolved again).
+
+        Never raises for the receiver's or the network's failures; follows no redirect.
+        """
         ...
 
 

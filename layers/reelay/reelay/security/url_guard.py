@@ -72,7 +72,11 @@ def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback
 
 
 def check_outbound_url(url: str, *, allow_loopback: bool = False) -> list[str]:
-    """Return the resolved addresses of `url`, or raise UnsafeUrl naming why it is refused."""
+    """Return the resolved addresses of `url`, or raise UnsafeUrl naming why it is refused.
+
+    A caller that goes on to connect uses these addresses (clients/pinned_http.py) rather than
+    the name, so what it connects to is what was checked.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl(f"scheme {parts.scheme!r} is not allowed; use https")
@@ -87,7 +91,8 @@ def check_outbound_url(url: str, *, allow_loopback: bool = False) -> list[str]:
         raise UnsafeUrl(f"host {host!r} is not a valid host name") from exc
     except socket.gaierror as exc:
         raise HostDoesNotResolve(f"host {host!r} does not resolve") from exc
-    addresses = sorted({str(info[4][0]) for info in infos})
+    # In the resolver's order (it prefers what this host can reach), each address once.
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         reason = _forbidden(ipaddress.ip_address(address.split("%", 1)[0]), allow_loopback)
         if reason:

@@ -54,7 +54,7 @@ class TaskLifecycle:
         self._renderers = ThreadPoolExecutor(max_workers=3, thread_name_prefix="creatify-sim-render")
         self._products: OrderedDict[str, Image.Image | None] = OrderedDict()
         self._products_lock = threading.Lock()
-        self._downloads = outbound_client(config.product_fetch_timeout_seconds, follow_redirects=True)
+        self._downloads = outbound_client(config.product_fetch_timeout_seconds)
 
     @property
     def faults(self) -> Faults:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import io
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ from urllib.parse import unquote, urlsplit
 import av
 import httpx
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from reelay_local.simulators.creatify.outbound import MAX_REDIRECTS, OffMachine, send_on_loopback
+
+log = logging.getLogger(__name__)
 
 ASPECT_RATIOS: dict[str, tuple[int, int]] = {"16x9": (16, 9), "9x16": (9, 16), "1x1": (1, 1)}
 
@@ -74,24 +79,38 @@ def product_name_from_url(url: str) -> str:
 
 
 def fetch_product_image(client: httpx.Client, url: str) -> Image.Image | None:
-    """Download and decode the product image; None when it is unreachable or not an image."""
+    """Download and decode the product image; None when it is off this machine, unreachable or not an image.
+
+    Only loopback addresses are fetched from (checked after resolution, redirects included, see
+    outbound.py); for anything else the preview gets a drawn stand-in and nothing is sent.
+    """
     try:
-        with client.stream("GET", url, headers={"Accept": "image/*"}) as response:
-            if response.status_code != 200:
-                return None
-            content_type = response.headers.get("content-type", "")
-            if not content_type.startswith("image/"):
-                return None
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_PRODUCT_BYTES:
-                    return None
-                chunks.append(chunk)
+        response = send_on_loopback(
+            client, "GET", url, redirects=MAX_REDIRECTS, headers={"Accept": "image/*"}
+        )
+    except OffMachine as refusal:
+        log.info("product image not fetched, drawing a stand-in: %s", refusal)
+        return None
     except (httpx.HTTPError, ValueError, OSError, RuntimeError):
         # RuntimeError: the simulator stopped and closed the client mid-download.
         return None
+    try:
+        if response.status_code != 200:
+            return None
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith("image/"):
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_PRODUCT_BYTES:
+                return None
+            chunks.append(chunk)
+    except (httpx.HTTPError, ValueError, OSError, RuntimeError):
+        return None
+    finally:
+        response.close()
     return decode_image(b"".join(chunks))
 
 

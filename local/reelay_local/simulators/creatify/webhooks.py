@@ -1,5 +1,7 @@
 """Webhook delivery as Creatify does it (one unsigned JSON POST, no retry), plus delivery faults.
 
+Webhooks go to this machine only (a URL elsewhere is recorded as refused, see outbound.py).
+
 Faults apply per webhook at the moment a stage ends: drop (never sent), duplicate (the same body
 posted twice, back to back), delay (sent after `webhook_delay_seconds`), reorder (the image-stage
 webhook is held and posted right after the task's video-stage webhook; see `Faults`).
@@ -20,7 +22,7 @@ from typing import Any, Literal
 import httpx
 
 from reelay_local.simulators.creatify.config import Faults
-from reelay_local.simulators.creatify.outbound import outbound_client
+from reelay_local.simulators.creatify.outbound import OffMachine, outbound_client, send_on_loopback
 from reelay_local.simulators.creatify.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -122,8 +124,15 @@ class WebhookSender:
     def _post(self, url: str, body: dict[str, Any]) -> None:
         payload = json.dumps(body).encode()
         try:
-            response = self._client.post(url, content=payload, headers={"Content-Type": "application/json"})
+            # This machine only, no redirect followed (see outbound.py).
+            response = send_on_loopback(
+                self._client, "POST", url, content=payload, headers={"Content-Type": "application/json"}
+            )
+            response.close()
             record = WebhookRecord(url, body, response.status_code, None, time.time())
+        except OffMachine as refusal:
+            log.warning("webhook not sent: %s", refusal)
+            record = WebhookRecord(url, body, None, f"refused: {refusal}", time.time())
         except (httpx.HTTPError, RuntimeError) as error:
             # RuntimeError: the client was closed by stop() while this post was in flight.
             record = WebhookRecord(url, body, None, f"{type(error).__name__}: {error}", time.time())
