@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ class Receiver:
     def __init__(self) -> None:
         self.posts: list[tuple[bytes, dict[str, str]]] = []
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> WebhookAnswer:
+    def post(self, url: str, addresses: Sequence[str], body: bytes, headers: dict[str, str]) -> WebhookAnswer:
         self.posts.append((body, headers))
         return WebhookAnswer(status_code=200)
 
