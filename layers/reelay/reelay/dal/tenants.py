@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
+from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.errors import ApiKeyInUse, TenantExists
 from reelay.models.tenant import Tenant
 
@@ -49,8 +50,9 @@ class TenantRepository:
             "tenant_id": to_attribute(tenant.tenant_id),
         }
         try:
-            self._client.transact_write_items(
-                TransactItems=[
+            write_transaction(
+                self._client,
+                [
                     {
                         "Put": {
                             "TableName": self._table,
@@ -65,12 +67,12 @@ class TenantRepository:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                ]
+                ],
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            reasons = cancellation_reasons(exc)
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise TenantExists(tenant.tenant_id) from None
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
