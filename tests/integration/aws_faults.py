@@ -94,18 +94,21 @@ def entries_refused(code: str = "ThrottlingException") -> Answer:
 
 @dataclass
 class Fault:
-    """The first `times` calls of `operation` get `answer`; `answered` and `passed` count the calls."""
+    """The first `times` calls of `operation` that `when` picks get `answer`; the counts say what happened."""
 
     service: str
     operation: str
     times: int
     answer: Answer
+    when: Callable[[AWSPreparedRequest], bool] | None = None
     answered: int = 0
     passed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         with self._lock:
+            if self.when is not None and not self.when(request):
+                return None
             if self.answered < self.times:
                 self.answered += 1
                 answer = self.answer(request)
@@ -124,10 +127,17 @@ class AwsFaults:
     def __init__(self) -> None:
         self._installed: list[tuple[Any, str, Fault]] = []
 
-    def inject(self, service: str, operation: str, answer: Answer, times: int = 1) -> Fault:
+    def inject(
+        self,
+        service: str,
+        operation: str,
+        answer: Answer,
+        times: int = 1,
+        when: Callable[[AWSPreparedRequest], bool] | None = None,
+    ) -> Fault:
         client = aws_client(service)
         event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
-        fault = Fault(service, operation, times, answer)
+        fault = Fault(service, operation, times, answer, when)
         # First: moto answers on before-send too, and the first answer wins.
         client.meta.events.register_first(event, fault)
         self._installed.append((client, event, fault))

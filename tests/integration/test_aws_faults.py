@@ -26,12 +26,15 @@ from tests.integration.aws_faults import (
 )
 from tests.integration.pipeline import (
     TenantApi,
+    entering,
     stored,
+    stream_records,
     successful_provider_calls,
 )
 
 # The first attempt and every retry of one call (reelay.clients.aws.TOTAL_ATTEMPTS).
 ONE_CALL = 4
+TASK_STREAM = "TaskStreamFunction"
 
 
 @pytest.fixture
@@ -204,3 +207,52 @@ def test_a_provider_job_send_failing_past_every_retry_is_queued_by_the_stream_re
 def _failure_queue_is_empty(embedded) -> bool:
     url = embedded.deployed.queue_url("StreamFailureQueue")
     return not embedded.clients("sqs").receive_message(QueueUrl=url).get("Messages")
+
+
+def test_after_a_failed_stream_record_nothing_later_in_the_batch_is_done_before_its_retry(
+    embedded, simulator, faults
+):
+    api = TenantApi.create(embedded)
+    first, second = (api.submit(simulator.sample_product_url())["id"] for _ in range(2))
+    api.run_until(first)
+    api.run_until(second)
+    embedded.consumers.events(), embedded.consumers.notifications()
+    records = stream_records(embedded, TASK_STREAM)
+    batch = [entering(records, first, "video_generated"), entering(records, second, "video_generated")]
+    stream = embedded.stack.functions[TASK_STREAM]
+    faults.inject("sns", "Publish", query_error("InternalError", status=500), times=ONE_CALL)
+
+    failed = stream.invoke({"Records": batch})
+    before_retry = event_ids(embedded.consumers.events())
+    retried = stream.invoke({"Records": batch})  # Lambda hands back the batch from the failed record
+
+    first_id, second_id = event_id(first, "video_generated"), event_id(second, "video_generated")
+    assert failed == {"batchItemFailures": [{"itemIdentifier": batch[0]["dynamodb"]["SequenceNumber"]}]}
+    # The second task was not announced ahead of the first task's retry, so it is announced once.
+    assert before_retry == {first_id: 1}
+    assert retried == {"batchItemFailures": []}
+    assert event_ids(embedded.consumers.events()) == {first_id: 1, second_id: 1}
+    assert note_ids(embedded.consumers.notifications()) == {first_id: 1, second_id: 1}
+
+
+def test_a_delivery_whose_tenant_read_is_throttled_past_every_retry_is_made_by_sqs_redelivery(
+    embedded, simulator, faults
+):
+    api = TenantApi.create(embedded)
+    with WebhookReceiver(secret=api.tenant.webhook_secret) as receiver:
+        task = api.submit(simulator.sample_product_url(), webhook_url=receiver.url)
+        # No API call from here on, so only the delivery worker reads the tenant's profile item
+        # (to sign with its secret); the first delivery of its job spends every attempt.
+        throttled = faults.inject(
+            "dynamodb",
+            "GetItem",
+            json_error("ProvisionedThroughputExceededException"),
+            times=ONE_CALL,
+            when=lambda request: f"TENANT#{api.tenant_id}" in request.body.decode(),
+        )
+        embedded.stack.pump(until=lambda: bool(receiver.received), timeout=30)
+        embedded.stack.pump()
+
+    assert throttled.answered == ONE_CALL
+    assert [w.headers["webhook-id"] for w in receiver.received] == [event_id(task["id"], "video_generated")]
+    assert stored(task["id"]).delivery_attempts == 1
