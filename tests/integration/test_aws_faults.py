@@ -257,3 +257,27 @@ def test_a_delivery_whose_tenant_read_is_throttled_past_every_retry_is_made_by_s
     assert throttled.answered == ONE_CALL
     assert [w.headers["webhook-id"] for w in receiver.received] == [event_id(task["id"], "video_generated")]
     assert stored(task["id"]).delivery_attempts == 1
+
+
+def test_dynamodb_throttled_past_every_retry_answers_a_503_to_retry_and_the_retry_makes_one_task(
+    embedded, simulator, faults
+):
+    api = TenantApi.create(embedded)
+    body = {"product_url": simulator.sample_product_url()}
+    key = {"Idempotency-Key": "sku-1001"}
+    throttled = faults.inject(
+        "dynamodb", "PutItem", json_error("ProvisionedThroughputExceededException"), times=ONE_CALL
+    )
+
+    busy = api.request("POST", "/v1/product-videos", json_body=body, headers=key)
+    again = api.request("POST", "/v1/product-videos", json_body=body, headers=key)
+
+    assert throttled.answered == ONE_CALL
+    assert busy.status == 503
+    assert busy.json() == {
+        "error": {"code": "temporarily_unavailable", "message": "the service is busy; try again shortly"}
+    }
+    assert busy.headers["Retry-After"] == "2"
+    assert again.status == 201, again.body
+    listed = api.request("GET", "/v1/product-videos").json()["items"]
+    assert [task["id"] for task in listed] == [again.json()["id"]]

@@ -77,3 +77,32 @@ def _config() -> Any:
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
     )
+
+
+# Error codes that mean "AWS is busy", beside any 5xx or 429.
+_BUSY_CODES = ALSO_RETRIED | {
+    "Throttling",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "TooManyRequestsException",
+}
+
+
+def is_aws_outage(exc: BaseException) -> bool:
+    """An AWS error that outlasted the retries and would pass: busy, failing, unreachable or silent.
+
+    Nothing is imported for an exception that is not botocore's, so a handler can ask this of any
+    error without paying for botocore on a path that never called AWS.
+    """
+    if not type(exc).__module__.startswith("botocore."):
+        return False
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(exc, ConnectionError | HTTPClientError):  # no connection, or no answer in time
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    return status >= 500 or status == 429 or exc.response.get("Error", {}).get("Code") in _BUSY_CODES
