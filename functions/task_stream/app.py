@@ -14,6 +14,11 @@ from reelay.logic.dispatch import dispatch_change
 logger = Logger()
 metrics = Metrics()
 
+# A record whose publishes are throttled can take this long (every step retried with backoff).
+# A record is not started with less time than this left: a timeout would fail the whole batch
+# and repeat what its earlier records already did, a record handed back repeats nothing.
+RECORD_TIME_BUDGET_MS = 25_000
+
 
 def record_handler(record: DynamoDBRecord) -> None:
     images = task_images(record)
@@ -31,19 +36,30 @@ def handler(event: dict, context: LambdaContext) -> dict:
     handling them now would only do their work twice (events announced again) and could
     announce a task's later status before its earlier one. Lambda retries the failed record a
     bounded number of times, then sends where it is to the on-failure queue, so one poison
-    record never blocks the shard. (Powertools' BatchProcessor handles every record of a batch,
-    which is right for SQS, not for an ordered stream.)
+    record never blocks the shard. It also hands the rest back when too little time is left for
+    another record. (Powertools' BatchProcessor handles every record of a batch, which is right
+    for SQS, not for an ordered stream.)
     """
-    for raw in event.get("Records", []):
+    for position, raw in enumerate(event.get("Records", [])):
         record = DynamoDBRecord(raw)
+        sequence_number = record.dynamodb.sequence_number if record.dynamodb else None
+        if position and context.get_remaining_time_in_millis() < RECORD_TIME_BUDGET_MS:
+            logger.info(
+                "handing the rest of the batch back before time runs out", extra={"handled": position}
+            )
+            return _retry_from(sequence_number)
         try:
             record_handler(record)
         except Exception:
-            sequence_number = record.dynamodb.sequence_number if record.dynamodb else None
             logger.exception(
                 "stream record failed; it and the rest of the batch will be retried",
                 extra={"sequence_number": sequence_number, "event_name": raw.get("eventName")},
             )
             metrics.add_metric(name="StreamRecordFailed", unit=MetricUnit.Count, value=1)
-            return {"batchItemFailures": [{"itemIdentifier": sequence_number or ""}]}
+            return _retry_from(sequence_number)
     return {"batchItemFailures": []}
+
+
+def _retry_from(sequence_number: str | None) -> dict:
+    # Lambda retries the batch from the lowest sequence number reported (and gives every record one).
+    return {"batchItemFailures": [{"itemIdentifier": sequence_number or ""}]}

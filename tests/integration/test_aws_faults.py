@@ -8,7 +8,9 @@ behind the bus and the topic, the webhook receiver, the provider queue, the task
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -234,6 +236,25 @@ def test_after_a_failed_stream_record_nothing_later_in_the_batch_is_done_before_
     assert retried == {"batchItemFailures": []}
     assert event_ids(embedded.consumers.events()) == {first_id: 1, second_id: 1}
     assert note_ids(embedded.consumers.notifications()) == {first_id: 1, second_id: 1}
+
+
+def test_a_batch_is_handed_back_before_the_function_runs_out_of_time_and_nothing_repeats(embedded, simulator):
+    api = TenantApi.create(embedded)
+    first, second = (api.submit(simulator.sample_product_url())["id"] for _ in range(2))
+    api.run_until(first)
+    api.run_until(second)
+    embedded.consumers.events()
+    records = stream_records(embedded, TASK_STREAM)
+    batch = [entering(records, first, "video_generated"), entering(records, second, "video_generated")]
+    # The first record is always handled; the next one only with time enough left for it.
+    function = embedded.stack.functions[TASK_STREAM]
+    budget_ms = sys.modules[function.handler.__module__].RECORD_TIME_BUDGET_MS
+    short_of_time = dataclasses.replace(function, timeout_seconds=budget_ms / 1000 - 1)
+
+    answer = short_of_time.invoke({"Records": batch})
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": batch[1]["dynamodb"]["SequenceNumber"]}]}
+    assert event_ids(embedded.consumers.events()) == {event_id(first, "video_generated"): 1}
 
 
 def test_a_delivery_whose_tenant_read_is_throttled_past_every_retry_is_made_by_sqs_redelivery(
