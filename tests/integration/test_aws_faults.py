@@ -3,7 +3,7 @@
 Each fault is answered on the runtime's own boto3 client by a botocore hook (tests/integration/
 aws_faults.py), since moto never throttles or refuses; the retries, the handlers and the local
 event sources are the real ones. "Nothing lost" is read where a consumer reads it: the queues
-behind the bus and the topic, the webhook receiver, the provider queue, the task table.
+behind the bus and the topic, the webhook receiver, the simulator's paid calls, the task table.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from reelay.clients.aws import TOTAL_ATTEMPTS
+from reelay.deps import runtime
 from reelay.models.events import event_id
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.aws_faults import (
@@ -34,8 +36,8 @@ from tests.integration.pipeline import (
     successful_provider_calls,
 )
 
-# The first attempt and every retry of one call (reelay.clients.aws.TOTAL_ATTEMPTS).
-ONE_CALL = 4
+# The first attempt and every retry of one AWS call.
+ONE_CALL = TOTAL_ATTEMPTS
 TASK_STREAM = "TaskStreamFunction"
 
 
@@ -116,12 +118,14 @@ def test_putevents_refused_past_every_retry_is_finished_by_the_stream_and_repeat
     embedded, simulator, faults
 ):
     # EventBridge is the first step of an announcement, so its failure leaves nothing to repeat.
-    refused = faults.inject("events", "PutEvents", entries_refused("InternalFailure"), times=ONE_CALL + 1)
+    # A refusal inside a 200 is not botocore's to retry: the publisher makes its own attempts.
+    attempts = runtime().publisher.max_attempts
+    refused = faults.inject("events", "PutEvents", entries_refused("InternalFailure"), times=attempts + 1)
     api = TenantApi.create(embedded)
 
     done, webhooks = finish_with_webhook(api, simulator)
 
-    assert refused.answered == ONE_CALL + 1
+    assert refused.answered == attempts + 1
     expected = event_id(done["id"], "video_generated")
     assert event_ids(embedded.consumers.events()) == {expected: 1}
     assert note_ids(embedded.consumers.notifications()) == {expected: 1}
