@@ -17,7 +17,7 @@ from reelay.deps import runtime
 from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
-from reelay.logic.catalog import list_avatars, remaining_credits
+from reelay.logic.catalog import credit_statement, list_avatars
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
 from reelay.logic.shop_connections import (
@@ -203,9 +203,9 @@ def avatars(
     return AvatarList(items=list_avatars(runtime(), gender=gender, age_range=age_range))
 
 
-@app.get("/v1/credits", summary="Creatify credits left on the account")
+@app.get("/v1/credits", summary="Creatify credits left on the account, and today's credit budget")
 def credits() -> Credits:
-    return Credits(remaining_credits=remaining_credits(runtime()))
+    return credit_statement(tenant_id(app), runtime())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,15 +25,24 @@ from reelay.config import Settings
 from reelay.dal.cursors import decode_cursor, encode_cursor
 from reelay.dal.keys import tenant_sk
 from reelay.deps import Deps
-from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists
+from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFound
 from reelay.logic.task_lifecycle import waits_on_provider
+from reelay.models.credit_days import utc_day
 from reelay.models.events import DETAIL_TYPES
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
 from reelay.models.tenant import Tenant
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
-from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
+from reelay.ports.stores import (
+    ApplyResult,
+    CreateResult,
+    ReopenResult,
+    Reservation,
+    TaskPage,
+    TaskStore,
+    Transition,
+)
 from reelay.security.callback_tokens import CallbackSigner
 
 # Result fields a status step may carry; only the non-null ones are written (as in dal/tasks.py).
@@ -272,6 +281,56 @@ class MemoryClaims:
         self._claims.pop((task_id, job), None)
 
 
+@dataclasses.dataclass(frozen=True)
+class HeldCredits:
+    tenant_id: str
+    day: date
+    credits: int
+
+
+class MemoryBudgets:
+    """Implements reelay.ports.stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._used: dict[tuple[str, date], int] = {}
+        self.reservations: dict[tuple[str, str], HeldCredits] = {}
+
+    def reserve(
+        self,
+        tenant_id: str,
+        task_id: str,
+        job: str,
+        credits: int,
+        *,
+        limit: int | None,
+        now: datetime | None = None,
+    ) -> Reservation:
+        if (task_id, job) in self.reservations:
+            return Reservation.ALREADY_HELD
+        day = utc_day(_utc(now or self._clock()))
+        used = self._used.get((tenant_id, day))
+        # `attribute_not_exists(used) OR used <= limit - credits`; no room at all when credits > limit.
+        if limit is not None and (credits > limit or (used is not None and used > limit - credits)):
+            return Reservation.OVER_BUDGET
+        self._used[(tenant_id, day)] = (used or 0) + credits
+        self.reservations[(task_id, job)] = HeldCredits(tenant_id, day, credits)
+        return Reservation.RESERVED
+
+    def release(self, task_id: str, job: str) -> bool:
+        held = self.reservations.pop((task_id, job), None)
+        if held is None:
+            return False
+        used = self._used.get((held.tenant_id, held.day), 0)
+        if used < held.credits:
+            return False  # never below zero (the real count would be gone by TTL)
+        self._used[(held.tenant_id, held.day)] = used - held.credits
+        return True
+
+    def used(self, tenant_id: str, day: date) -> int:
+        return self._used.get((tenant_id, day), 0)
+
+
 class MemoryDeliveries:
     """Implements reelay.ports.stores.DeliveryLog on the tasks of a MemoryTasks, like dal.deliveries."""
 
@@ -306,6 +365,13 @@ class MemoryTenants:
     def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None:
         found = next((t for t in self._tenants.values() if t.api_key_hash == api_key_hash), None)
         return found.model_copy(deep=True) if found is not None else None
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        if tenant_id not in self._tenants:
+            raise TenantNotFound(tenant_id)
+        updated = self._tenants[tenant_id].model_copy(update={"daily_credit_budget": credits}, deep=True)
+        self._tenants[tenant_id] = Tenant.model_validate(updated.model_dump())
+        return updated.model_copy(deep=True)
 
 
 # ---------------------------------------------------------------------------------- services
@@ -528,6 +594,7 @@ class FakeRuntime:
     provider_queue: RecordingQueue
     delivery_queue: RecordingQueue
     publisher: RecordingPublisher
+    budgets: MemoryBudgets
 
     @classmethod
     def at(cls, now: datetime) -> FakeRuntime:
@@ -543,6 +610,7 @@ class FakeRuntime:
             provider_queue=RecordingQueue(),
             delivery_queue=RecordingQueue(),
             publisher=RecordingPublisher(),
+            budgets=MemoryBudgets(clock),
         )
 
     def deps(
@@ -566,6 +634,7 @@ class FakeRuntime:
             provider_queue=self.provider_queue,
             delivery_queue=self.delivery_queue,
             publisher=self.publisher,
+            budgets=self.budgets,
             **overrides,
         )
 

@@ -63,6 +63,12 @@ class TenantExists(TenantConflict):
         self.tenant_id = tenant_id
 
 
+class TenantNotFound(LookupError):
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} not found")
+        self.tenant_id = tenant_id
+
+
 class ApiKeyInUse(TenantConflict):
     def __init__(self) -> None:
         super().__init__("this API key is already registered")

@@ -15,8 +15,9 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
+from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.transactions import cancellation_reasons, write_transaction
-from reelay.errors import ApiKeyInUse, TenantExists
+from reelay.errors import ApiKeyInUse, TenantExists, TenantNotFound
 from reelay.models.tenant import Tenant
 
 
@@ -38,7 +39,8 @@ class TenantRepository:
         Raises TenantExists if the tenant id is taken, ApiKeyInUse if the key hash is.
         """
         profile = {
-            **tenant.model_dump(mode="json"),
+            # No budget of its own is no attribute, as set_daily_credit_budget(None) leaves it.
+            **tenant.model_dump(mode="json", exclude_none=True),
             "webhook_secret": tenant.webhook_secret.get_secret_value(),
             "created_at": keys.iso(tenant.created_at),
             "entity": keys.ENTITY_TENANT,
@@ -100,3 +102,23 @@ class TenantRepository:
         if not item:
             return None
         return self.get(item["tenant_id"]["S"])
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        """Set the tenant's own daily credit budget, or remove it (None) to follow the stack's."""
+        e = Expression()
+        budget = e.name("daily_credit_budget")
+        update = f"REMOVE {budget}" if credits is None else f"SET {budget} = {e.value(credits)}"
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=keys.tenant_profile_key(tenant_id),
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists({e.name('pk')})",
+                ReturnValues="ALL_NEW",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise TenantNotFound(tenant_id) from None
+            raise
+        return _tenant_from_item(answer["Attributes"])

@@ -1,4 +1,4 @@
-"""Creating a tenant: the API key and the webhook signing secret are shown once, stored safely."""
+"""Tenants: created with an API key and a webhook signing secret shown once; their credit budget."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class NewTenant:
     webhook_secret: str = field(repr=False)
 
 
-def create_tenant(name: str, deps: Deps, tenant_id: str | None = None) -> NewTenant:
+def create_tenant(
+    name: str, deps: Deps, tenant_id: str | None = None, daily_credit_budget: int | None = None
+) -> NewTenant:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "tenant"
     tenant_id = tenant_id or f"{slug}-{secrets.token_hex(4)}"
     api_key = new_api_key()
@@ -32,6 +34,7 @@ def create_tenant(name: str, deps: Deps, tenant_id: str | None = None) -> NewTen
         name=name,
         api_key_hash=hash_api_key(api_key),
         webhook_secret=SecretStr(webhook_secret),
+        daily_credit_budget=daily_credit_budget,
     )
     deps.tenants.create(tenant)
     return NewTenant(tenant=tenant, api_key=api_key, webhook_secret=webhook_secret)
@@ -41,3 +44,13 @@ def tenant_for_api_key(api_key: str, deps: Deps) -> Tenant | None:
     if not api_key:
         return None
     return deps.tenants.find_by_api_key_hash(hash_api_key(api_key))
+
+
+def set_daily_credit_budget(tenant_id: str, credits: int | None, deps: Deps) -> Tenant:
+    """Give a tenant its own daily credit budget (0: unlimited), or None to follow the stack's.
+
+    Takes effect with the next reservation; credits already reserved today stay counted.
+    """
+    if credits is not None and credits < 0:
+        raise ValueError(f"a daily credit budget cannot be negative, got {credits}")
+    return deps.tenants.set_daily_credit_budget(tenant_id, credits)

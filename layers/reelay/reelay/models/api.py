@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -171,7 +172,18 @@ class AvatarList(BaseModel):
 
 
 class Credits(BaseModel):
-    remaining_credits: float
+    """Creatify's credits left on the account, and the tenant's daily budget (UTC days)."""
+
+    remaining_credits: float = Field(description="Credits left on the Creatify account Reelay uses")
+    day: date = Field(description="The UTC day the budget figures are for")
+    daily_budget: int | None = Field(
+        description="Credits the tenant's calls may reserve per UTC day; null when unlimited"
+    )
+    used_today: int = Field(
+        ge=0, description="Credits reserved today: spent, or held by calls whose outcome is not known yet"
+    )
+    left_today: int | None = Field(ge=0, description="Credits left in today's budget; null when unlimited")
+    resets_at: datetime = Field(description="When the next day's budget starts (midnight UTC)")
 
 
 class ErrorDetail(BaseModel):

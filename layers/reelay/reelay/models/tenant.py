@@ -1,4 +1,4 @@
-"""A tenant of Reelay: who may call the API, and the secret their webhooks are signed with."""
+"""A tenant of Reelay: who may call the API, the secret their webhooks are signed with, their budget."""
 
 from __future__ import annotations
 
@@ -19,3 +19,6 @@ class Tenant(BaseModel):
     # Signs outbound webhooks (Standard Webhooks); SecretStr keeps it out of logs and reprs.
     webhook_secret: SecretStr
     created_at: datetime = Field(default_factory=utc_now)
+    # Credits the tenant's paid Creatify calls may reserve per UTC day; 0 is unlimited, None
+    # (absent) follows the stack's DailyCreditBudget.
+    daily_credit_budget: int | None = Field(default=None, ge=0)

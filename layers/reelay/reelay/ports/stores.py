@@ -1,4 +1,4 @@
-"""The stores logic reads and writes: tasks, provider-job claims, delivery records, tenants.
+"""The stores logic reads and writes: tasks, provider-job claims, credit budgets, deliveries, tenants.
 
 Each Protocol says what a store does, not how: `reelay.dal` implements them on DynamoDB,
 the unit tests in memory. Every write is conditional and reports whether it happened, so
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -135,6 +135,41 @@ class ClaimStore(Protocol):
     def release(self, task_id: str, job: str) -> None: ...
 
 
+class Reservation(StrEnum):
+    RESERVED = "reserved"  # counted now, within the limit
+    ALREADY_HELD = "already_held"  # the job holds a reservation already (a retaken claim): not counted again
+    OVER_BUDGET = "over_budget"  # the day's count plus these credits would pass the limit: nothing written
+
+
+class CreditBudgetStore(Protocol):
+    """Credits reserved per tenant and UTC day, at most one reservation per (task, job).
+
+    A reservation is counted on the day it is made and given back to that day; the count is
+    never negative and never passes the limit, however many workers reserve at once.
+    """
+
+    def reserve(
+        self,
+        tenant_id: str,
+        task_id: str,
+        job: str,
+        credits: int,
+        *,
+        limit: int | None,
+        now: datetime | None = None,
+    ) -> Reservation:
+        """Count `credits` for the job on `now`'s day if the day stays within `limit` (None: no limit)."""
+        ...
+
+    def release(self, task_id: str, job: str) -> bool:
+        """Give the job's reservation back to its day; False when it holds none (released already)."""
+        ...
+
+    def used(self, tenant_id: str, day: date) -> int:
+        """Credits reserved and not given back on `day` (UTC)."""
+        ...
+
+
 class DeliveryLog(Protocol):
     def record(self, task_id: str, attempts: int, last: dict[str, Any]) -> bool:
         """Record the attempts and last answer of a task's webhook; never winds the count back."""
@@ -200,3 +235,7 @@ class TenantStore(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
 
     def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None: ...
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        """Set the tenant's own daily budget (None: the stack's default); TenantNotFound if none."""
+        ...
