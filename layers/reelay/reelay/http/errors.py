@@ -35,7 +35,8 @@ from reelay.models.api import ErrorBody, ErrorDetail
 
 logger = Logger(child=True)
 
-# Seconds a caller is asked to wait after a 503: longer than the clients' own retries took.
+# Seconds a caller is asked to wait after a 503: throttling that outlasted the retries rarely
+# lasts much longer.
 RETRY_AFTER_SECONDS = 2
 
 

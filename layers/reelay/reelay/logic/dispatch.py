@@ -6,7 +6,7 @@ derived from (task, status), so a repeated record yields the same event id.
 
 A reaction that fails after its clients' own retries raises, and the stream hands the whole
 record back later, so every step of it that had already succeeded is done again: that is
-the one way Reelay announces an event twice (same event_id; consumers dedupe on it).
+the usual way an event is announced twice (same event_id; consumers dedupe on it).
 """
 
 from __future__ import annotations
