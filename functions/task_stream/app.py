@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -13,7 +13,11 @@ from reelay.logic.dispatch import dispatch_change
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+# A record whose publishes are throttled can take this long (every step retried with backoff).
+# A record is not started with less time than this left: a timeout would fail the whole batch
+# and repeat what its earlier records already did, a record handed back repeats nothing.
+RECORD_TIME_BUDGET_MS = 25_000
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -26,8 +30,36 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    # A failing record is reported alone; Lambda retries from it, bisects, and finally sends
-    # it to the on-failure queue, so one poison record never blocks the shard.
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    """Dispatch the records in order and stop at the first that fails, reporting it alone.
+
+    Lambda retries a stream batch from the first failed record, whatever the later ones did, so
+    handling them now would only do their work twice (events announced again) and could
+    announce a task's later status before its earlier one. Lambda retries the failed record a
+    bounded number of times, then sends where it is to the on-failure queue, so one poison
+    record never blocks the shard. It also hands the rest back when too little time is left for
+    another record. (Powertools' BatchProcessor handles every record of a batch, which is right
+    for SQS, not for an ordered stream.)
+    """
+    for position, raw in enumerate(event.get("Records", [])):
+        record = DynamoDBRecord(raw)
+        sequence_number = record.dynamodb.sequence_number if record.dynamodb else None
+        if position and context.get_remaining_time_in_millis() < RECORD_TIME_BUDGET_MS:
+            logger.info(
+                "handing the rest of the batch back before time runs out", extra={"handled": position}
+            )
+            return _retry_from(sequence_number)
+        try:
+            record_handler(record)
+        except Exception:
+            logger.exception(
+                "stream record failed; it and the rest of the batch will be retried",
+                extra={"sequence_number": sequence_number, "event_name": raw.get("eventName")},
+            )
+            metrics.add_metric(name="StreamRecordFailed", unit=MetricUnit.Count, value=1)
+            return _retry_from(sequence_number)
+    return {"batchItemFailures": []}
+
+
+def _retry_from(sequence_number: str | None) -> dict:
+    # Lambda retries the batch from the lowest sequence number reported (and gives every record one).
+    return {"batchItemFailures": [{"itemIdentifier": sequence_number or ""}]}

@@ -130,6 +130,35 @@ def queue_depth(embedded: EmbeddedStack, logical_id: str) -> dict[str, int]:
     return {name.removeprefix("ApproximateNumberOf"): int(attributes.get(name, 0)) for name in names}
 
 
+def stream_records(embedded: EmbeddedStack, function_logical_id: str) -> list[dict[str, Any]]:
+    """Every record on the stream feeding one function so far, shaped as Lambda delivers them."""
+    streams = embedded.clients("dynamodbstreams")
+    arn = embedded.stack.stream_sources[function_logical_id].stream_arn
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )
+        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    for record in records:
+        record["eventSourceARN"] = arn
+        record["dynamodb"]["ApproximateCreationDateTime"] = record["dynamodb"][
+            "ApproximateCreationDateTime"
+        ].timestamp()
+    return records
+
+
+def entering(records: list[dict[str, Any]], task_id: str, status: str) -> dict[str, Any]:
+    """The stream record in which a task entered `status`."""
+    return next(
+        r
+        for r in records
+        if r["dynamodb"]["Keys"]["pk"]["S"] == f"TASK#{task_id}"
+        and r["dynamodb"].get("NewImage", {}).get("status", {}).get("S") == status
+        and r["dynamodb"].get("OldImage", {}).get("status", {}).get("S") != status
+    )
+
+
 class RunningStack:
     """A stack in its own moto context; the process environment is put back afterwards.
 

@@ -40,8 +40,12 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def server() -> Iterator[MotoServer]:
     moto_dynamodb.install()
-    with MotoServer().start(isolate=False) as running:
+    # Not isolating: this process's other tests keep their own endpoints.
+    running = MotoServer().start(isolate=False)
+    try:
         yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

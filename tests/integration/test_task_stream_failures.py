@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reelay.deps import runtime
-from tests.integration.pipeline import TenantApi, detail_types, stored, wait_for
+from tests.integration.pipeline import TenantApi, detail_types, stored, stream_records, wait_for
 
 TASK_STREAM = "TaskStreamFunction"
 
@@ -13,21 +13,7 @@ def _key(record) -> str:
 
 
 def _stream_records(embedded):
-    """Every record on the task table's stream so far, shaped as Lambda delivers them."""
-    streams = embedded.clients("dynamodbstreams")
-    arn = embedded.stack.stream_sources[TASK_STREAM].stream_arn
-    records = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )
-        records += streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    for record in records:
-        record["eventSourceARN"] = arn
-        record["dynamodb"]["ApproximateCreationDateTime"] = record["dynamodb"][
-            "ApproximateCreationDateTime"
-        ].timestamp()
-    return records
+    return stream_records(embedded, TASK_STREAM)
 
 
 def test_an_unreadable_task_image_is_passed_over_and_later_tasks_still_flow(embedded, simulator):

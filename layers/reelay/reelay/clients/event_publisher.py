@@ -1,8 +1,14 @@
-"""Fan-out of a finished task to EventBridge and SNS."""
+"""Fan-out of a finished task to EventBridge and SNS.
+
+Both clients retry throttling and 5xx themselves (`reelay.clients.aws`). EventBridge also
+refuses entries inside a 200 answer (FailedEntryCount), which no client retries: `put_event`
+sends those again. What still fails is raised, and the stream record is retried as a whole.
+"""
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from typing import Any
 
@@ -61,7 +67,8 @@ class EventPublisher:
             pending = [e for e, r in zip(pending, answer["Entries"], strict=True) if r.get("ErrorCode")]
             codes = {r.get("ErrorCode") for r in answer["Entries"] if r.get("ErrorCode")}
             if attempt + 1 < self.max_attempts:
-                time.sleep(self.backoff_seconds * 2**attempt)
+                # Full jitter, as botocore's own retries: instances refused together spread out.
+                time.sleep(random.random() * self.backoff_seconds * 2**attempt)
         raise PublishError(f"EventBridge refused the event after {self.max_attempts} attempts: {codes}")
 
     def publish_message(self, detail: dict[str, Any]) -> None:

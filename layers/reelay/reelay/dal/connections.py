@@ -17,6 +17,7 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.transactions import is_refused_transaction, write_transaction
 from reelay.errors import ConnectionNotFound, ShopAlreadyConnected
 from reelay.models.connection import ShopConnection
 from reelay.models.task import utc_now
@@ -49,8 +50,9 @@ class ConnectionRepository:
             "tenant_id": to_attribute(connection.tenant_id),
         }
         try:
-            self._client.transact_write_items(
-                TransactItems=[
+            write_transaction(
+                self._client,
+                [
                     {
                         "Put": {
                             "TableName": self._table,
@@ -65,10 +67,10 @@ class ConnectionRepository:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                ]
+                ],
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if not is_refused_transaction(exc):
                 raise
             # The id is random: a taken lookup is what makes this fail.
             raise ShopAlreadyConnected(connection.platform.value, connection.shop) from None
@@ -134,8 +136,9 @@ class ConnectionRepository:
             return False
         e = Expression()
         try:
-            self._client.transact_write_items(
-                TransactItems=[
+            write_transaction(
+                self._client,
+                [
                     {
                         "Delete": {
                             "TableName": self._table,
@@ -150,10 +153,10 @@ class ConnectionRepository:
                             "Key": keys.shop_key(connection.platform.value, connection.shop),
                         }
                     },
-                ]
+                ],
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if not is_refused_transaction(exc):
                 raise
             return False  # deleted meanwhile by another request
         return True

@@ -14,8 +14,6 @@ and the count never goes below zero. Both kinds of item expire by TTL.
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +23,7 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import to_attribute
 from reelay.dal.expressions import Expression
+from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.models.credit_days import day_ends_at, utc_day
 from reelay.models.task import utc_now
 from reelay.ports.stores import Reservation
@@ -37,7 +36,6 @@ BUDGET_TTL = timedelta(days=32)
 # throttled: tried again after a short random wait, up to this many times in all.
 TRANSACTION_ATTEMPTS = 8
 CONDITION_FAILED = "ConditionalCheckFailed"
-TRY_AGAIN = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 class CreditBudgetRepository:
@@ -157,19 +155,11 @@ class CreditBudgetRepository:
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """None when written; each item's cancellation code when a condition failed."""
-        for attempt in range(TRANSACTION_ATTEMPTS):
-            try:
-                self._client.transact_write_items(TransactItems=items)
-            except ClientError as exc:
-                error = exc.response.get("Error", {}).get("Code")
-                if error != "TransactionCanceledException":
-                    raise
-                codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                if CONDITION_FAILED in codes:
-                    return codes
-                if TRY_AGAIN.isdisjoint(codes) or attempt == TRANSACTION_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # a jitter, not a secret
-                continue
-            return None
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        try:
+            write_transaction(self._client, items, attempts=TRANSACTION_ATTEMPTS)
+        except ClientError as exc:
+            codes = cancellation_reasons(exc)
+            if CONDITION_FAILED in codes:
+                return codes
+            raise
+        return None

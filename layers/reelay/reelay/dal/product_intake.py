@@ -18,6 +18,7 @@ from reelay.dal import keys
 from reelay.dal.attribute_values import to_attribute
 from reelay.dal.expressions import is_condition_failure
 from reelay.dal.tasks import TaskRepository
+from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.models.task import Task, utc_now
 from reelay.ports.stores import IntakeResult
 
@@ -108,11 +109,9 @@ class ProductIntakeRepository:
                 raise
             return done
         try:
-            self._client.transact_write_items(TransactItems=[write for _, write in writes])
+            write_transaction(self._client, [write for _, write in writes])
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            reasons = cancellation_reasons(exc)
             for (refusal, _), code in zip(writes, reasons, strict=False):
                 if code == "ConditionalCheckFailed":
                     return refusal

@@ -22,6 +22,7 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.errors import ApiKeyInUse, TenantChangedMeanwhile, TenantExists, TenantNotFound
 from reelay.models.tenant import Tenant, TenantSummary
 
@@ -36,10 +37,11 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _cancel_reasons(exc: ClientError) -> list[str | None]:
+def _cancel_reasons(exc: ClientError) -> list[str]:
+    """Why each item of a refused transaction failed; any other error is raised again."""
     if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
         raise exc
-    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    return cancellation_reasons(exc)
 
 
 class TenantRepository:
@@ -87,8 +89,9 @@ class TenantRepository:
             ),
         }
         try:
-            self._client.transact_write_items(
-                TransactItems=[
+            write_transaction(
+                self._client,
+                [
                     {
                         "Put": {
                             "TableName": self._table,
@@ -98,7 +101,7 @@ class TenantRepository:
                     },
                     self._lookup_put(tenant.api_key_hash, tenant.tenant_id),
                     {"Put": {"TableName": self._table, "Item": listing}},
-                ]
+                ],
             )
         except ClientError as exc:
             reasons = _cancel_reasons(exc)
@@ -189,7 +192,7 @@ class TenantRepository:
 
     def _transact(self, tenant_id: str, writes: list[dict[str, Any]]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=writes)
+            write_transaction(self._client, writes)
         except ClientError as exc:
             reasons = _cancel_reasons(exc)
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed" and reasons[0] in (None, "None"):

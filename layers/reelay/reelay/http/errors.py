@@ -10,7 +10,7 @@ is the one table of those answers, which the OpenAPI document reads too (`http.o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from reelay.clients.aws import is_aws_outage
 from reelay.errors import (
     ConnectionNotFound,
     IdempotencyConflict,
@@ -36,6 +37,10 @@ from reelay.http.json_bodies import only_json_bodies, sent_as_non_json
 from reelay.models.api import ErrorBody, ErrorDetail
 
 logger = Logger(child=True)
+
+# Seconds a caller is asked to wait after a 503: throttling that outlasted the retries rarely
+# lasts much longer.
+RETRY_AFTER_SECONDS = 2
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[dict]:
@@ -72,6 +77,24 @@ def validation_error_response(errors: Sequence[dict[str, Any]]) -> Response[dict
     return error_response(400, "validation_error", f"{field}: {message}" if field else message, field)
 
 
+def _aws_outage_as_503(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+    """AWS still busy or failing after the clients' retries: a 503 the caller may retry, not a 502.
+
+    Every route that writes is safe to repeat (a submission with its Idempotency-Key finds the
+    task it made, a review action answers what the first did), so the caller's retry finishes
+    what this request could not.
+    """
+    try:
+        return next_middleware(app)
+    except Exception as exc:
+        if not is_aws_outage(exc):
+            raise
+        logger.exception("AWS unavailable after retries", extra={"path": app.current_event.path})
+        answer = error_response(503, "temporarily_unavailable", "the service is busy; try again shortly")
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+
 def use_error_shape(app: APIGatewayRestResolver, *, json_bodies_only: bool = True) -> None:
     """Answer every failure the resolver itself detects in the one error shape, never as a 5xx.
 
@@ -81,6 +104,7 @@ def use_error_shape(app: APIGatewayRestResolver, *, json_bodies_only: bool = Tru
     """
     if json_bodies_only:
         app.use(middlewares=[only_json_bodies(error_response)])
+    app.use(middlewares=[_aws_outage_as_503])
 
     @app.exception_handler(RequestValidationError)
     def on_validation_error(exc: RequestValidationError) -> Response[dict]:

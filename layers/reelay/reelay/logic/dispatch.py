@@ -3,6 +3,10 @@
 The task stream delivers every change at least once, in order per task. Each reaction is
 safe to repeat: provider jobs are guarded by the worker's claim, and events carry an id
 derived from (task, status), so a repeated record yields the same event id.
+
+A reaction that fails after its clients' own retries raises, and the stream hands the whole
+record back later, so every step of it that had already succeeded is done again: that is
+the usual way an event is announced twice (same event_id; consumers dedupe on it).
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dis
 
 
 def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
+    # The order keeps repeats rare: the step most likely to fail goes first, so its failure
+    # repeats nothing. EventBridge refuses entries under its PutEvents quota (and reports it
+    # inside a 200), SNS throttles past its publish quota, and an SQS send to our own queue
+    # almost never fails; a failure in a later step repeats the earlier ones on the retry.
     detail = event_detail(task)
     deps.publisher.put_event(detail)
     deps.publisher.publish_message(detail)
