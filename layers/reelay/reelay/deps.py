@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ClaimStore,
         ConnectionStore,
         DeliveryLog,
+        JobSlotStore,
         ProductIntake,
         TaskStore,
         TenantStore,
@@ -50,6 +51,12 @@ class Deps:
         from reelay.dal.claims import ClaimRepository
 
         return ClaimRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def job_slots(self) -> JobSlotStore:
+        from reelay.dal.job_slots import JobSlotRepository
+
+        return JobSlotRepository(self.settings.require("table_name"))
 
     @cached_property
     def deliveries(self) -> DeliveryLog:

@@ -5,6 +5,7 @@
 | task           | TASK#<id>           | TASK        | by-tenant: TENANT#<t> / <created_at>#<id>    |
 |                |                     |             | open-tasks (while open): OPEN#<n> / <updated>|
 | provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
+| provider job   | TASK#<id>           | JOB#<job>   | - (the one job queued or running for a kind) |
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
 | api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
 | connection     | CONN#<id>           | CONNECTION  | by-tenant: CONNECTIONS#<t> / <created>#<id>  |
@@ -27,6 +28,7 @@ OPEN_INDEX = "open-tasks"
 # `entity` on every item says what it is, so a stream reader can skip what is not a task.
 ENTITY_TASK = "task"
 ENTITY_CLAIM = "claim"
+ENTITY_JOB_SLOT = "job_slot"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
 ENTITY_CONNECTION = "connection"
@@ -59,6 +61,10 @@ def task_key(task_id: str) -> dict[str, dict[str, str]]:
 
 def claim_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CLAIM#{job}"}}
+
+
+def job_slot_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"JOB#{job}"}}
 
 
 def tenant_pk(tenant_id: str) -> str:
