@@ -109,9 +109,7 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport, now
         deps.tasks.touch_open(task)
 
 
-def _requeue(
-    task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileReport, now: datetime
-) -> None:
+def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileReport, now: datetime) -> None:
     """Queue the job again only if the one in its slot is lost (see the module docstring)."""
     lost_before = now - timedelta(seconds=deps.settings.provider_job_lost_after_seconds)
     job = ProviderJob(kind=kind, task_id=task.id, job_id=uuid4().hex)
