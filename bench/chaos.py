@@ -82,6 +82,8 @@ def main(argv: list[str]) -> int:
     out.write(f"\nall tasks submitted and followed in {result.elapsed:.0f} s\n\n")
     for name, value, goal, met in result.rows():
         out.write(f"  {name:<22} {value:<78} goal: {goal:<22} {'ok' if met else 'MISSED'}\n")
+    for reason, count in result.failed_reasons.most_common():
+        out.write(f"  failed x{count}: {reason}\n")
     out.flush()
     return 0 if result.met else 1
 

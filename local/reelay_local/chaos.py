@@ -114,6 +114,7 @@ class ChaosResult:
     most_messages_one_job: int = 0
     longest_event_lag: float = 0.0
     failed: int = 0
+    failed_reasons: Counter[str] = field(default_factory=Counter)
 
     def rows(self) -> list[tuple[str, str, str, bool]]:
         n, bound = self.config.tasks, self.config.bound_seconds
@@ -344,7 +345,9 @@ def _count(
 ) -> None:
     now = datetime.now(UTC)
     result.terminal = len(finals)
-    result.failed = sum(1 for t in finals.values() if t.status.value == "failed")
+    failed = [t for t in finals.values() if t.status.value == "failed"]
+    result.failed = len(failed)
+    result.failed_reasons = Counter(t.failed_reason or "" for t in failed)
     opens = []
     for task_id in ids:
         task = tasks.get(task_id)

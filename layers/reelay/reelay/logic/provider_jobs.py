@@ -7,8 +7,8 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
   right away (a slow answer usually means the work was done) and recorded when found; when
   nothing is found, Creatify's answer says whether the call can still land (see
   `settled_by_answer`): a finished request is retried on the retry schedule, an unanswered one
-  keeps its claim and is looked at again until UNKNOWN_OUTCOME_GRACE has passed, and only
-  then called again;
+  keeps its claim and is looked at again until the grace (the setting
+  unknown_outcome_grace_seconds) has passed, and only then called again;
 - at most one job per (task, kind) is queued or running: each message names its job slot
   (`JobSlotStore`), a put-back hands the slot on with the job's retry count, and any other
   copy (a redelivery, a repeated stream record, a replaced job) ends without effect;
@@ -51,9 +51,6 @@ logger = Logger(child=True)
 
 # Delays before the n-th retry of a safe-to-retry failure; after the last, the task fails.
 RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
-# How long an unanswered call may still be in flight before we conclude it never landed: the
-# setting unknown_outcome_grace_seconds (3 minutes unless set), this when no setting is at hand.
-UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
 # While an unanswered call may still land, it is looked for this often (and once more when the
 # grace ends); a look-up Creatify could not answer is tried again after the same wait.
 CHECK_AGAIN_SECONDS = 30
@@ -62,9 +59,9 @@ CHECK_AGAIN_SECONDS = 30
 # redelivered after a crashed run finds the slot free again.
 JOB_LEASE = timedelta(seconds=120)
 # HTTP answers to a POST after which Creatify is done with the request: Django's 500 and a
-# proxy's 502 come after the backend finished or died, a 2xx after it did the work. A look-up
-# made after one of these is final. Every other unknown outcome (no answer at all, a 504 or
-# another gateway timeout) may still land, so only the grace ends it.
+# proxy's 502 come after the backend finished or died, so a look-up made after one of them is
+# final. Every other unknown outcome (no answer at all, a 504 or another gateway timeout, an
+# unreadable 2xx) may still land or be found later, so only the grace ends it.
 SETTLED_BY_ANSWER = frozenset({500, 502})
 # Answers after which Creatify certainly did no work, so the claim is released and the job
 # waits on the retry schedule: a busy or unreachable Creatify, and refusals that say nothing
@@ -226,10 +223,14 @@ def _effect_at_creatify(task: Task, job: ProviderJob, deps: Deps) -> ProductToVi
     return min(mine, key=lambda r: r.created_at) if mine else None
 
 
-def settled_by_answer(exc: CreatifyOutcomeUnknown) -> bool:
-    """Whether Creatify answered in a way that says the request is over (see SETTLED_BY_ANSWER)."""
-    code = exc.status_code
-    return code is not None and (code in SETTLED_BY_ANSWER or 200 <= code < 300)
+def settled_by_answer(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyOutcomeUnknown) -> bool:
+    """Whether a look-up that finds nothing proves the call did nothing (see SETTLED_BY_ANSWER).
+
+    Only when Creatify's answer says the request is over and the look-up could have found it:
+    a gen_image made without our callback URL cannot be recognised among the account's tasks.
+    """
+    recognisable = job.kind is ProviderJobKind.GEN_VIDEO or callback_url_for(task, deps) is not None
+    return recognisable and exc.status_code in SETTLED_BY_ANSWER
 
 
 def _grace(deps: Deps) -> timedelta:
@@ -247,7 +248,7 @@ def _settle_unknown(
     still land, so the claim is kept and the job looks again until the grace has passed.
     """
     name = job.kind.value
-    settles_at = now if settled_by_answer(exc) else now + _grace(deps)
+    settles_at = now if settled_by_answer(task, job, deps, exc) else now + _grace(deps)
     try:
         found = _effect_at_creatify(task, job, deps)
     except CreatifyError as err:
