@@ -6,9 +6,9 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 - an outcome-unknown failure is settled at once if Creatify can tell: the task is looked up
   right away (a slow answer usually means the work was done) and recorded when found; when
   nothing is found, Creatify's answer says whether the call can still land (see
-  `settled_by_answer`): a finished request is retried on the retry schedule, an unanswered one
-  keeps its claim and is looked at again until the grace (the setting
-  unknown_outcome_grace_seconds) has passed, and only then called again;
+  `provider_lookups.settled_by_answer`): a finished request is retried on the retry
+  schedule, an unanswered one keeps its claim and is looked at again until the grace (the
+  setting unknown_outcome_grace_seconds) has passed, and only then called again;
 - at most one job per (task, kind) is queued or running: each message names its job slot
   (`JobSlotStore`), a put-back hands the slot on with the job's retry count, and any other
   copy (a redelivery, a repeated stream record, a replaced job) ends without effect;
@@ -30,8 +30,9 @@ from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.logic.apply_update import advance_task
-from reelay.logic.callback_urls import callback_url_for, is_our_callback
-from reelay.logic.task_lifecycle import REVIEW_STATUS, video_under_way
+from reelay.logic.callback_urls import callback_url_for
+from reelay.logic.provider_lookups import effect_at_creatify, remote_past_image, settled_by_answer
+from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
@@ -58,11 +59,6 @@ CHECK_AGAIN_SECONDS = 30
 # beside it, and shorter than the provider queue's visibility timeout (360 s), so the message
 # redelivered after a crashed run finds the slot free again.
 JOB_LEASE = timedelta(seconds=120)
-# HTTP answers to a POST after which Creatify is done with the request: Django's 500 and a
-# proxy's 502 come after the backend finished or died, so a look-up made after one of them is
-# final. Every other unknown outcome (no answer at all, a 504 or another gateway timeout, an
-# unreadable 2xx) may still land or be found later, so only the grace ends it.
-SETTLED_BY_ANSWER = frozenset({500, 502})
 # Answers after which Creatify certainly did no work, so the claim is released and the job
 # waits on the retry schedule: a busy or unreachable Creatify, and refusals that say nothing
 # about the request itself (a rotated key or topped-up credits let the task go on).
@@ -194,7 +190,7 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> 
     except CreatifyRejected as exc:
         # A refusal can mean an earlier call already moved the task on: ask before failing.
         try:
-            moved = _remote_past_image(task, deps)
+            moved = remote_past_image(task, deps)
         except CreatifyError:
             moved = None
         if moved is not None:
@@ -203,34 +199,7 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> 
     return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, JobResult.SUBMITTED)
 
 
-def _remote_past_image(task: Task, deps: Deps) -> ProductToVideo | None:
-    assert task.provider_task_id
-    remote = deps.creatify.get(task.provider_task_id)
-    if video_under_way(remote.status):
-        return remote
-    return None
-
-
 # ---------------------------------------------------------------------------- unknown outcomes
-
-
-def _effect_at_creatify(task: Task, job: ProviderJob, deps: Deps) -> ProductToVideo | None:
-    """What the job's call made at Creatify, if anything (a free look-up; CreatifyError if it fails)."""
-    if job.kind is ProviderJobKind.GEN_VIDEO:
-        return _remote_past_image(task, deps)
-    mine = [r for r in deps.creatify.list() if is_our_callback(task, r.webhook_url, deps)]
-    # The oldest is the one the first call made; Reelay never asks twice on purpose.
-    return min(mine, key=lambda r: r.created_at) if mine else None
-
-
-def settled_by_answer(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyOutcomeUnknown) -> bool:
-    """Whether a look-up that finds nothing proves the call did nothing (see SETTLED_BY_ANSWER).
-
-    Only when Creatify's answer says the request is over and the look-up could have found it:
-    a gen_image made without our callback URL cannot be recognised among the account's tasks.
-    """
-    recognisable = job.kind is ProviderJobKind.GEN_VIDEO or callback_url_for(task, deps) is not None
-    return recognisable and exc.status_code in SETTLED_BY_ANSWER
 
 
 def _grace(deps: Deps) -> timedelta:
@@ -250,7 +219,7 @@ def _settle_unknown(
     name = job.kind.value
     settles_at = now if settled_by_answer(task, job, deps, exc) else now + _grace(deps)
     try:
-        found = _effect_at_creatify(task, job, deps)
+        found = effect_at_creatify(task, job, deps)
     except CreatifyError as err:
         return _check_later(job, deps, now, settles_at, f"{name} unanswered; look-up failed: {err.message}")
     if found is not None:
@@ -272,7 +241,7 @@ def _recover(
     """A claim exists and nothing is recorded: an earlier run's call went unanswered (or it crashed)."""
     name = job.kind.value
     try:
-        found = _effect_at_creatify(task, job, deps)
+        found = effect_at_creatify(task, job, deps)
     except CreatifyError as exc:
         return _check_later(job, deps, now, slot.settles_at, f"could not look the task up: {exc.message}")
     if found is not None:
