@@ -153,7 +153,11 @@ class ChaosResult:
 
 
 class _JobWatch:
-    """Counts provider-job messages as the worker receives them, and runs per (task, kind) at once."""
+    """Counts provider-job messages as the worker receives them, and runs per (task, kind) at once.
+
+    It sits between the provider queue's poller and the worker, where Lambda's logs would show
+    each record: the worker gets each record of a batch in an invocation of its own.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -168,18 +172,22 @@ class _JobWatch:
             _instance = instance
 
             def invoke(self, event: dict[str, Any]) -> Any:
-                keys = [watch._key(record) for record in event.get("Records", [])]
-                with watch._lock:
-                    for key, job_id in keys:
+                # Record by record, as the worker's batch processor takes them, so a run is
+                # counted while its own record is handled, not while its batch mate's is.
+                failures: list[Any] = []
+                for record in event.get("Records", []):
+                    key, job_id = watch._key(record)
+                    with watch._lock:
                         watch.running[key] += 1
                         watch.peak = max(watch.peak, watch.running[key])
                         watch.job_ids[key].add(job_id)
-                try:
-                    return instance.invoke(event)
-                finally:
-                    with watch._lock:
-                        for key, _ in keys:
+                    try:
+                        answer = instance.invoke({**event, "Records": [record]})
+                    finally:
+                        with watch._lock:
                             watch.running[key] -= 1
+                    failures += (answer or {}).get("batchItemFailures", [])
+                return {"batchItemFailures": failures}
 
             def __getattr__(self, name: str) -> Any:
                 return getattr(instance, name)
