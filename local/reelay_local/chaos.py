@@ -11,16 +11,18 @@ work was done, 30% of callbacks are dropped and 20% sent twice, image-stage call
 back until after the video stage's (reordered), and 10% of generation stages fail.
 
 The bound (`ChaosConfig.bound_seconds`) is what every task must end within, from its
-submission to its terminal status. It adds up the waits a task can meet, each at most once
-(a second one of a kind is rare enough that the slack covers it):
+submission to its terminal status. It adds up the waits a task can meet:
 - the backlog: every paid call of the run, each held by the worker up to the read timeout when
   it hangs, shared by ProviderConcurrency workers (plus a per-job allowance for the stack);
 - Creatify's own image and video time;
 - two lost callbacks (one per stage): each found by the reconciler once the task has been
   quiet for reconcile_after, at its next run (one schedule interval later), plus one more
   interval for a reconciler run whose own look-up failed;
-- one unknown outcome Creatify cannot settle at once (a 504, or a hang whose work did not
-  land): the grace, then the call is made again;
+- two unknown outcomes Creatify cannot settle at once (a 504, or a hang whose work did not
+  land), one per paid call: for each the grace and a read timeout, then the call is made
+  again. A third on one task (the call made again after the grace meets another 504: about
+  one call in 225 under this mix) adds another grace; the slack covers it only while the
+  grace is short;
 - two safe-to-retry failures on the worker's retry schedule (2 s + 10 s) after the client's
   own retries.
 """
@@ -77,7 +79,7 @@ class ChaosConfig:
         per_call = self.hang_rate * self.read_timeout + JOB_ALLOWANCE_SECONDS
         backlog = self.tasks * 2 * per_call / self.concurrency
         lost_callbacks = 2 * (self.reconcile_after + self.reconcile_every) + self.reconcile_every
-        unknown = self.grace_seconds + self.read_timeout
+        unknown = 2 * (self.grace_seconds + self.read_timeout)
         retries = sum(RETRY_DELAYS_SECONDS[:2])
         creatify = self.image_seconds + self.video_seconds
         return backlog + creatify + lost_callbacks + unknown + retries + SLACK_SECONDS
