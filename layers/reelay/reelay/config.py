@@ -50,6 +50,8 @@ class Settings:
     # How long a queued provider job may stay due without a run before the reconciler counts it
     # lost and queues another (see reelay.logic.reconcile for why this long).
     provider_job_lost_after_seconds: int = 900
+    # Credits a tenant may reserve per UTC day unless its own profile says otherwise; 0 is unlimited.
+    daily_credit_budget: int = 0
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -110,4 +112,5 @@ def settings() -> Settings:
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
         unknown_outcome_grace_seconds=_int("UNKNOWN_OUTCOME_GRACE_SECONDS", 180, minimum=1),
         provider_job_lost_after_seconds=_int("PROVIDER_JOB_LOST_AFTER_SECONDS", 900, minimum=1),
+        daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
     )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from reelay.ports.stores import (
         ClaimStore,
         ConnectionStore,
+        CreditBudgetStore,
         DeliveryLog,
         JobSlotStore,
         ProductIntake,
@@ -57,6 +58,12 @@ class Deps:
         from reelay.dal.job_slots import JobSlotRepository
 
         return JobSlotRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def budgets(self) -> CreditBudgetStore:
+        from reelay.dal.credit_budgets import CreditBudgetRepository
+
+        return CreditBudgetRepository(self.settings.require("table_name"))
 
     @cached_property
     def deliveries(self) -> DeliveryLog:

@@ -68,7 +68,10 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     sent_headers = {
         "content-type": "application/json",
         "user-agent": "Reelay-Webhooks/1",
-        **signature_headers(tenant.webhook_secret.get_secret_value(), job.event_id, body, int(now)),
+        # During a secret roll, signed with the old secret too: receivers switch at their own pace.
+        **signature_headers(
+            tenant.signing_secrets(datetime.fromtimestamp(now, UTC)), job.event_id, body, int(now)
+        ),
     }
     answer = deps.webhooks.post(task.webhook_url, body, sent_headers)
     status_code = answer.status_code
@@ -107,4 +110,6 @@ def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
 
 def _record(deps: Deps, job: DeliveryJob, last: dict[str, object]) -> None:
     last["at"] = datetime.now(UTC).isoformat()
-    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last)
+    if job.replay:
+        last["replay"] = job.replay
+    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last, replay=job.replay)
