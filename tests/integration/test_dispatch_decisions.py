@@ -159,6 +159,7 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
             "attempt": 0,
             "not_before": 0.0,
             "payload": webhook_payload(new),
+            "replay": 0,
         }
     ]
 
