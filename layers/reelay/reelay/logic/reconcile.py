@@ -69,7 +69,7 @@ def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int
             continue
         lost = lost_job(task, None)
         if lost is not None:
-            # Quiet this long and no Creatify task to ask about: the job itself was lost.
+            # Quiet this long and no Creatify task to ask about: its job may have been lost.
             _requeue(task, lost, deps, report, now)
             continue
         batch.append(task)
