@@ -11,8 +11,9 @@ consumer queue, or after a deadline (it always stops by itself).
 The simulator holds every POST (gen_image, gen_video) for L seconds before it answers, and
 reads answer at once, so the paid calls are the slow part and the provider is the bottleneck.
 The schedule fires at the template's rate (2 minutes) and ReconcileAfterSeconds defaults to an
-hour: with the template's 120 s the reconciler would take tasks still waiting behind the cap
-for tasks whose job was lost and queue their jobs again (`--reconcile-after 120` shows it).
+hour, as the README's figures were measured (before job slots, the template's 120 s made the
+reconciler queue again the jobs of tasks still waiting behind the cap; a job waiting in the
+queue is now left alone).
 
 Printed, each beside its goal:
 - acknowledgement latency, p50 and p99, of the shop's webhook deliveries (the time from the

@@ -22,6 +22,7 @@ from reelay.deps import Deps
 from reelay.logic.dispatch import dispatch_change
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
+from tests.unit.fakes import MemoryJobSlots
 
 S = TaskStatus
 TASK_ID = "0b7f6c1e-4d2a-4e8b-9c3f-5a1d2e3f4a5b"
@@ -66,6 +67,8 @@ def outbox() -> Iterator[Outbox]:
             provider_queue=JobQueue(queues["provider"], sqs=sqs),
             delivery_queue=JobQueue(queues["delivery"], sqs=sqs),
             publisher=EventPublisher("reelay-test", topic, events=events, sns=sns),
+            # No table here: the job slots the dispatcher records live in memory.
+            job_slots=MemoryJobSlots(),
         )
         yield Outbox(deps, sqs, queues)
 
@@ -137,7 +140,8 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
     done = dispatch_change(old, new, outbox.deps)
 
     assert [str(kind) for kind in done.provider_jobs] == jobs
-    assert outbox.drain("provider") == [{"kind": kind, "task_id": TASK_ID, "retries": 0} for kind in jobs]
+    expected = [{"kind": kind, "task_id": TASK_ID, "job_id": "first", "retries": 0} for kind in jobs]
+    assert outbox.drain("provider") == expected
     events = outbox.drain("bus")
     notes = outbox.drain("topic")
     deliveries = outbox.drain("delivery")
@@ -155,6 +159,7 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
             "attempt": 0,
             "not_before": 0.0,
             "payload": webhook_payload(new),
+            "replay": 0,
         }
     ]
 

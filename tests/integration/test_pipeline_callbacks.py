@@ -8,6 +8,8 @@ test decides exactly which callback arrives when, and how often.
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -169,3 +171,45 @@ def test_a_signed_callback_naming_someone_elses_creatify_task_is_not_adopted(emb
     done = api.run_until(task_id)
     assert done["status"] == "video_generated"
     assert stored(task_id).provider_task_id not in (None, str(foreign.id))
+
+
+def deliver_in_parallel(callback: WebhookRecord, copies: int) -> list[str]:
+    """POST the same callback `copies` times at once, as a retrying proxy in front of Creatify might."""
+    start = threading.Barrier(copies)
+
+    def post(_: int) -> str:
+        start.wait()
+        answer = deliver(callback.url, callback.body)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["result"]
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        return sorted(pool.map(post, range(copies)))
+
+
+def test_one_callback_delivered_ten_times_in_parallel_makes_exactly_one_state_change(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    with WebhookReceiver(secret=api.tenant.webhook_secret) as receiver:
+        task_id = api.submit(simulator.sample_product_url(), webhook_url=receiver.url)["id"]
+        embedded.stack.pump()
+        provider_id = stored(task_id).provider_task_id
+        assert provider_id
+        before = stored(task_id).version
+
+        image = deliver_in_parallel(held_callback(simulator, provider_id, "image_generated"), 10)
+        after_image = stored(task_id)
+        embedded.stack.pump()  # one change, so one gen_video job
+        video = deliver_in_parallel(held_callback(simulator, provider_id, "video_generated"), 10)
+        after_video = stored(task_id)
+        embedded.stack.pump()
+
+        assert image == ["applied"] + ["no_change"] * 9
+        assert (after_image.status.value, after_image.version) == ("image_generated", before + 1)
+        assert video == ["applied"] + ["no_change"] * 9
+        # image_generated -> video_generating (gen_video's answer) -> video_generated: one change each.
+        assert (after_video.status.value, after_video.version) == ("video_generated", before + 3)
+        assert len(provider_calls(simulator, "gen_video")) == 1
+        assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
+        assert len(embedded.consumers.notifications()) == 1
+        assert len(receiver.wait_for(1)) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -32,6 +32,11 @@ def queue_has_messages(embedded, logical_id: str) -> bool:
 
 
 STALE_AT_ONCE = {"RECONCILE_AFTER_SECONDS": "0"}
+
+
+def once_lost() -> datetime:
+    """A moment when a job queued now counts as lost (due longer than the settings' bound ago)."""
+    return datetime.now(UTC) + timedelta(seconds=runtime().settings.provider_job_lost_after_seconds + 1)
 
 
 @pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
@@ -140,10 +145,28 @@ def test_a_task_whose_gen_image_job_was_lost_gets_it_again_and_completes(embedde
     embedded.stack.pump()
     assert stored(task_id).provider_task_id is None
 
-    report = embedded.stack.run_schedule(RECONCILER)
+    report = reconcile_open_tasks(runtime(), now=once_lost())
     done = api.run_until(task_id)
 
-    assert report["jobs_requeued"] == 1
+    assert report.jobs_requeued == 1
+    assert done["status"] == "video_generated"
+    assert len(provider_calls(simulator, "gen_image")) == 1
+
+
+@pytest.mark.embedded_options(extra_env=STALE_AT_ONCE)
+def test_a_job_waiting_in_the_queue_is_never_queued_again_however_often_the_reconciler_runs(
+    embedded, simulator
+):
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    # The INSERT's job waits in the queue (a backlog behind ProviderConcurrency): no worker runs.
+    outbox = embedded.stack.stream_sources["TaskStreamFunction"]
+    wait_for(lambda: outbox.poll_once() >= 0 and queue_has_messages(embedded, "ProviderQueue"))
+
+    reports = [embedded.stack.run_schedule(RECONCILER) for _ in range(3)]
+    done = api.run_until(task_id)
+
+    assert [(r["jobs_requeued"], r["jobs_waiting"]) for r in reports] == [(0, 1)] * 3
     assert done["status"] == "video_generated"
     assert len(provider_calls(simulator, "gen_image")) == 1
 
@@ -175,9 +198,9 @@ def test_a_preview_whose_gen_video_job_was_lost_gets_it_again_and_completes(embe
     wait_for(lambda: outbox.poll_once() >= 0 and queue_has_messages(embedded, "ProviderQueue"))
     embedded.clients("sqs").purge_queue(QueueUrl=embedded.deployed.queue_url("ProviderQueue"))
 
-    report = embedded.stack.run_schedule(RECONCILER)
+    report = reconcile_open_tasks(runtime(), now=once_lost())
     done = api.run_until(task_id)
 
-    assert report["jobs_requeued"] == 1
+    assert report.jobs_requeued == 1
     assert done["status"] == "video_generated"
     assert len(provider_calls(simulator, "gen_video")) == 1

@@ -29,6 +29,7 @@ from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFoun
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.credit_days import utc_day
 from reelay.models.events import DETAIL_TYPES
+from reelay.models.jobs import FIRST_JOB
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
 from reelay.models.tenant import Tenant, TenantSummary
@@ -37,6 +38,7 @@ from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, Creati
 from reelay.ports.stores import (
     ApplyResult,
     CreateResult,
+    JobSlot,
     ReopenResult,
     Reservation,
     TaskPage,
@@ -289,6 +291,83 @@ class MemoryClaims:
 
     def release(self, task_id: str, job: str) -> None:
         self._claims.pop((task_id, job), None)
+
+
+class MemoryJobSlots:
+    """Implements reelay.ports.stores.JobSlotStore in memory, with dal.job_slots' conditions."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self.slots: dict[tuple[str, str], JobSlot] = {}
+
+    def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
+        slot = self.slots.get((task_id, job))
+        if slot is None:
+            self.slots[(task_id, job)] = JobSlot(job_id, _utc(due_at), 0, False)
+            return True
+        return slot.job_id == job_id
+
+    def start(
+        self, task_id: str, job: str, job_id: str, *, now: datetime, lease_until: datetime
+    ) -> JobSlot | None:
+        slot = self.slots.get((task_id, job))
+        if slot is None:
+            if job_id != FIRST_JOB:
+                return None
+            slot = JobSlot(job_id, _utc(now), 0, False)
+        elif (
+            slot.job_id != job_id
+            or slot.done
+            or (slot.running_until is not None and slot.running_until >= _utc(now))
+        ):
+            return None
+        slot = dataclasses.replace(slot, running_until=_utc(lease_until))
+        self.slots[(task_id, job)] = slot
+        return slot
+
+    def put_back(
+        self,
+        task_id: str,
+        job: str,
+        *,
+        replacing: str,
+        job_id: str,
+        due_at: datetime,
+        retries: int,
+        settles_at: datetime | None = None,
+    ) -> bool:
+        slot = self.slots.get((task_id, job))
+        if slot is None or slot.job_id != replacing:
+            return False
+        settles = _utc(settles_at) if settles_at is not None else None
+        self.slots[(task_id, job)] = JobSlot(job_id, _utc(due_at), retries, False, None, settles)
+        return True
+
+    def take_over(
+        self, task_id: str, job: str, job_id: str, *, now: datetime, lost_before: datetime
+    ) -> JobSlot | None:
+        slot = self.slots.get((task_id, job))
+        if slot is not None and not (
+            slot.due_at < _utc(lost_before) and (slot.running_until is None or slot.running_until < _utc(now))
+        ):
+            return None
+        retries = slot.retries if slot else 0
+        settles = slot.settles_at if slot else None
+        self.slots[(task_id, job)] = JobSlot(job_id, _utc(now), retries, False, None, settles)
+        return self.slots[(task_id, job)]
+
+    def let_go(self, task_id: str, job: str, job_id: str) -> None:
+        slot = self.slots.get((task_id, job))
+        if slot is not None and slot.job_id == job_id:
+            self.slots[(task_id, job)] = dataclasses.replace(slot, running_until=None)
+
+    def finish(self, task_id: str, job: str, job_id: str) -> None:
+        slot = self.slots.get((task_id, job))
+        if slot is not None and slot.job_id == job_id:
+            self.slots[(task_id, job)] = dataclasses.replace(slot, done=True, running_until=None)
+
+    def get(self, task_id: str, job: str) -> JobSlot | None:
+        return self.slots.get((task_id, job))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -675,6 +754,7 @@ class FakeRuntime:
     clock: Clock
     tasks: MemoryTasks
     claims: MemoryClaims
+    job_slots: MemoryJobSlots
     deliveries: MemoryDeliveries
     tenants: MemoryTenants
     creatify: ScriptedCreatify
@@ -691,6 +771,7 @@ class FakeRuntime:
             clock=clock,
             tasks=tasks,
             claims=MemoryClaims(clock),
+            job_slots=MemoryJobSlots(clock),
             deliveries=MemoryDeliveries(tasks),
             tenants=MemoryTenants(clock),
             creatify=ScriptedCreatify(clock),
@@ -715,6 +796,7 @@ class FakeRuntime:
             config=unit_settings(**settings_changes),
             tasks=tasks if tasks is not None else self.tasks,
             claims=self.claims,
+            job_slots=self.job_slots,
             deliveries=self.deliveries,
             tenants=self.tenants,
             creatify=self.creatify,

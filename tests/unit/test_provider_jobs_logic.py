@@ -2,18 +2,17 @@
 
 What it promises: Creatify is paid at most once per job however often the job arrives, a
 failure that certainly did no work waits and tries again, one that may have done work is
-looked up instead of repeated, and a refusal fails the task with Creatify's reason.
+looked up at once instead of repeated, a refusal fails the task with Creatify's reason, and
+at most one message per (task, job) is queued or running (its job slot).
 """
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from reelay.logic.provider_jobs import (
-    UNKNOWN_OUTCOME_GRACE,
     JobOutcome,
     JobResult,
     run_provider_job,
@@ -37,8 +36,10 @@ NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 GEN_IMAGE = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id="t")
 GEN_VIDEO = ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id="t")
 IMAGE_PATH = "/api/product_to_videos/gen_image/"
-# A call whose outcome is unknown is looked at again a minute later.
-CHECK_AGAIN = 60
+# While a call whose outcome is unknown may still land, it is looked for every 30 s.
+CHECK_AGAIN = 30
+# The settings' unknown_outcome_grace_seconds (3 minutes) unless a test sets it.
+GRACE = 180
 
 
 @pytest.fixture
@@ -60,8 +61,20 @@ def approved_preview(fakes: FakeRuntime, creatify_status: TaskStatus = S.IMAGE_G
     return provider_id
 
 
-def lost_answer() -> CreatifyOutcomeUnknown:
-    return CreatifyOutcomeUnknown("read timed out", method="POST", path=IMAGE_PATH)
+def lost_answer(status_code: int | None = None) -> CreatifyOutcomeUnknown:
+    """No answer (a read timeout), or with `status_code` a gateway's or server's error page."""
+    return CreatifyOutcomeUnknown("no usable answer", method="POST", path=IMAGE_PATH, status_code=status_code)
+
+
+def queued(fakes: FakeRuntime) -> list[tuple[str, int, int]]:
+    """The jobs put back: (kind, retries, delay); every one has an id of its own."""
+    return [(job.kind.value, job.retries, delay) for job, delay in fakes.provider_queue.sent]
+
+
+def put_back(fakes: FakeRuntime) -> ProviderJob:
+    job = fakes.provider_queue.jobs[-1]
+    assert isinstance(job, ProviderJob)
+    return job
 
 
 # ---------------------------------------------------------------------------- paid once
@@ -91,7 +104,7 @@ def test_a_job_arriving_while_the_first_call_may_still_be_in_flight_is_looked_at
     outcome = run(fakes, GEN_IMAGE)
 
     assert outcome.result is JobResult.CHECK_SCHEDULED
-    assert fakes.provider_queue.sent == [(GEN_IMAGE, CHECK_AGAIN)]
+    assert queued(fakes) == [("gen_image", 0, CHECK_AGAIN)]
     assert fakes.creatify.count("gen_image") == 0
 
 
@@ -123,7 +136,7 @@ def test_a_busy_creatify_lets_the_claim_go_and_puts_the_job_back_on_the_retry_sc
 
     assert outcome == JobOutcome(JobResult.RETRY_SCHEDULED, "Creatify is busy (503)")
     assert fakes.claims.claimed_at("t", "gen_image") is None
-    assert fakes.provider_queue.sent == [(job.model_copy(update={"retries": retries + 1}), delay)]
+    assert queued(fakes) == [("gen_image", retries + 1, delay)]
     assert fakes.tasks.get("t").status is S.INITIALIZING
 
 
@@ -133,7 +146,7 @@ def test_a_retry_after_longer_than_the_schedule_is_respected(fakes: FakeRuntime)
 
     run(fakes, GEN_IMAGE)
 
-    assert fakes.provider_queue.sent == [(GEN_IMAGE.model_copy(update={"retries": 1}), 45)]
+    assert queued(fakes) == [("gen_image", 1, 45)]
 
 
 def test_the_job_put_back_claims_again_and_only_the_call_that_got_through_made_a_creatify_task(
@@ -185,39 +198,80 @@ def test_a_refusal_that_is_the_account_s_fault_waits_instead_of_failing_the_task
     assert outcome.result is JobResult.RETRY_SCHEDULED
     assert fakes.tasks.get("t").status is S.INITIALIZING
     assert fakes.claims.claimed_at("t", "gen_image") is None
-    assert fakes.provider_queue.jobs == [GEN_IMAGE.model_copy(update={"retries": 1})]
+    assert [(kind, retries) for kind, retries, _ in queued(fakes)] == [("gen_image", 1)]
 
 
 # ---------------------------------------------------------------------------- outcome unknown
 
 
-def test_an_unanswered_gen_image_keeps_the_claim_and_schedules_a_check_not_a_second_call(
+def test_an_unanswered_gen_image_that_landed_is_found_at_once_and_recorded_without_paying_again(
     fakes: FakeRuntime,
 ) -> None:
     new_task(fakes)
     fakes.creatify.fail_next("gen_image", lost_answer(), took_effect=True)
-
-    outcome = run(fakes, GEN_IMAGE)
-
-    assert outcome.result is JobResult.CHECK_SCHEDULED
-    assert fakes.claims.claimed_at("t", "gen_image") == NOW
-    assert fakes.provider_queue.sent == [(GEN_IMAGE, CHECK_AGAIN)]
-    assert fakes.tasks.get("t").provider_task_id is None
-
-
-def test_the_check_finds_the_creatify_task_by_its_callback_url_and_records_it_without_paying_again(
-    fakes: FakeRuntime,
-) -> None:
-    new_task(fakes)
-    fakes.creatify.fail_next("gen_image", lost_answer(), took_effect=True)
-    run(fakes, GEN_IMAGE, signed_callbacks=True)
-    (made,) = fakes.creatify.tasks
-    fakes.clock.advance(seconds=CHECK_AGAIN)
 
     outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
 
+    (made,) = fakes.creatify.tasks
     assert outcome == JobOutcome(JobResult.RECOVERED, made)
     assert fakes.tasks.get("t").provider_task_id == made
+    assert (fakes.creatify.count("gen_image"), fakes.provider_queue.sent) == (1, [])
+
+
+def test_an_unanswered_gen_image_not_found_yet_keeps_the_claim_and_is_looked_for_again_not_called(
+    fakes: FakeRuntime,
+) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer())  # it may still land
+
+    outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
+
+    assert outcome.result is JobResult.CHECK_SCHEDULED
+    assert fakes.claims.claimed_at("t", "gen_image") == NOW
+    assert queued(fakes) == [("gen_image", 0, CHECK_AGAIN)]
+    assert fakes.creatify.count("gen_image") == 1
+
+
+@pytest.mark.parametrize("status_code", [500, 502])
+def test_an_error_page_after_which_the_look_up_finds_nothing_goes_on_the_retry_schedule_at_once(
+    fakes: FakeRuntime, status_code: int
+) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer(status_code))  # the backend did no work
+
+    outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
+
+    assert outcome.result is JobResult.RETRY_SCHEDULED
+    assert fakes.claims.claimed_at("t", "gen_image") is None
+    assert queued(fakes) == [("gen_image", 1, 2)]
+    fakes.clock.advance(seconds=2)
+    assert run(fakes, put_back(fakes), signed_callbacks=True).result is JobResult.SUBMITTED
+    assert (fakes.creatify.count("gen_image"), len(fakes.creatify.tasks)) == (2, 1)
+
+
+def test_a_gateway_timeout_may_still_land_so_it_waits_for_the_grace_like_no_answer(
+    fakes: FakeRuntime,
+) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer(504))
+
+    outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
+
+    assert outcome.result is JobResult.CHECK_SCHEDULED
+    assert fakes.job_slots.get("t", "gen_image").settles_at == NOW + timedelta(seconds=GRACE)
+
+
+def test_a_look_up_that_fails_is_tried_again_and_finds_the_call_that_landed(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer(), took_effect=True)
+    fakes.creatify.fail_next("list", CreatifyRetryable("busy", status_code=503))
+    assert run(fakes, GEN_IMAGE, signed_callbacks=True).result is JobResult.CHECK_SCHEDULED
+    (made,) = fakes.creatify.tasks
+    fakes.clock.advance(seconds=CHECK_AGAIN)
+
+    outcome = run(fakes, put_back(fakes), signed_callbacks=True)
+
+    assert outcome == JobOutcome(JobResult.RECOVERED, made)
     assert fakes.creatify.count("gen_image") == 1
 
 
@@ -227,24 +281,46 @@ def test_a_check_within_the_grace_period_waits_for_the_call_still_in_flight(fake
     run(fakes, GEN_IMAGE, signed_callbacks=True)
     fakes.clock.advance(seconds=CHECK_AGAIN)
 
-    outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
+    outcome = run(fakes, put_back(fakes), signed_callbacks=True)
 
     assert outcome.result is JobResult.CHECK_SCHEDULED
     assert fakes.creatify.count("gen_image") == 1
+
+
+def test_the_last_check_comes_when_the_grace_ends_not_a_full_interval_later(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer())
+    run(fakes, GEN_IMAGE, signed_callbacks=True)
+    fakes.clock.advance(seconds=GRACE - 10)
+
+    run(fakes, put_back(fakes), signed_callbacks=True)
+
+    assert queued(fakes)[-1] == ("gen_image", 0, 10)
 
 
 def test_a_call_that_never_landed_is_made_again_after_the_grace_period(fakes: FakeRuntime) -> None:
     new_task(fakes)
     fakes.creatify.fail_next("gen_image", lost_answer())  # the call never landed
     run(fakes, GEN_IMAGE, signed_callbacks=True)
-    fakes.clock.advance(seconds=UNKNOWN_OUTCOME_GRACE.total_seconds() + 1)
+    fakes.clock.advance(seconds=GRACE)
 
-    outcome = run(fakes, GEN_IMAGE, signed_callbacks=True)
+    outcome = run(fakes, put_back(fakes), signed_callbacks=True)
 
     assert outcome.result is JobResult.SUBMITTED
     assert fakes.creatify.count("gen_image") == 2
     assert len(fakes.creatify.tasks) == 1
     assert fakes.claims.claimed_at("t", "gen_image") == fakes.clock.now
+
+
+def test_the_grace_is_a_setting(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer())
+    deps = fakes.deps(signed_callbacks=True, unknown_outcome_grace_seconds=5)
+    run_provider_job(GEN_IMAGE, deps, now=fakes.clock.now)
+    assert queued(fakes) == [("gen_image", 0, 5)]
+    fakes.clock.advance(seconds=5)
+
+    assert run_provider_job(put_back(fakes), deps, now=fakes.clock.now).result is JobResult.SUBMITTED
 
 
 def test_without_callback_urls_an_unknown_outcome_fails_the_task_rather_than_risk_paying_twice(
@@ -253,9 +329,9 @@ def test_without_callback_urls_an_unknown_outcome_fails_the_task_rather_than_ris
     new_task(fakes)
     fakes.creatify.fail_next("gen_image", lost_answer(), took_effect=True)
     run(fakes, GEN_IMAGE)
-    fakes.clock.advance(seconds=UNKNOWN_OUTCOME_GRACE.total_seconds() + 1)
+    fakes.clock.advance(seconds=GRACE)
 
-    outcome = run(fakes, GEN_IMAGE)
+    outcome = run(fakes, put_back(fakes))
 
     assert outcome.result is JobResult.FAILED
     assert fakes.tasks.get("t").failed_reason == (
@@ -271,11 +347,10 @@ def test_a_call_that_could_not_even_be_built_is_made_once_the_credentials_are_fi
     fakes.creatify.fail_next(
         "gen_image", CreatifyConfigurationError("Creatify credentials need a non-empty api_key")
     )
-    with contextlib.suppress(CreatifyConfigurationError):
-        run(fakes, GEN_IMAGE)
+    assert run(fakes, GEN_IMAGE).result is JobResult.RETRY_SCHEDULED
     fakes.clock.advance(minutes=10)  # the secret is fixed; the job comes back
 
-    outcome = run(fakes, GEN_IMAGE)
+    outcome = run(fakes, put_back(fakes))
 
     assert outcome.result is JobResult.SUBMITTED
     assert fakes.creatify.count("gen_image") == 2
@@ -333,12 +408,12 @@ def test_a_redelivered_gen_video_job_calls_creatify_once(fakes: FakeRuntime) -> 
     assert fakes.tasks.get("t").credits_spent == 1 + 3
 
 
-def test_an_unanswered_gen_video_that_landed_is_recovered_by_looking_the_task_up(fakes: FakeRuntime) -> None:
+def test_an_unanswered_gen_video_that_landed_is_recovered_at_once_by_looking_the_task_up(
+    fakes: FakeRuntime,
+) -> None:
     approved_preview(fakes)
     lost = CreatifyOutcomeUnknown("read timed out", method="POST", path="/gen_video/")
     fakes.creatify.fail_next("gen_video", lost, took_effect=True)
-    assert run(fakes, GEN_VIDEO).result is JobResult.CHECK_SCHEDULED
-    fakes.clock.advance(seconds=CHECK_AGAIN)
 
     outcome = run(fakes, GEN_VIDEO)
 
@@ -364,3 +439,77 @@ def test_a_gen_video_job_for_a_task_past_its_preview_does_nothing(fakes: FakeRun
 
     assert run(fakes, GEN_VIDEO).result is JobResult.SKIPPED
     assert fakes.creatify.calls == []
+
+
+def test_an_unanswered_gen_video_not_yet_under_way_waits_for_the_grace_then_calls_once_more(
+    fakes: FakeRuntime,
+) -> None:
+    approved_preview(fakes)
+    lost = CreatifyOutcomeUnknown("read timed out", method="POST", path="/gen_video/")
+    fakes.creatify.fail_next("gen_video", lost)
+    assert run(fakes, GEN_VIDEO).result is JobResult.CHECK_SCHEDULED
+    fakes.clock.advance(seconds=GRACE)
+
+    outcome = run(fakes, put_back(fakes))
+
+    assert outcome.result is JobResult.SUBMITTED
+    assert fakes.creatify.count("gen_video") == 2
+    assert fakes.tasks.get("t").credits_spent == 1 + 3
+
+
+# ---------------------------------------------------------------------------- one job per (task, kind)
+
+
+def test_the_message_a_put_back_replaced_ends_without_effect(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", CreatifyRetryable("busy", status_code=503))
+    run(fakes, GEN_IMAGE)
+
+    stale = run(fakes, GEN_IMAGE)  # the first message, redelivered
+
+    assert stale.result is JobResult.SKIPPED
+    assert fakes.creatify.count("gen_image") == 1
+    assert len(fakes.provider_queue.sent) == 1
+
+
+def test_a_copy_arriving_while_its_job_runs_ends_without_effect(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.job_slots.start("t", "gen_image", GEN_IMAGE.job_id, now=NOW, lease_until=NOW + timedelta(minutes=2))
+
+    outcome = run(fakes, GEN_IMAGE)
+
+    assert outcome.result is JobResult.SKIPPED
+    assert fakes.creatify.calls == []
+    assert fakes.provider_queue.sent == []
+
+
+def test_many_copies_of_an_unanswered_job_leave_exactly_one_check_queued(fakes: FakeRuntime) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", lost_answer())
+    run(fakes, GEN_IMAGE, signed_callbacks=True)
+    check = put_back(fakes)
+    fakes.clock.advance(seconds=CHECK_AGAIN)
+
+    outcomes = [run(fakes, job, signed_callbacks=True) for job in [GEN_IMAGE, check, check, GEN_IMAGE]]
+
+    assert [o.result for o in outcomes] == [
+        JobResult.SKIPPED,
+        JobResult.CHECK_SCHEDULED,
+        JobResult.SKIPPED,
+        JobResult.SKIPPED,
+    ]
+    assert len(fakes.provider_queue.sent) == 2  # the first check and the one it put back
+
+
+def test_a_run_that_broke_off_lets_its_redelivered_message_look_for_the_call_it_may_have_made(
+    fakes: FakeRuntime,
+) -> None:
+    new_task(fakes)
+    fakes.creatify.fail_next("gen_image", RuntimeError("the worker broke"))  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        run(fakes, GEN_IMAGE)
+
+    again = run(fakes, GEN_IMAGE, signed_callbacks=True)
+
+    assert again == JobOutcome(JobResult.CHECK_SCHEDULED, "earlier call may still be in flight")
+    assert fakes.creatify.count("gen_image") == 1

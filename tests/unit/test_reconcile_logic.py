@@ -9,7 +9,7 @@ import pytest
 
 from reelay.logic.apply_update import advance
 from reelay.logic.reconcile import ReconcileReport, reconcile_open_tasks
-from reelay.models.jobs import ProviderJob, ProviderJobKind
+from reelay.models.jobs import ProviderJob
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.ports.creatify_errors import CreatifyRetryable
@@ -37,6 +37,11 @@ def reconcile(fakes: FakeRuntime, tasks: TaskStore | None = None) -> ReconcileRe
     return reconcile_open_tasks(deps, now=NOW)
 
 
+def queued(fakes: FakeRuntime) -> list[tuple[str, int, int]]:
+    """The jobs the reconciler queued: (kind, retries, delay)."""
+    return [(job.kind.value, job.retries, delay) for job, delay in fakes.provider_queue.sent]
+
+
 def test_a_task_quiet_past_the_provider_timeout_fails_so_its_owner_hears(fakes: FakeRuntime) -> None:
     provider_id = fakes.creatify.add(S.IMAGE_GENERATING)
     fakes.seed(a_task("t", S.IMAGE_GENERATING, provider_task_id=provider_id, updated_at=TOO_LONG))
@@ -56,7 +61,7 @@ def test_a_quiet_task_with_no_creatify_task_gets_its_gen_image_job_again(fakes: 
 
     report = reconcile(fakes)
 
-    assert fakes.provider_queue.sent == [(ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id="t"), 0)]
+    assert queued(fakes) == [("gen_image", 0, 0)]
     assert report.jobs_requeued == 1
     assert fakes.creatify.calls == []
     # Touched: the next run waits a full interval before looking at it again.
@@ -72,7 +77,7 @@ def test_a_quiet_approved_preview_that_creatify_still_shows_as_a_preview_gets_ge
 
     report = reconcile(fakes)
 
-    assert fakes.provider_queue.sent == [(ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id="t"), 0)]
+    assert queued(fakes) == [("gen_video", 0, 0)]
     assert (report.examined, report.jobs_requeued, report.advanced) == (1, 1, 0)
     assert fakes.tasks.open_since("t") == NOW
     assert fakes.creatify.count("gen_video") == 0  # the worker calls, under its claim
@@ -182,3 +187,60 @@ def test_a_task_that_had_news_after_it_was_listed_is_not_timed_out(fakes: FakeRu
 
     assert fakes.tasks.get("t").status is S.IMAGE_GENERATED
     assert report.timed_out == 0
+
+
+# ---------------------------------------------------------------------------- lost or waiting
+
+
+LOST_AFTER = 900  # the settings' provider_job_lost_after_seconds
+
+
+def test_a_job_waiting_in_the_queue_s_backlog_is_left_alone_however_quiet_its_task(
+    fakes: FakeRuntime,
+) -> None:
+    fakes.seed(a_task("t", S.INITIALIZING, updated_at=QUIET))
+    fakes.job_slots.first("t", "gen_image", "first", due_at=NOW - timedelta(seconds=LOST_AFTER - 1))
+
+    report = reconcile(fakes)
+
+    assert (report.jobs_requeued, report.jobs_waiting) == (0, 1)
+    assert fakes.provider_queue.sent == []
+    assert fakes.tasks.open_since("t") == NOW
+
+
+def test_a_job_due_longer_than_the_bound_is_replaced_once_keeping_its_retries(fakes: FakeRuntime) -> None:
+    fakes.seed(a_task("t", S.INITIALIZING, updated_at=QUIET))
+    fakes.job_slots.first("t", "gen_image", "first", due_at=NOW - timedelta(hours=1))
+    fakes.job_slots.start(
+        "t", "gen_image", "first", now=NOW - timedelta(hours=1), lease_until=NOW - timedelta(hours=1)
+    )
+    fakes.job_slots.put_back(
+        "t",
+        "gen_image",
+        replacing="first",
+        job_id="j2",
+        due_at=NOW - timedelta(seconds=LOST_AFTER + 1),
+        retries=3,
+    )
+
+    first = reconcile(fakes)
+    later = fakes.deps(reconcile_after_seconds=RECONCILE_AFTER)
+    second = reconcile_open_tasks(later, now=NOW + timedelta(seconds=RECONCILE_AFTER + 1))
+
+    assert queued(fakes) == [("gen_image", 3, 0)]
+    assert (first.jobs_requeued, second.jobs_requeued, second.jobs_waiting) == (1, 0, 1)
+    (replacement,) = fakes.provider_queue.jobs
+    assert isinstance(replacement, ProviderJob)
+    assert fakes.job_slots.get("t", "gen_image").job_id == replacement.job_id
+
+
+def test_a_job_a_worker_is_running_is_not_replaced(fakes: FakeRuntime) -> None:
+    provider_id = fakes.creatify.add(S.IMAGE_GENERATED, generated_photo_url="https://cdn/p.jpg")
+    fakes.seed(a_task("t", S.IMAGE_GENERATED, provider_task_id=provider_id, updated_at=QUIET))
+    fakes.job_slots.first("t", "gen_video", "first", due_at=NOW - timedelta(hours=1))
+    fakes.job_slots.start("t", "gen_video", "first", now=NOW, lease_until=NOW + timedelta(minutes=2))
+
+    report = reconcile(fakes)
+
+    assert (report.jobs_requeued, report.jobs_waiting) == (0, 1)
+    assert fakes.provider_queue.sent == []

@@ -43,6 +43,13 @@ class Settings:
     creatify_read_timeout_seconds: float
     # Dev-only switch, set by the embedded stack; never set in the template.
     allow_loopback_webhooks: bool
+    # How long after a paid POST went unanswered it may still take effect at Creatify (a slow
+    # backend finishing after our client or a gateway gave up). Only a look-up that finds
+    # nothing waits for it; see reelay.logic.provider_jobs.
+    unknown_outcome_grace_seconds: int = 180
+    # How long a queued provider job may stay due without a run before the reconciler counts it
+    # lost and queues another (see reelay.logic.reconcile for why this long).
+    provider_job_lost_after_seconds: int = 900
     # Credits a tenant may reserve per UTC day unless its own profile says otherwise; 0 is unlimited.
     daily_credit_budget: int = 0
 
@@ -103,5 +110,7 @@ def settings() -> Settings:
         retention_days=_int("RETENTION_DAYS", 90, minimum=1),
         creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
+        unknown_outcome_grace_seconds=_int("UNKNOWN_OUTCOME_GRACE_SECONDS", 180, minimum=1),
+        provider_job_lost_after_seconds=_int("PROVIDER_JOB_LOST_AFTER_SECONDS", 900, minimum=1),
         daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
     )

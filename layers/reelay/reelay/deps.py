@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ConnectionStore,
         CreditBudgetStore,
         DeliveryLog,
+        JobSlotStore,
         ProductIntake,
         TaskStore,
         TenantStore,
@@ -51,6 +52,12 @@ class Deps:
         from reelay.dal.claims import ClaimRepository
 
         return ClaimRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def job_slots(self) -> JobSlotStore:
+        from reelay.dal.job_slots import JobSlotRepository
+
+        return JobSlotRepository(self.settings.require("table_name"))
 
     @cached_property
     def budgets(self) -> CreditBudgetStore:

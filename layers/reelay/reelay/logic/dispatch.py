@@ -1,7 +1,7 @@
 """The outbox dispatcher: what each committed task change sets in motion.
 
 The task stream delivers every change at least once, in order per task. Each reaction is
-safe to repeat: provider jobs are guarded by the worker's claim, and events carry an id
+safe to repeat: provider jobs are guarded by their job slot and the worker's claim, and events carry an id
 derived from (task, status), so a repeated record yields the same event id.
 
 A reaction that fails after its clients' own retries raises, and the stream hands the whole
@@ -12,6 +12,7 @@ the usual way an event is announced twice (same event_id; consumers dedupe on it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
@@ -47,8 +48,13 @@ def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatche
 
 
 def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dispatched) -> None:
-    deps.provider_queue.send(ProviderJob(kind=kind, task_id=task.id))
-    done.provider_jobs.append(kind)
+    job = ProviderJob(kind=kind, task_id=task.id)
+    # The slot records when the job was queued, so the reconciler can tell a job waiting in
+    # the queue from a lost one; a repeated record finds its own job there and sends it again
+    # (the copies share the slot, so only one runs), a job put back since keeps the slot.
+    if deps.job_slots.first(task.id, kind.value, job.job_id, due_at=datetime.now(UTC)):
+        deps.provider_queue.send(job)
+        done.provider_jobs.append(kind)
 
 
 def _announce(task: Task, deps: Deps, done: Dispatched) -> None:

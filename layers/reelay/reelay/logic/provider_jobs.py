@@ -5,8 +5,15 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 - the call's credits are reserved on the tenant's daily budget before it goes out (once per job,
   however often its claim is retaken), and given back whenever Creatify certainly did no work;
 - a safe-to-retry failure releases the claim and puts the job back with a delay;
-- an outcome-unknown failure keeps the claim: the next run looks the task up at Creatify
-  first and calls again only once it is sure the first call did not take effect;
+- an outcome-unknown failure is settled at once if Creatify can tell: the task is looked up
+  right away (a slow answer usually means the work was done) and recorded when found; when
+  nothing is found, Creatify's answer says whether the call can still land (see
+  `provider_lookups.settled_by_answer`): a finished request is retried on the retry
+  schedule, an unanswered one keeps its claim and is looked at again until the grace (the
+  setting unknown_outcome_grace_seconds) has passed, and only then called again;
+- at most one job per (task, kind) is queued or running: each message names its job slot
+  (`JobSlotStore`), a put-back hands the slot on with the job's retry count, and any other
+  copy (a redelivery, a repeated stream record, a replaced job) ends without effect;
 - a rejection fails the task with Creatify's reason, unless the account is at fault (a
   refused key, too few credits): then the job waits on the retry schedule, since a fixed
   key or topped-up credits let the task go on.
@@ -14,18 +21,21 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from uuid import uuid4
 
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.logic.apply_update import advance_task
-from reelay.logic.callback_urls import callback_url_for, is_our_callback
+from reelay.logic.callback_urls import callback_url_for
 from reelay.logic.credit_budgets import BUDGET_EXHAUSTED, release_job_credits, reserve_job_credits
-from reelay.logic.task_lifecycle import REVIEW_STATUS, video_under_way
+from reelay.logic.provider_lookups import effect_at_creatify, remote_past_image, settled_by_answer
+from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
@@ -39,14 +49,19 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
+from reelay.ports.stores import JobSlot
 
 logger = Logger(child=True)
 
 # Delays before the n-th retry of a safe-to-retry failure; after the last, the task fails.
 RETRY_DELAYS_SECONDS: tuple[int, ...] = (2, 10, 30, 60, 180, 600, 900, 900)
-# How long an unanswered call may still be in flight before we conclude it never landed.
-UNKNOWN_OUTCOME_GRACE = timedelta(minutes=3)
-CHECK_AGAIN_SECONDS = 60
+# While an unanswered call may still land, it is looked for this often (and once more when the
+# grace ends); a look-up Creatify could not answer is tried again after the same wait.
+CHECK_AGAIN_SECONDS = 30
+# How long a run holds its job slot: longer than the worker's timeout (60 s), so no copy runs
+# beside it, and shorter than the provider queue's visibility timeout (360 s), so the message
+# redelivered after a crashed run finds the slot free again.
+JOB_LEASE = timedelta(seconds=120)
 # Answers after which Creatify certainly did no work, so the claim is released and the job
 # waits on the retry schedule: a busy or unreachable Creatify, and refusals that say nothing
 # about the request itself (a rotated key or topped-up credits let the task go on).
@@ -80,11 +95,26 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
     task = deps.tasks.get(job.task_id)
     if task is None:
         return JobOutcome(JobResult.SKIPPED, "unknown task")
+    name = job.kind.value
+    slot = deps.job_slots.start(task.id, name, job.job_id, now=now, lease_until=now + JOB_LEASE)
+    if slot is None:
+        return JobOutcome(JobResult.SKIPPED, "not this message's turn: another run or a newer job has it")
+    try:
+        outcome = _run(task, job, slot, deps, now)
+    except BaseException:
+        deps.job_slots.let_go(task.id, name, job.job_id)
+        raise
+    if outcome.result not in (JobResult.RETRY_SCHEDULED, JobResult.CHECK_SCHEDULED):
+        deps.job_slots.finish(task.id, name, job.job_id)
+    return outcome
+
+
+def _run(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
     if task.terminal:
         return JobOutcome(JobResult.SKIPPED, f"task already {task.status}")
     if job.kind in (ProviderJobKind.GEN_IMAGE, ProviderJobKind.REGEN_IMAGE):
-        return _gen_image(task, job, deps, now)
-    return _gen_video(task, job, deps, now)
+        return _gen_image(task, job, slot, deps, now)
+    return _gen_video(task, job, slot, deps, now)
 
 
 # ---------------------------------------------------------------------------- gen_image / regen_image
@@ -92,15 +122,15 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
 # task: the same claim, the same recovery through the callback URL, its own credit.
 
 
-def _gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+def _gen_image(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
     if task.provider_task_id:
         return JobOutcome(JobResult.SKIPPED, f"{job.kind.value} already made")
     if deps.claims.claim(task.id, job.kind.value, now=now):
-        return _call_gen_image(task, job, deps)
-    return _recover_gen_image(task, job, deps, now)
+        return _call_gen_image(task, job, deps, now)
+    return _recover(task, job, slot, deps, now, _call_gen_image)
 
 
-def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
+def _call_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
     name = job.kind.value
     if not reserve_job_credits(task, job.kind, deps):
         return _fail(task, BUDGET_EXHAUSTED, deps)
@@ -127,53 +157,29 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
             remote = deps.creatify.gen_image(body)
     except WAIT_AND_RETRY as exc:
         _let_go(task, job, deps)
-        return _retry_later(task, job, deps, exc)
-    except CreatifyOutcomeUnknown:
-        return _check_later(job, deps, f"{name} answer never came; the claim is kept")
+        return _retry_later(task, job, deps, now, exc)
+    except CreatifyOutcomeUnknown as exc:
+        return _settle_unknown(task, job, deps, now, exc)
     except CreatifyRejected as exc:
         release_job_credits(task, job.kind, deps)
         return _fail(task, f"Creatify rejected {name}: {exc.message}", deps)
     return _record(task, remote, job.kind, deps, JobResult.SUBMITTED)
 
 
-def _recover_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
-    """A claim exists but no provider id: an earlier run called, or crashed, or never heard back."""
-    try:
-        mine = [r for r in deps.creatify.list() if is_our_callback(task, r.webhook_url, deps)]
-    except CreatifyError as exc:
-        return _check_later(job, deps, f"could not look the task up at Creatify: {exc.message}")
-    if mine:
-        # The oldest is the one the first call made; Reelay never asks twice on purpose.
-        first = min(mine, key=lambda r: r.created_at)
-        return _record(task, first, job.kind, deps, JobResult.RECOVERED)
-    claimed_at = deps.claims.claimed_at(task.id, job.kind.value)
-    if claimed_at is None:
-        return _claim_again(task, job, deps, now, _call_gen_image)
-    if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
-        return _check_later(job, deps, "earlier call may still be in flight")
-    if callback_url_for(task, deps) is None:
-        # Without our callback URL on the provider task there is no way to recognise it,
-        # so repeating could pay twice: stop and say so.
-        return _fail(task, "Creatify gen_image outcome unknown; not repeated to protect credits", deps)
-    if not deps.claims.retake(task.id, job.kind.value, claimed_at, now=now):
-        return JobOutcome(JobResult.SKIPPED, "another worker retook the claim")
-    return _call_gen_image(task, job, deps)
-
-
 # ---------------------------------------------------------------------------- gen_video
 
 
-def _gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+def _gen_video(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
     if not task.provider_task_id:
         return _fail(task, "no preview image to make a video from", deps)
     if task.status is not REVIEW_STATUS:
         return JobOutcome(JobResult.SKIPPED, f"task is {task.status}, not {REVIEW_STATUS}")
     if deps.claims.claim(task.id, job.kind.value, now=now):
-        return _call_gen_video(task, job, deps)
-    return _recover_gen_video(task, job, deps, now)
+        return _call_gen_video(task, job, deps, now)
+    return _recover(task, job, slot, deps, now, _call_gen_video)
 
 
-def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
+def _call_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
     assert task.provider_task_id
     body = GenVideoRequest(
         motion_style=task.motion_style,
@@ -186,13 +192,13 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
         remote = deps.creatify.gen_video(task.provider_task_id, body)
     except WAIT_AND_RETRY as exc:
         _let_go(task, job, deps)
-        return _retry_later(task, job, deps, exc)
-    except CreatifyOutcomeUnknown:
-        return _check_later(job, deps, "gen_video answer never came; the claim is kept")
+        return _retry_later(task, job, deps, now, exc)
+    except CreatifyOutcomeUnknown as exc:
+        return _settle_unknown(task, job, deps, now, exc)
     except CreatifyRejected as exc:
         # A refusal can mean an earlier call already moved the task on: ask before failing.
         try:
-            moved = _remote_past_image(task, deps)
+            moved = remote_past_image(task, deps)
         except CreatifyError:
             moved = None
         if moved is not None:
@@ -202,29 +208,67 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, JobResult.SUBMITTED)
 
 
-def _recover_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+# ---------------------------------------------------------------------------- unknown outcomes
+
+
+def _grace(deps: Deps) -> timedelta:
+    return timedelta(seconds=deps.settings.unknown_outcome_grace_seconds)
+
+
+def _settle_unknown(
+    task: Task, job: ProviderJob, deps: Deps, now: datetime, exc: CreatifyOutcomeUnknown
+) -> JobOutcome:
+    """The call's answer never came: look the task up now instead of waiting to.
+
+    Found: recorded, nothing more to pay. Not found after an answer that ends the request: the
+    call certainly did not take effect, so the claim goes and the job waits on the retry
+    schedule like any safe-to-retry failure. Not found without such an answer: the request may
+    still land, so the claim is kept and the job looks again until the grace has passed.
+    """
+    name = job.kind.value
+    settles_at = now if settled_by_answer(task, job, deps, exc) else now + _grace(deps)
     try:
-        moved = _remote_past_image(task, deps)
+        found = effect_at_creatify(task, job, deps)
+    except CreatifyError as err:
+        return _check_later(job, deps, now, settles_at, f"{name} unanswered; look-up failed: {err.message}")
+    if found is not None:
+        return _record(task, found, job.kind, deps, JobResult.RECOVERED)
+    if settles_at <= now:
+        _let_go(task, job, deps)
+        return _retry_later(task, job, deps, now, exc)
+    return _check_later(job, deps, now, settles_at, f"{name} unanswered and not found yet; the claim is kept")
+
+
+def _recover(
+    task: Task,
+    job: ProviderJob,
+    slot: JobSlot,
+    deps: Deps,
+    now: datetime,
+    call: Callable[[Task, ProviderJob, Deps, datetime], JobOutcome],
+) -> JobOutcome:
+    """A claim exists and nothing is recorded: an earlier run's call went unanswered (or it crashed)."""
+    name = job.kind.value
+    try:
+        found = effect_at_creatify(task, job, deps)
     except CreatifyError as exc:
-        return _check_later(job, deps, f"could not look the task up at Creatify: {exc.message}")
-    if moved is not None:
-        return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, JobResult.RECOVERED)
-    claimed_at = deps.claims.claimed_at(task.id, job.kind.value)
+        return _check_later(job, deps, now, slot.settles_at, f"could not look the task up: {exc.message}")
+    if found is not None:
+        return _record(task, found, job.kind, deps, JobResult.RECOVERED)
+    claimed_at = deps.claims.claimed_at(task.id, name)
     if claimed_at is None:
-        return _claim_again(task, job, deps, now, _call_gen_video)
-    if now - claimed_at < UNKNOWN_OUTCOME_GRACE:
-        return _check_later(job, deps, "earlier call may still be in flight")
-    if not deps.claims.retake(task.id, job.kind.value, claimed_at, now=now):
+        return _claim_again(task, job, deps, now, call)
+    # Without a note from the run that called (it crashed), the call counts from its claim.
+    settles_at = slot.settles_at or claimed_at + _grace(deps)
+    if now < settles_at:
+        return _check_later(job, deps, now, settles_at, "earlier call may still be in flight")
+    if job.kind is not ProviderJobKind.GEN_VIDEO and callback_url_for(task, deps) is None:
+        # Without our callback URL on the provider task there is no way to recognise it,
+        # so repeating could pay twice: stop and say so.
+        return _fail(task, f"Creatify {name} outcome unknown; not repeated to protect credits", deps)
+    if not deps.claims.retake(task.id, name, claimed_at, now=now):
         return JobOutcome(JobResult.SKIPPED, "another worker retook the claim")
-    return _call_gen_video(task, job, deps)
-
-
-def _remote_past_image(task: Task, deps: Deps) -> ProductToVideo | None:
-    assert task.provider_task_id
-    remote = deps.creatify.get(task.provider_task_id)
-    if video_under_way(remote.status):
-        return remote
-    return None
+    return call(task, job, deps, now)
 
 
 # ---------------------------------------------------------------------------- shared
@@ -260,7 +304,7 @@ def _let_go(task: Task, job: ProviderJob, deps: Deps) -> None:
     deps.claims.release(task.id, job.kind.value)
 
 
-def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyError) -> JobOutcome:
+def _retry_later(task: Task, job: ProviderJob, deps: Deps, now: datetime, exc: CreatifyError) -> JobOutcome:
     if job.retries >= len(RETRY_DELAYS_SECONDS):
         return _fail(
             task, f"Creatify did not take the job after {job.retries + 1} attempts: {exc.message}", deps
@@ -269,9 +313,35 @@ def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyError) -
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         delay = max(delay, int(retry_after))
-    deps.provider_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=delay)
-    logger.warning("Creatify busy; job put back", extra={"task_id": job.task_id, "delay": delay})
+    if not _put_back(job, deps, now, delay, retries=job.retries + 1, settles_at=None):
+        return JobOutcome(JobResult.SKIPPED, "a newer job took over")
+    logger.warning("Creatify did no work; job put back", extra={"task_id": job.task_id, "delay": delay})
     return JobOutcome(JobResult.RETRY_SCHEDULED, exc.message)
+
+
+def _put_back(
+    job: ProviderJob,
+    deps: Deps,
+    now: datetime,
+    delay: int,
+    *,
+    retries: int,
+    settles_at: datetime | None,
+) -> bool:
+    """Queue the job again under a new id, handing it the slot; False if this run no longer owned it."""
+    again = job.model_copy(update={"job_id": uuid4().hex, "retries": retries})
+    if not deps.job_slots.put_back(
+        job.task_id,
+        job.kind.value,
+        replacing=job.job_id,
+        job_id=again.job_id,
+        due_at=now + timedelta(seconds=delay),
+        retries=retries,
+        settles_at=settles_at,
+    ):
+        return False
+    deps.provider_queue.send(again, delay_seconds=delay)
+    return True
 
 
 def _claim_again(
@@ -279,21 +349,29 @@ def _claim_again(
     job: ProviderJob,
     deps: Deps,
     now: datetime,
-    call: Callable[[Task, ProviderJob, Deps], JobOutcome],
+    call: Callable[[Task, ProviderJob, Deps, datetime], JobOutcome],
 ) -> JobOutcome:
     """The claim was let go after our claim failed: that run's call certainly did not happen.
 
     Calling without the claim would race the job that run put back, so claim it like a first run.
     """
     if deps.claims.claim(task.id, job.kind.value, now=now):
-        return call(task, job, deps)
-    return _check_later(job, deps, "another worker claimed the job again")
+        return call(task, job, deps, now)
+    return JobOutcome(JobResult.SKIPPED, "another worker claimed the job again")
 
 
-def _check_later(job: ProviderJob, deps: Deps, why: str) -> JobOutcome:
-    deps.provider_queue.send(job, delay_seconds=CHECK_AGAIN_SECONDS)
+def _check_later(
+    job: ProviderJob, deps: Deps, now: datetime, settles_at: datetime | None, why: str
+) -> JobOutcome:
+    """Look again in CHECK_AGAIN_SECONDS, or when the call settles if that is sooner."""
+    delay = CHECK_AGAIN_SECONDS
+    if settles_at is not None and settles_at > now:
+        delay = max(1, min(delay, math.ceil((settles_at - now).total_seconds())))
+    if not _put_back(job, deps, now, delay, retries=job.retries, settles_at=settles_at):
+        return JobOutcome(JobResult.SKIPPED, "a newer job took over")
     logger.warning(
-        "provider call outcome unknown; looking again later", extra={"task_id": job.task_id, "why": why}
+        "provider call outcome unknown; looking again later",
+        extra={"task_id": job.task_id, "why": why, "delay": delay},
     )
     return JobOutcome(JobResult.CHECK_SCHEDULED, why)
 

@@ -5,9 +5,14 @@ callback URL at all (a laptop calling the real Creatify). Provider ids are read 
 of at most 100, Creatify's limit for one list call.
 
 It also finishes what would otherwise stay open forever:
-- a task with no provider call yet (its gen_image job was lost, e.g. to the dead-letter
-  queue) gets the job again; the worker's claim makes a duplicate harmless;
-- a task waiting at image_generated for its video (the gen_video job was lost) likewise;
+- a task with no provider call yet whose gen_image job was lost (e.g. to the dead-letter
+  queue) gets the job again; a task waiting at image_generated for its video likewise;
+  "lost" is decided by the job's slot (`JobSlotStore`), never by the task's quiet alone: a
+  job still waiting in the queue's backlog (behind ProviderConcurrency), running, or put back
+  on the retry schedule is left alone, and only a job due more than
+  provider_job_lost_after_seconds ago with no run holding it is replaced. The replacement
+  takes over the slot (so the old message, should it come back, ends without effect) and keeps
+  the job's retry count;
 - a task with no status change for PROVIDER_TIMEOUT_SECONDS fails with
   "timed out waiting for provider", so its owner is told;
 - a preview whose review deadline passed is approved or rejected, as its deadline says
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from aws_lambda_powertools import Logger
 
@@ -42,6 +48,7 @@ class ReconcileReport:
     unchanged: int = 0
     missing_at_provider: int = 0
     jobs_requeued: int = 0
+    jobs_waiting: int = 0  # quiet tasks whose job is still queued or running: left alone
     timed_out: int = 0
     review_deadlines: int = 0
     errors: list[str] = field(default_factory=list)
@@ -62,20 +69,20 @@ def reconcile_open_tasks(deps: Deps, now: datetime | None = None, max_tasks: int
             continue
         lost = lost_job(task, None)
         if lost is not None:
-            # Quiet this long and no Creatify task to ask about: the job itself was lost.
-            _requeue(task, lost, deps, report)
+            # Quiet this long and no Creatify task to ask about: its job may have been lost.
+            _requeue(task, lost, deps, report, now)
             continue
         batch.append(task)
         if len(batch) == MAX_IDS_PER_LIST:
-            _reconcile_batch(batch, deps, report)
+            _reconcile_batch(batch, deps, report, now)
             batch = []
     if batch:
-        _reconcile_batch(batch, deps, report)
+        _reconcile_batch(batch, deps, report, now)
     logger.info("reconcile finished", extra=report.__dict__)
     return report
 
 
-def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> None:
+def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport, now: datetime) -> None:
     report.examined += len(batch)
     try:
         remote = {
@@ -93,8 +100,8 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> 
         if truth is None:
             report.missing_at_provider += 1
         elif lost is not None:
-            # Creatify shows no trace of the job the task waits for: it was lost on our side.
-            _requeue(task, lost, deps, report)
+            # Creatify shows no trace of the job the task waits for: queued, running or lost?
+            _requeue(task, lost, deps, report, now)
             continue
         else:
             report.unchanged += 1
@@ -102,9 +109,16 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport) -> 
         deps.tasks.touch_open(task)
 
 
-def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileReport) -> None:
-    deps.provider_queue.send(ProviderJob(kind=kind, task_id=task.id))
+def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileReport, now: datetime) -> None:
+    """Queue the job again only if the one in its slot is lost (see the module docstring)."""
+    lost_before = now - timedelta(seconds=deps.settings.provider_job_lost_after_seconds)
+    job = ProviderJob(kind=kind, task_id=task.id, job_id=uuid4().hex)
+    slot = deps.job_slots.take_over(task.id, kind.value, job.job_id, now=now, lost_before=lost_before)
     deps.tasks.touch_open(task)
+    if slot is None:
+        report.jobs_waiting += 1
+        return
+    deps.provider_queue.send(job.model_copy(update={"retries": slot.retries}))
     report.jobs_requeued += 1
     logger.warning("provider job put back for a quiet task", extra={"task_id": task.id, "job": kind.value})
 

@@ -26,11 +26,19 @@ CREDITS: dict[ProviderJobKind, int] = {
 }
 
 
+# The id of the first job of a kind, the one the task stream queues: every copy a repeated
+# stream record makes shares it, so the copies share one job slot (reelay.ports.stores.JobSlot).
+FIRST_JOB = "first"
+
+
 class ProviderJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ProviderJobKind
     task_id: str
+    # Which message this is: only the one its (task, kind) slot names may run; a put-back gets
+    # a new id, so every older copy of the job ends without effect.
+    job_id: str = FIRST_JOB
     # How many times this job was put back after a safe-to-retry answer from Creatify.
     retries: int = Field(default=0, ge=0)
 

@@ -142,6 +142,69 @@ class ClaimStore(Protocol):
     def release(self, task_id: str, job: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class JobSlot:
+    """The one provider job of a kind a task has queued or running (see `JobSlotStore`)."""
+
+    job_id: str  # the message that owns the slot; any other message for it is stale
+    due_at: datetime  # when that message became (or becomes) visible in the queue
+    retries: int  # safe-to-retry failures so far; a job put back keeps the count
+    done: bool  # the job ran to an end (called, recovered, failed or had nothing to do)
+    running_until: datetime | None = None  # a run holds it until then (a crashed run's lease ends)
+    # An unanswered call may still take effect at Creatify until then; after it, a look-up
+    # that finds nothing is final.
+    settles_at: datetime | None = None
+
+
+class JobSlotStore(Protocol):
+    """At most one provider job per (task, job kind) queued or running, whoever puts one back.
+
+    Every message names the slot it was queued for (`job_id`); a put-back replaces the slot's
+    owner, so a duplicate or stale message finds it is not the owner and ends without effect.
+    """
+
+    def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
+        """Record the task's first job of this kind; False when another job owns the slot."""
+        ...
+
+    def start(
+        self, task_id: str, job: str, job_id: str, *, now: datetime, lease_until: datetime
+    ) -> JobSlot | None:
+        """Run the job if it owns the slot and no other run holds it; None to drop the message."""
+        ...
+
+    def put_back(
+        self,
+        task_id: str,
+        job: str,
+        *,
+        replacing: str,
+        job_id: str,
+        due_at: datetime,
+        retries: int,
+        settles_at: datetime | None = None,
+    ) -> bool:
+        """Hand the slot from the running job to the one it puts back; False if it was not the owner."""
+        ...
+
+    def take_over(
+        self, task_id: str, job: str, job_id: str, *, now: datetime, lost_before: datetime
+    ) -> JobSlot | None:
+        """The reconciler's put-back: only when no job is in the slot, or its job was due before
+        `lost_before` and no run holds it. Keeps the retry count; None when the slot is busy."""
+        ...
+
+    def let_go(self, task_id: str, job: str, job_id: str) -> None:
+        """A run that broke off (an exception): the redelivered message may run the job again."""
+        ...
+
+    def finish(self, task_id: str, job: str, job_id: str) -> None:
+        """The owner ran to an end: the slot is done (unless another job owns it by now)."""
+        ...
+
+    def get(self, task_id: str, job: str) -> JobSlot | None: ...
+
+
 class Reservation(StrEnum):
     RESERVED = "reserved"  # counted now, within the limit
     ALREADY_HELD = "already_held"  # the job holds a reservation already (a retaken claim): not counted again
