@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from console_routes import register_console
 
@@ -29,6 +28,7 @@ from reelay.logic.shop_connections import (
     view,
 )
 from reelay.logic.submit import submit_product_video
+from reelay.logic.task_history import task_history
 from reelay.logic.task_views import get_tenant_task, list_tenant_tasks
 from reelay.models.api import (
     AvatarList,
@@ -47,12 +47,12 @@ from reelay.models.connection import (
     ShopConnectionView,
 )
 from reelay.models.status import TaskStatus
+from reelay.models.task_history import TaskHistory
 
 GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
 AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 
 logger = Logger()
-metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 map_logic_errors(app)
@@ -80,8 +80,6 @@ def submit(
         idempotency_key=idempotency_key,
         callback_base_url=callback_base_url(app),
     )
-    if outcome.created:
-        metrics.add_metric(name="TasksSubmitted", unit=MetricUnit.Count, value=1)
     # 201 for a new task; 200 when the Idempotency-Key names one an identical request made.
     return Response(
         status_code=201 if outcome.created else 200,
@@ -93,6 +91,14 @@ def submit(
 @app.get("/v1/product-videos/<id>", summary="Read one product video task")
 def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
+
+
+@app.get(
+    "/v1/product-videos/<id>/history",
+    summary="What happened to a task: provider calls, status changes, deliveries, refusals",
+)
+def get_history(id: Annotated[str, Path(max_length=64)]) -> TaskHistory:
+    return task_history(tenant_id(app), id, runtime())
 
 
 @app.get("/v1/product-videos", summary="List product video tasks, newest first")
@@ -209,6 +215,5 @@ def credits() -> Credits:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -12,20 +12,25 @@ from aws_lambda_powertools.metrics import MetricUnit
 from reelay_local.aws.lambda_runtime import FunctionInstances, LocalFunction, load_handler
 
 PROVIDER_WORKER = "functions/provider_worker"
+# A handler that still keeps a Powertools Metrics object (stage metrics flush per count instead).
+SHOP_WEBHOOK = "functions/shop_webhook"
 
 
-def _module_of(instance: int) -> Any:
-    load_handler(PROVIDER_WORKER, "app.handler", instance)
+def _module_of(instance: int, function: str = PROVIDER_WORKER) -> Any:
+    load_handler(function, "app.handler", instance)
     suffix = f"_instance{instance}" if instance else ""
-    return sys.modules[f"reelay_function_provider_worker_app{suffix}"]
+    return sys.modules[f"reelay_function_{function.removeprefix('functions/')}_app{suffix}"]
 
 
-def test_each_instance_has_its_own_batch_processor_and_metrics():
+def test_each_instance_has_its_own_batch_processor():
     first, second = _module_of(0), _module_of(1)
     assert first is not second
     assert first.processor is not second.processor  # a batch's records live on the processor
     assert _module_of(1) is second  # a warm instance is reused, not loaded again
 
+
+def test_each_instance_has_its_own_metrics():
+    first, second = _module_of(0, SHOP_WEBHOOK), _module_of(1, SHOP_WEBHOOK)
     second.metrics.add_metric(name="OnlyInTheSecond", unit=MetricUnit.Count, value=1)
     try:
         assert "OnlyInTheSecond" in second.metrics.provider.metric_set

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ClaimStore,
         ConnectionStore,
         DeliveryLog,
+        HistoryLog,
         ProductIntake,
         TaskStore,
         TenantStore,
@@ -56,6 +57,12 @@ class Deps:
         from reelay.dal.deliveries import DeliveryRecords
 
         return DeliveryRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def history(self) -> HistoryLog:
+        from reelay.dal.history_writes import TaskHistoryLog
+
+        return TaskHistoryLog(self.settings.require("table_name"))
 
     @cached_property
     def connections(self) -> ConnectionStore:
