@@ -127,10 +127,10 @@ class MemoryTasks:
         existing = self._tasks.get(task.id)
         if existing is not None:
             return CreateResult(created=False, task=_stored(existing))
-        self._tasks[task.id] = _stored(task)
+        self._tasks[task.id] = _stored(task.model_copy(update={"history_from_start": True}))
         if stays_open:
             self._open[task.id] = _utc(task.updated_at)
-        return CreateResult(created=True, task=_stored(task))
+        return CreateResult(created=True, task=_stored(self._tasks[task.id]))
 
     def get(self, task_id: str) -> Task | None:
         task = self._tasks.get(task_id)

@@ -1,4 +1,4 @@
-"""The template's dashboard: valid JSON once deployed, showing every stage metric the code emits and the alarms."""
+"""The template's dashboard: valid JSON once deployed, every stage metric the code emits, and the alarms."""
 
 from __future__ import annotations
 

@@ -60,7 +60,9 @@ def task_history(tenant_id: str, task_id: str, deps: Deps) -> TaskHistory:
 
 def history_of(task: Task) -> TaskHistory:
     entries: list[HistoryEntry] = [_submission(task)]
-    status = TaskStatus.INITIALIZING
+    # Each step starts where the one before it ended; the first recorded step of a task created
+    # before histories were kept starts somewhere unknown.
+    status: TaskStatus | None = TaskStatus.INITIALIZING if task.history_from_start else None
     for stored in task.history:
         entry = read_entry(stored, status)
         if entry is None:

@@ -168,7 +168,7 @@ def _at(ms: Any) -> datetime:
 
 
 def read_entry(
-    stored: dict[str, Any], previous: TaskStatus
+    stored: dict[str, Any], previous: TaskStatus | None
 ) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | None:
     """The typed view of one stored entry; `previous` is the status before it (for a step's `from`).
 
