@@ -10,6 +10,7 @@ import pytest
 
 from reelay.clients.aws import aws_client
 from reelay.deps import runtime
+from reelay_cli.cli import main
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from tests.integration.pipeline import TenantApi, stored
 
@@ -116,7 +117,7 @@ def test_a_delivered_video_s_history_shows_every_call_step_and_delivery_without_
 
 
 def test_a_throttled_call_shows_its_retries_with_creatify_s_answer_before_the_call_that_took(
-    embedded, simulator
+    embedded, simulator, capsys
 ):
     api = TenantApi.create(embedded)
     task_id = api.submit(simulator.sample_product_url())["id"]
@@ -129,7 +130,20 @@ def test_a_throttled_call_shows_its_retries_with_creatify_s_answer_before_the_ca
     calls = [e for e in entries if e["kind"] == "provider_call" and e["job"] == "gen_image"]
     assert [c["outcome"] for c in calls] == ["retry_scheduled", "submitted"]
     assert calls[0]["retry"] == 1 and calls[0]["by"] == "worker"
-    assert "429" in calls[0]["reason"] or "busy" in calls[0]["reason"].lower(), calls[0]["reason"]
+    assert "429" in calls[0]["reason"], calls[0]["reason"]
+
+    # The operator's view of the same history: one line an entry.
+    capsys.readouterr()
+    target = ["--api-url", embedded.api_url, "--api-key", api.tenant.api_key]
+    assert main(["history", task_id, *target], plugins=()) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{task_id}  video_generated"
+    assert lines[1].endswith("status    submitted -> initializing by api")
+    retry_line = next(line for line in lines if "retry_scheduled" in line)
+    expected = "provider  gen_image retry_scheduled (retry 1) by worker: "
+    assert retry_line.split("  ", 1)[1].startswith(expected)
+    assert "429" in retry_line
+    assert len(lines) == 1 + len(entries)
 
 
 def test_a_request_creatify_rejects_shows_the_refusal_and_the_failure_with_creatify_s_reason(
