@@ -46,8 +46,8 @@ from reelay.models.connection import (
     ShopConnectionUpdate,
     ShopConnectionView,
 )
+from reelay.models.history_view import TaskHistory
 from reelay.models.status import TaskStatus
-from reelay.models.task_history import TaskHistory
 
 GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
 AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"

@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
+from reelay.logic.provider_history import record_job_outcome
 from reelay.logic.provider_jobs import JobResult, run_provider_job
-from reelay.logic.task_history import record_job_outcome
 from reelay.models.jobs import ProviderJob
 from reelay.stage_metrics import count
 

@@ -8,11 +8,12 @@ import pytest
 
 from reelay.logic.apply_update import advance_task, apply_provider_state
 from reelay.logic.deliver import deliver
+from reelay.logic.provider_history import record_job_outcome
 from reelay.logic.provider_jobs import JobResult, run_provider_job
 from reelay.logic.reconcile import reconcile_open_tasks
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
-from reelay.logic.task_history import history_of, record_job_outcome
+from reelay.logic.task_history import history_of
 from reelay.models.api import RegenerateRequest, RejectRequest, VideoRequest
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
@@ -171,10 +172,28 @@ def test_a_long_reason_is_cut_so_one_entry_cannot_grow_the_item_much():
     assert len(entry["why"]) == REASON_MAX and entry["why"].endswith("…")
 
 
-def test_an_entry_of_a_kind_this_version_does_not_know_is_left_out():
+def test_an_entry_this_version_cannot_read_is_left_out():
     step = {"k": "s", "t": 1000, "to": "image_generating", "by": "worker"}
-    task = a_task("t", history=[{"k": "z", "t": 0}, step], history_from_start=True)
+    newer_outcome = {"k": "c", "t": 500, "job": "gen_image", "o": "teleported", "by": "worker"}
+    task = a_task("t", history=[{"k": "z", "t": 0}, newer_outcome, step], history_from_start=True)
 
     entries = history_of(task).entries
     assert [e.kind for e in entries] == ["state", "state"]
     assert entries[1].from_status is S.INITIALIZING
+
+
+class _BrokenHistory:
+    def note(self, task_id: str, entry: dict) -> bool:
+        raise RuntimeError("DynamoDB is throttling")
+
+
+def test_a_note_that_cannot_be_written_never_fails_the_job_it_records(fakes):
+    fakes.seed(a_task("t"))
+    job = ProviderJob(kind=ProviderJobKind.GEN_IMAGE, task_id="t")
+    fakes.creatify.fail_next("gen_image", CreatifyRetryable("Creatify answered 503"))
+    deps = fakes.deps()
+    deps.__dict__["history"] = _BrokenHistory()
+    outcome = run_provider_job(job, deps, now=fakes.clock())
+
+    assert outcome.result is JobResult.RETRY_SCHEDULED
+    assert record_job_outcome(job, outcome, deps) is False

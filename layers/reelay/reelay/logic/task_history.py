@@ -1,56 +1,17 @@
-"""A task's history: reading it for its owner, and recording the provider outcomes no other write carries.
+"""A task's history for its owner: the stored entries read, and what is derived rather than stored.
 
-Most entries are written by the write that makes the change (see `reelay.models.task_history`);
-this module adds the worker's unhappy outcomes (a retry, a check, a refusal), each in a write of
-its own, since none of them writes the task otherwise. The submission and each step's `from`
-are derived here rather than stored.
+Entries are written by the writes that make each change (see `reelay.models.task_history`);
+the submission, each step's `from` and a failure's reason are derived here.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from aws_lambda_powertools import Logger
-
 from reelay.deps import Deps
-from reelay.errors import TaskNotFound
-from reelay.logic.provider_jobs import JobOutcome, JobResult
 from reelay.logic.task_views import get_tenant_task
-from reelay.models.jobs import ProviderJob
+from reelay.models.history_view import HistoryEntry, StateChange, TaskHistory, read_entry
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
-from reelay.models.task_history import (
-    Actor,
-    CallOutcome,
-    HistoryEntry,
-    StateChange,
-    TaskHistory,
-    call_entry,
-    read_entry,
-)
-
-logger = Logger(child=True)
-
-# Outcomes whose only record is this module's write; submitted and recovered are recorded by the
-# write of the provider id, and a skipped job did nothing.
-_NOTED = {
-    JobResult.RETRY_SCHEDULED: CallOutcome.RETRY_SCHEDULED,
-    JobResult.CHECK_SCHEDULED: CallOutcome.CHECK_SCHEDULED,
-    JobResult.FAILED: CallOutcome.FAILED,
-}
-
-
-def record_job_outcome(job: ProviderJob, outcome: JobOutcome, deps: Deps) -> bool:
-    """Note an unhappy provider outcome in the task's history; True when an entry was appended."""
-    noted = _NOTED.get(outcome.result)
-    if noted is None:
-        return False
-    retry = job.retries + 1 if noted is CallOutcome.RETRY_SCHEDULED else None
-    entry = call_entry(job.kind.value, noted, datetime.now(UTC), reason=outcome.detail, retry=retry)
-    try:
-        return deps.history.note(job.task_id, entry)
-    except TaskNotFound:
-        return False
+from reelay.models.task_history import Actor
 
 
 def task_history(tenant_id: str, task_id: str, deps: Deps) -> TaskHistory:
