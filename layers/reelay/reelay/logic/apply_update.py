@@ -126,7 +126,10 @@ def advance(
 def advance_task(
     deps: Deps, task: Task, update: StatusUpdate, now: datetime | None = None, *, by: Actor = Actor.WORKER
 ) -> ApplyResult:
-    """`advance` as every use case makes it: keeping review deadlines on the reconciler's list."""
+    """`advance` as every use case makes it: keeping review deadlines on the reconciler's list.
+
+    `by` is who made the step, for the task's history: the provider worker unless said.
+    """
     return advance(
         deps.tasks,
         task,
