@@ -97,6 +97,13 @@ class ReelayClient:
         body = {"reason": reason} if reason else {}
         return dict(self._call("POST", f"/v1/product-videos/{task_id}/reject", json=body))
 
+    def replay_delivery(self, task_id: str) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/product-videos/{task_id}/deliveries"))
+
+    def stuck(self, minutes: int, limit: int = 100) -> dict[str, Any]:
+        params = {"stuck_for_minutes": minutes, "limit": limit}
+        return dict(self._call("GET", "/v1/product-videos", params=params))
+
     def avatars(self, **filters: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/avatars", params=filters))
 

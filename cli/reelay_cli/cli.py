@@ -1,8 +1,9 @@
 """The `reelay` command line: argument parsing and dispatch; each command lives in its own module.
 
-The operator's commands (submit, status, list, tenant create) are here. The local emulator
-adds up, demo, sim-faults and events through the `reelay.commands` entry points when the
-`local` extra is installed (`reelay_cli.plugins`).
+The operator's commands (submit, status, list, tenant create|budget) are here; the operator's
+tools (tenant keys and secrets, dead letters, replay, stuck) in `reelay_cli.operator_commands`.
+The local emulator adds up, demo, sim-faults and events through the `reelay.commands` entry
+points when the `local` extra is installed (`reelay_cli.plugins`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TextIO
 
 from reelay.models.status import TaskStatus
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductType
+from reelay_cli.operator_commands import add_operator_commands, add_tenant_actions
 from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, installed_plugins
 
 DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
@@ -22,7 +24,11 @@ reelay submit|status|list        the API, deployed (--api-url/--api-key) or loca
 reelay history TASK_ID           every provider call, status change and delivery attempt of a task
 reelay approve|regenerate|reject  review a preview submitted with --no-auto-video
 reelay shop connect|list|disconnect  a tenant's Shopify and WooCommerce shops
+reelay replay|stuck              a finished task's webhook again; tasks stuck waiting on Creatify
 reelay tenant create NAME        add a tenant to a stack's table; prints its API key once
+reelay tenant budget TENANT_ID   set a tenant's daily credit budget
+reelay tenant list|rotate-key|revoke-key|roll-secret  tenants' keys and secrets (AWS credentials)
+reelay dlq list|redrive          the stack's dead-letter queues (AWS credentials)
 """
 
 
@@ -39,7 +45,8 @@ def build_parser(plugins: Iterable[Register] | None = None) -> argparse.Argument
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_task_commands(commands)
     _add_shop_commands(commands)
-    _add_tenant_commands(commands)
+    add_tenant_actions(_add_tenant_commands(commands))
+    add_operator_commands(commands, _add_target_options)
     lines = add_plugin_commands(commands, installed_plugins() if plugins is None else plugins)
     parser.description = DESCRIPTION + "".join(f"{line}\n" for line in lines)
     return parser
@@ -138,23 +145,63 @@ def _add_shop_commands(commands: SubCommands) -> None:
     disconnect.set_defaults(handler=_shop_disconnect)
 
 
-def _add_tenant_commands(commands: SubCommands) -> None:
+def _add_tenant_commands(commands: SubCommands) -> SubCommands:
     tenant = commands.add_parser("tenant", help="manage tenants")
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
     create = tenant_commands.add_parser(
         "create", help="create a tenant; prints its API key and webhook secret once"
     )
     create.add_argument("name")
-    where = create.add_mutually_exclusive_group(required=True)
+    _add_table_options(create)
+    create.add_argument("--tenant-id", help="default: derived from the name plus a random suffix")
+    create.add_argument(
+        "--daily-credit-budget",
+        type=_credits,
+        metavar="CREDITS",
+        help="credits per UTC day, 0 for unlimited (default: the stack's DailyCreditBudget)",
+    )
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=_create_tenant)
+
+    budget = tenant_commands.add_parser(
+        "budget",
+        help="set a tenant's daily credit budget",
+        description="A paid Creatify call reserves its credits (1 for an image, 3 for a video) on "
+        "the tenant's budget for the UTC day; a call with no room left fails its task with "
+        "`credit budget exhausted`. The new budget applies to the next reservation.",
+    )
+    budget.add_argument("tenant_id")
+    value = budget.add_mutually_exclusive_group(required=True)
+    value.add_argument(
+        "--daily-credits", type=_credits, metavar="CREDITS", help="credits per UTC day; 0 is unlimited"
+    )
+    value.add_argument(
+        "--stack-default", action="store_true", help="follow the stack's DailyCreditBudget again"
+    )
+    _add_table_options(budget)
+    budget.add_argument("--json", action="store_true")
+    budget.set_defaults(handler=_tenant_budget)
+    return tenant_commands
+
+
+def _add_table_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--table", help="the task table's name (the stack's TableName output)")
     where.add_argument(
         "--stack", dest="stack_name", help="read the table name from this CloudFormation stack"
     )
-    create.add_argument("--region")
-    create.add_argument("--endpoint-url", help="AWS endpoint, e.g. the moto server `reelay up` prints")
-    create.add_argument("--tenant-id", help="default: derived from the name plus a random suffix")
-    create.add_argument("--json", action="store_true")
-    create.set_defaults(handler=_create_tenant)
+    parser.add_argument("--region")
+    parser.add_argument("--endpoint-url", help="AWS endpoint, e.g. the moto server `reelay up` prints")
+
+
+def _credits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of credits, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative, got {value}")
+    return value
 
 
 def submit_request(args: argparse.Namespace) -> dict[str, Any]:
@@ -267,6 +314,22 @@ def _create_tenant(args: argparse.Namespace, out: TextIO) -> int:
         region=args.region,
         endpoint_url=args.endpoint_url,
         tenant_id=args.tenant_id,
+        daily_credit_budget=args.daily_credit_budget,
+        as_json=args.json,
+        out=out,
+    )
+
+
+def _tenant_budget(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli.tenant_admin import set_budget_command
+
+    return set_budget_command(
+        args.tenant_id,
+        None if args.stack_default else args.daily_credits,
+        table=args.table,
+        stack_name=args.stack_name,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
         as_json=args.json,
         out=out,
     )

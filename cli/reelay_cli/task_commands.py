@@ -1,4 +1,4 @@
-"""`reelay submit|status|list|history|approve|regenerate|reject`: the API over HTTP, local or deployed.
+"""`reelay submit|status|list|history|approve|regenerate|reject|replay|stuck`: the API over HTTP.
 
 Where to call: --api-url/--api-key, else REELAY_API_URL/REELAY_API_KEY, else the stack a
 `reelay up` in this directory is running (.reelay/up.json).
@@ -151,3 +151,29 @@ def history_line(entry: dict[str, Any]) -> str:
         new = f" as {entry['regenerated_as']}" if entry.get("regenerated_as") else ""
         return f"review    {entry['action']}{new}"
     return json.dumps(entry)
+
+
+def replay(target: Target, task_id: str, out: TextIO) -> int:
+    """Queue a finished task's webhook delivery again (same event id)."""
+    with ReelayClient(target.api_url, target.api_key) as client:
+        queued = client.replay_delivery(task_id)
+    out.write(
+        f"replay {queued['replay']} of {queued['event_id']} queued for task {queued['task_id']}; "
+        f"`reelay status {task_id}` shows its last_delivery\n"
+    )
+    return 0
+
+
+def stuck(target: Target, minutes: int, limit: int, as_json: bool, out: TextIO) -> int:
+    """The tasks waiting on Creatify with no change for `minutes`, the longest-waiting first."""
+    with ReelayClient(target.api_url, target.api_key) as client:
+        page = client.stuck(minutes, limit)
+    if as_json:
+        out.write(json.dumps(page, indent=2) + "\n")
+        return 0
+    items = page.get("items", [])
+    if not items:
+        out.write(f"no task has been waiting on Creatify unchanged for {minutes} minutes or more\n")
+    for item in items:
+        out.write(f"{item['id']}  {item['status']:<16}  unchanged since {item['updated_at']}\n")
+    return 0

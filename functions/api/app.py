@@ -1,22 +1,39 @@
-"""Public REST API: product videos (submit, read, list, approve), shop connections, avatars, credits."""
+"""Public REST API: product videos (submit, read, list, approve, replay a delivery, find the stuck),
+shop connections, avatars, credits."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from console_routes import register_console
 
 from reelay.deps import runtime
+from reelay.errors import (
+    ConnectionNotFound,
+    IdempotencyConflict,
+    InvalidCursor,
+    NothingToDeliver,
+    ProviderUnavailable,
+    ShopAlreadyConnected,
+    TaskNotFound,
+    UnsafeRequestUrl,
+    WrongStatus,
+)
 from reelay.http.errors import map_logic_errors, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
+from reelay.http.openapi import DocumentedRestResolver, raises
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
-from reelay.logic.catalog import list_avatars, remaining_credits
+from reelay.logic.catalog import credit_statement, list_avatars
+from reelay.logic.operator_views import replay_delivery, stuck_tasks
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
 from reelay.logic.shop_connections import (
@@ -33,6 +50,7 @@ from reelay.logic.task_views import get_tenant_task, list_tenant_tasks
 from reelay.models.api import (
     AvatarList,
     Credits,
+    DeliveryReplay,
     ProductVideo,
     ProductVideoPage,
     ProductVideoRequest,
@@ -53,7 +71,10 @@ GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
 AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
 
 logger = Logger()
-app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
+metrics = Metrics()
+# Its OpenAPI document lists every answer a route gives: each route declares the errors of logic's
+# it may raise with @raises (see reelay.http.openapi).
+app = DocumentedRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 map_logic_errors(app)
 app.enable_swagger(
@@ -68,7 +89,16 @@ app.enable_swagger(
 register_console(app)
 
 
-@app.post("/v1/product-videos", summary="Submit a product for a video", status_code=201)
+@app.post(
+    "/v1/product-videos",
+    summary="Submit a product for a video",
+    status_code=201,
+    responses={
+        201: {"description": "The new task."},
+        200: {"description": "The task an identical earlier request with this Idempotency-Key made."},
+    },
+)
+@raises(UnsafeRequestUrl, IdempotencyConflict)
 def submit(
     request: Annotated[ProductVideoRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
@@ -89,6 +119,7 @@ def submit(
 
 
 @app.get("/v1/product-videos/<id>", summary="Read one product video task")
+@raises(TaskNotFound)
 def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
 
@@ -97,11 +128,17 @@ def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     "/v1/product-videos/<id>/history",
     summary="What happened to a task: provider calls, status changes, deliveries, refusals",
 )
+@raises(TaskNotFound)
 def get_history(id: Annotated[str, Path(max_length=64)]) -> TaskHistory:
     return task_history(tenant_id(app), id, runtime())
 
 
-@app.get("/v1/product-videos", summary="List product video tasks, newest first")
+@app.get(
+    "/v1/product-videos",
+    summary="List product video tasks, newest first (or those stuck, longest first)",
+    responses={200: {"description": "A page of tasks; with stuck_for_minutes, every stuck task at once."}},
+)
+@raises(InvalidCursor)
 def list_tasks(
     status: Annotated[TaskStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -111,7 +148,20 @@ def list_tasks(
     ] = None,
     shop: Annotated[str | None, Query(max_length=255, description="external_ref.shop")] = None,
     product_id: Annotated[str | None, Query(max_length=255, description="external_ref.product_id")] = None,
+    stuck_for_minutes: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=10080,
+            description="Only tasks waiting on Creatify whose status has not changed for this many "
+            "minutes, the longest-waiting first, at most `limit` (no cursor).",
+        ),
+    ] = None,
 ) -> ProductVideoPage:
+    if stuck_for_minutes is not None:
+        return _stuck(
+            stuck_for_minutes, limit, status, {"source": source, "shop": shop, "product_id": product_id}
+        )
     return list_tenant_tasks(
         tenant_id(app),
         runtime(),
@@ -122,11 +172,44 @@ def list_tasks(
     )
 
 
+def _stuck(
+    minutes: int, limit: int, status: TaskStatus | None, external: dict[str, str | None]
+) -> ProductVideoPage:
+    if app.current_event.get_query_string_value("cursor"):
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": "not used with stuck_for_minutes", "type": "value_error"}]
+        )
+    found = stuck_tasks(tenant_id(app), runtime(), timedelta(minutes=minutes))
+    wanted = [
+        task
+        for task in found
+        if (status is None or task.status is status)
+        and all(
+            value is None or getattr(task.external_ref, name) == value for name, value in external.items()
+        )
+    ]
+    return ProductVideoPage(items=[ProductVideo.from_task(task) for task in wanted[:limit]])
+
+
+@app.post(
+    "/v1/product-videos/<id>/deliveries",
+    summary="Deliver a finished task's webhook again (same event id, signed, recorded)",
+    status_code=202,
+    responses={202: {"description": "The replay is queued for the delivery worker."}},
+)
+@raises(TaskNotFound, NothingToDeliver)
+def replay(id: Annotated[str, Path(max_length=64)]) -> DeliveryReplay:
+    queued = replay_delivery(tenant_id(app), id, runtime())
+    metrics.add_metric(name="DeliveriesReplayed", unit=MetricUnit.Count, value=1)
+    return DeliveryReplay(task_id=queued.task_id, event_id=queued.event_id, replay=queued.replay)
+
+
 @app.post(
     "/v1/product-videos/<id>/video",
     summary="Generate the video from an approved preview image",
     status_code=202,
 )
+@raises(TaskNotFound, WrongStatus)
 def generate_video(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[VideoRequest | None, Body()] = None,
@@ -139,7 +222,12 @@ def generate_video(
     "/v1/product-videos/<id>/regenerate",
     summary="Regenerate the preview image as a new, linked task",
     status_code=201,
+    responses={
+        201: {"description": "The new task."},
+        200: {"description": "The task an earlier request made (a double click)."},
+    },
 )
+@raises(TaskNotFound, WrongStatus)
 def regenerate(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[RegenerateRequest | None, Body()] = None,
@@ -160,6 +248,7 @@ def regenerate(
 
 
 @app.post("/v1/product-videos/<id>/reject", summary="Reject the preview image, ending the task")
+@raises(TaskNotFound, WrongStatus)
 def reject(
     id: Annotated[str, Path(max_length=64)],
     request: Annotated[RejectRequest | None, Body()] = None,
@@ -172,6 +261,7 @@ def _hook_base() -> str | None:
 
 
 @app.post("/v1/shop-connections", summary="Connect a Shopify or WooCommerce shop", status_code=201)
+@raises(ShopAlreadyConnected)
 def create_connection(request: Annotated[ShopConnectionRequest, Body()]) -> ShopConnectionView:
     return connect_shop(tenant_id(app), request, runtime(), api_base_url=_hook_base())
 
@@ -182,6 +272,7 @@ def list_shop_connections() -> ShopConnectionPage:
 
 
 @app.get("/v1/shop-connections/<id>", summary="Read one shop connection")
+@raises(ConnectionNotFound)
 def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionView:
     return view(tenant_connection(tenant_id(app), id, runtime()), _hook_base())
 
@@ -189,6 +280,7 @@ def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionVie
 @app.patch(
     "/v1/shop-connections/<id>", summary="Change a connection's settings, switch it, or rotate its secret"
 )
+@raises(ConnectionNotFound)
 def patch_connection(
     id: Annotated[str, Path(max_length=64)], request: Annotated[ShopConnectionUpdate, Body()]
 ) -> ShopConnectionView:
@@ -196,12 +288,14 @@ def patch_connection(
 
 
 @app.delete("/v1/shop-connections/<id>", summary="Disconnect a shop", status_code=204)
+@raises(ConnectionNotFound)
 def delete_connection(id: Annotated[str, Path(max_length=64)]) -> Response[None]:
     disconnect_shop(tenant_id(app), id, runtime())
     return Response(status_code=204)
 
 
 @app.get("/v1/avatars", summary="Creatify avatars usable as override_avatar")
+@raises(ProviderUnavailable)
 def avatars(
     gender: Annotated[str | None, Query(pattern=GENDERS)] = None,
     age_range: Annotated[str | None, Query(pattern=AGE_RANGES)] = None,
@@ -209,11 +303,13 @@ def avatars(
     return AvatarList(items=list_avatars(runtime(), gender=gender, age_range=age_range))
 
 
-@app.get("/v1/credits", summary="Creatify credits left on the account")
+@app.get("/v1/credits", summary="Creatify credits left on the account, and today's credit budget")
+@raises(ProviderUnavailable)
 def credits() -> Credits:
-    return Credits(remaining_credits=remaining_credits(runtime()))
+    return credit_statement(tenant_id(app), runtime())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

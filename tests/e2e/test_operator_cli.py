@@ -97,3 +97,30 @@ def test_an_operator_reviews_previews_from_the_command_line(reelay_up):
     assert rejected.returncode == 0 and "rejected: too dark" in rejected.stdout, rejected.stderr
     assert again.returncode == 1 and "409" in again.stderr
     assert _wait_status(ready, first, "video_generated")["status"] == "video_generated"
+
+
+def test_an_operator_lists_tenants_and_dead_letters_and_replays_a_delivery_against_reelay_up(reelay_up):
+    _, ready = reelay_up
+    aws = ["--stack", "reelay", "--endpoint-url", ready["aws_endpoint_url"], "--region", ready["region"]]
+    product = f"{ready['simulator_url']}/samples/mug.png"
+
+    tenants = reelay(ready, "tenant", "list", "--json", *aws)
+    assert tenants.returncode == 0, tenants.stderr
+    assert [t["tenant_id"] for t in json.loads(tenants.stdout)] == [ready["tenant_id"]]
+    assert ready["webhook_secret"] not in tenants.stdout
+
+    letters = reelay(ready, "dlq", "list", "--json", *aws)
+    assert letters.returncode == 0, letters.stderr
+    assert json.loads(letters.stdout) == {"provider": [], "delivery": [], "stream": []}
+    refused = reelay(ready, "dlq", "redrive", "--queue", "provider", "--task-id", "nothing", *aws)
+    assert refused.returncode == 0 and "moved 0 message(s)" in refused.stdout, refused.stderr
+
+    submitted = reelay(ready, "submit", product)
+    task_id = json.loads(submitted.stdout)["id"]
+    assert _wait_status(ready, task_id, "video_generated")["status"] == "video_generated"
+    no_hook = reelay(ready, "replay", task_id)
+    assert no_hook.returncode == 1 and "409" in no_hook.stderr and "webhook_url" in no_hook.stderr
+
+    stuck = reelay(ready, "stuck", "--minutes", "1")
+    assert stuck.returncode == 0, stuck.stderr
+    assert "no task has been waiting" in stuck.stdout

@@ -15,26 +15,35 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from reelay.config import Settings
 from reelay.dal.cursors import decode_cursor, encode_cursor
 from reelay.dal.keys import tenant_sk
 from reelay.deps import Deps
-from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists
+from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFound
 from reelay.logic.task_lifecycle import waits_on_provider
+from reelay.models.credit_days import utc_day
 from reelay.models.events import DETAIL_TYPES
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
 from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, review_entry, state_entry
-from reelay.models.tenant import Tenant
+from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
-from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
+from reelay.ports.stores import (
+    ApplyResult,
+    CreateResult,
+    ReopenResult,
+    Reservation,
+    TaskPage,
+    TaskStore,
+    Transition,
+)
 from reelay.security.callback_tokens import CallbackSigner
 
 # Result fields a status step may carry; only the non-null ones are written (as in dal/tasks.py).
@@ -268,6 +277,16 @@ class MemoryTasks:
             next_cursor=encode_cursor(tenant_id, page[-1][0]) if more else None,
         )
 
+    def iter_open_unchanged(self, tenant_id: str, changed_before: datetime, limit: int = 100) -> list[Task]:
+        changed_before = _utc(changed_before)
+        found = [
+            _stored(self._tasks[task_id])
+            for task_id in self._open
+            if self._tasks[task_id].tenant_id == tenant_id
+            and _utc(self._tasks[task_id].updated_at) < changed_before
+        ]
+        return sorted(found, key=lambda task: (task.updated_at, task.id))[: max(0, limit)]
+
     def iter_open(self, stale_before: datetime, limit: int = 100) -> Iterator[Task]:
         stale_before = _utc(stale_before)
         # Read once, like a page of the index: writes made while iterating are not seen.
@@ -302,21 +321,91 @@ class MemoryClaims:
         self._claims.pop((task_id, job), None)
 
 
+@dataclasses.dataclass(frozen=True)
+class HeldCredits:
+    tenant_id: str
+    day: date
+    credits: int
+
+
+class MemoryBudgets:
+    """Implements reelay.ports.stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._used: dict[tuple[str, date], int] = {}
+        self.reservations: dict[tuple[str, str], HeldCredits] = {}
+
+    def reserve(
+        self,
+        tenant_id: str,
+        task_id: str,
+        job: str,
+        credits: int,
+        *,
+        limit: int | None,
+        now: datetime | None = None,
+    ) -> Reservation:
+        if (task_id, job) in self.reservations:
+            return Reservation.ALREADY_HELD
+        day = utc_day(_utc(now or self._clock()))
+        used = self._used.get((tenant_id, day))
+        # `attribute_not_exists(used) OR used <= limit - credits`; no room at all when credits > limit.
+        if limit is not None and (credits > limit or (used is not None and used > limit - credits)):
+            return Reservation.OVER_BUDGET
+        self._used[(tenant_id, day)] = (used or 0) + credits
+        self.reservations[(task_id, job)] = HeldCredits(tenant_id, day, credits)
+        return Reservation.RESERVED
+
+    def release(self, task_id: str, job: str) -> bool:
+        held = self.reservations.pop((task_id, job), None)
+        if held is None:
+            return False
+        used = self._used.get((held.tenant_id, held.day), 0)
+        if used < held.credits:
+            return False  # never below zero (the real count would be gone by TTL)
+        self._used[(held.tenant_id, held.day)] = used - held.credits
+        return True
+
+    def used(self, tenant_id: str, day: date) -> int:
+        return self._used.get((tenant_id, day), 0)
+
+
 class MemoryDeliveries:
     """Implements reelay.ports.stores.DeliveryLog on the tasks of a MemoryTasks, like dal.deliveries."""
 
     def __init__(self, tasks: MemoryTasks) -> None:
         self._tasks = tasks
+        # The item's `delivery_replay`: which replay the stored record belongs to (absent: none yet).
+        self._replay_seen: dict[str, int] = {}
 
     def record(
-        self, task_id: str, attempts: int, last: dict[str, Any], history: HistoryNote | None = None
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
     ) -> bool:
         current = self._tasks._current(task_id)
-        if current.delivery_attempts > attempts:
-            return False  # a late duplicate of an earlier attempt never winds the count back
+        seen = self._replay_seen.get(task_id)
+        behind = current.delivery_attempts > attempts
+        if replay:
+            newer = seen is None or seen < replay or (seen == replay and not behind)
+        else:
+            newer = seen is None and not behind  # a late duplicate never winds the count back
+        if not newer:
+            return False
+        if replay:
+            self._replay_seen[task_id] = replay
         changes = {"delivery_attempts": attempts, "last_delivery": dict(last)}
         self._tasks._write(task_id, {**changes, **self._tasks._noted(task_id, history)})
         return True
+
+    def request_replay(self, task_id: str) -> int:
+        current = self._tasks._current(task_id)
+        updated = self._tasks._write(task_id, {"delivery_replays": current.delivery_replays + 1})
+        return updated.delivery_replays
 
 
 class MemoryHistory:
@@ -332,25 +421,94 @@ class MemoryHistory:
 
 
 class MemoryTenants:
-    """Implements reelay.ports.stores.TenantStore in memory, refusing a taken id or API key."""
+    """Implements reelay.ports.stores.TenantStore in memory, with dal.tenants.TenantRepository's rules:
+    a taken id or API key is refused, a rotated-out key works until its overlap ends, a revoked
+    key at once stops, and a change made on a stale read is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
         self._tenants: dict[str, Tenant] = {}
+        # The API-key lookups: hash -> (tenant id, valid until or None).
+        self._keys: dict[str, tuple[str, datetime | None]] = {}
 
     def create(self, tenant: Tenant) -> None:
         if tenant.tenant_id in self._tenants:
             raise TenantExists(tenant.tenant_id)
-        if self.find_by_api_key_hash(tenant.api_key_hash) is not None:
+        if tenant.api_key_hash in self._keys:
             raise ApiKeyInUse()
         self._tenants[tenant.tenant_id] = tenant.model_copy(deep=True)
+        self._keys[tenant.api_key_hash] = (tenant.tenant_id, None)
 
     def get(self, tenant_id: str) -> Tenant | None:
         tenant = self._tenants.get(tenant_id)
         return tenant.model_copy(deep=True) if tenant is not None else None
 
-    def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None:
-        found = next((t for t in self._tenants.values() if t.api_key_hash == api_key_hash), None)
-        return found.model_copy(deep=True) if found is not None else None
+    def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
+        found = self._keys.get(api_key_hash)
+        if found is None or (found[1] is not None and found[1] <= _utc(now or self._clock())):
+            return None
+        return self.get(found[0])
+
+    def list(self) -> list[TenantSummary]:
+        ordered = sorted(self._tenants.values(), key=lambda t: (_utc(t.created_at), t.tenant_id))
+        return [TenantSummary(tenant_id=t.tenant_id, name=t.name, created_at=t.created_at) for t in ordered]
+
+    def _current(self, tenant_id: str) -> Tenant:
+        if tenant_id not in self._tenants:
+            raise TenantNotFound(tenant_id)
+        return self._tenants[tenant_id]
+
+    def rotate_api_key(self, tenant_id: str, new_hash: str, valid_until: datetime) -> Tenant:
+        tenant = self._current(tenant_id)
+        if new_hash in self._keys:
+            raise ApiKeyInUse()
+        if tenant.previous_api_key_hash:
+            self._keys.pop(tenant.previous_api_key_hash, None)
+        changes: dict[str, Any] = {
+            "api_key_hash": new_hash,
+            "api_key_revoked_at": None,
+            "previous_api_key_hash": None,
+            "previous_api_key_expires_at": None,
+        }
+        if tenant.api_key_revoked_at is None and _utc(valid_until) > _utc(self._clock()):
+            self._keys[tenant.api_key_hash] = (tenant_id, _utc(valid_until))
+            changes.update(previous_api_key_hash=tenant.api_key_hash, previous_api_key_expires_at=valid_until)
+        else:
+            self._keys.pop(tenant.api_key_hash, None)
+        self._keys[new_hash] = (tenant_id, None)
+        self._tenants[tenant_id] = tenant.model_copy(update=changes)
+        return self.get(tenant_id)  # type: ignore[return-value]
+
+    def revoke_api_keys(self, tenant_id: str, *, previous_only: bool, now: datetime | None = None) -> Tenant:
+        tenant = self._current(tenant_id)
+        changes: dict[str, Any] = {"previous_api_key_hash": None, "previous_api_key_expires_at": None}
+        if tenant.previous_api_key_hash:
+            self._keys.pop(tenant.previous_api_key_hash, None)
+        if not previous_only and tenant.api_key_revoked_at is None:
+            self._keys.pop(tenant.api_key_hash, None)
+            changes["api_key_revoked_at"] = _utc(now or self._clock())
+        self._tenants[tenant_id] = tenant.model_copy(update=changes)
+        return self.get(tenant_id)  # type: ignore[return-value]
+
+    def roll_webhook_secret(self, tenant_id: str, new_secret: str, valid_until: datetime) -> Tenant:
+        tenant = self._current(tenant_id)
+        changes: dict[str, Any] = {
+            "webhook_secret": SecretStr(new_secret),
+            "previous_webhook_secret": None,
+            "previous_webhook_secret_expires_at": None,
+        }
+        if _utc(valid_until) > _utc(self._clock()):
+            changes["previous_webhook_secret"] = tenant.webhook_secret
+            changes["previous_webhook_secret_expires_at"] = valid_until
+        self._tenants[tenant_id] = tenant.model_copy(update=changes)
+        return self.get(tenant_id)  # type: ignore[return-value]
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        if tenant_id not in self._tenants:
+            raise TenantNotFound(tenant_id)
+        updated = self._tenants[tenant_id].model_copy(update={"daily_credit_budget": credits}, deep=True)
+        self._tenants[tenant_id] = Tenant.model_validate(updated.model_dump())
+        return updated.model_copy(deep=True)
 
 
 # ---------------------------------------------------------------------------------- services
@@ -574,6 +732,7 @@ class FakeRuntime:
     provider_queue: RecordingQueue
     delivery_queue: RecordingQueue
     publisher: RecordingPublisher
+    budgets: MemoryBudgets
 
     @classmethod
     def at(cls, now: datetime) -> FakeRuntime:
@@ -585,11 +744,12 @@ class FakeRuntime:
             claims=MemoryClaims(clock),
             deliveries=MemoryDeliveries(tasks),
             history=MemoryHistory(tasks),
-            tenants=MemoryTenants(),
+            tenants=MemoryTenants(clock),
             creatify=ScriptedCreatify(clock),
             provider_queue=RecordingQueue(),
             delivery_queue=RecordingQueue(),
             publisher=RecordingPublisher(),
+            budgets=MemoryBudgets(clock),
         )
 
     def deps(
@@ -614,6 +774,7 @@ class FakeRuntime:
             provider_queue=self.provider_queue,
             delivery_queue=self.delivery_queue,
             publisher=self.publisher,
+            budgets=self.budgets,
             **overrides,
         )
 

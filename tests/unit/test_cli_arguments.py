@@ -113,3 +113,18 @@ def test_a_local_shop_with_the_real_creatify_is_refused_before_anything_starts()
     real = {"CREATIFY_API_ID": "id", "CREATIFY_API_KEY": "key"}
     with pytest.raises(ValueError, match="cannot fetch"):
         launch(LaunchOptions(shop="shopify"), environ=real)
+
+
+def test_tenant_budget_takes_credits_or_the_stack_default_never_both_nor_a_negative():
+    parse = build_parser().parse_args
+    args = parse(["tenant", "budget", "acme", "--table", "t", "--daily-credits", "40"])
+    assert (args.tenant_id, args.daily_credits, args.stack_default) == ("acme", 40, False)
+    assert parse(["tenant", "budget", "acme", "--stack", "s", "--stack-default"]).stack_default is True
+    for wrong in (
+        ["tenant", "budget", "acme", "--table", "t"],
+        ["tenant", "budget", "acme", "--table", "t", "--daily-credits", "5", "--stack-default"],
+        ["tenant", "budget", "acme", "--table", "t", "--daily-credits", "-1"],
+        ["tenant", "create", "Acme", "--table", "t", "--daily-credit-budget", "lots"],
+    ):
+        with pytest.raises(SystemExit):
+            parse(wrong)

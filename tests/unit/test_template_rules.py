@@ -121,7 +121,27 @@ def test_only_the_workers_the_task_stream_and_the_reconciler_may_send_to_queues(
         "ProviderWorkerFunctionRole",
         "DeliveryWorkerFunctionRole",
         "ReconcilerFunctionRole",  # puts lost provider jobs back
+        "ApiFunctionRole",  # a replayed webhook delivery, and nothing else (below)
     }
+
+
+def test_the_api_may_send_to_the_delivery_queue_only(translated):
+    resources = [
+        resource
+        for role, statement in statements(translated)
+        if role == "ApiFunctionRole"
+        and any(str(action).startswith("sqs:") for action in as_list(statement.get("Action", [])))
+        for resource in as_list(statement["Resource"])
+    ]
+
+    assert resources
+    assert all("DeliveryQueue" in str(resource) for resource in resources), resources
+
+
+def test_api_keys_are_checked_on_every_request_so_a_revoked_key_stops_at_once():
+    authorizer = load_template()["Resources"]["ReelayApi"]["Properties"]["Auth"]["Authorizers"]["TenantKey"]
+
+    assert authorizer["Identity"]["ReauthorizeEvery"] == 0
 
 
 def test_no_function_may_scan_the_table_that_holds_tenants_webhook_secrets(translated):

@@ -43,6 +43,8 @@ class Settings:
     creatify_read_timeout_seconds: float
     # Dev-only switch, set by the embedded stack; never set in the template.
     allow_loopback_webhooks: bool
+    # Credits a tenant may reserve per UTC day unless its own profile says otherwise; 0 is unlimited.
+    daily_credit_budget: int = 0
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -101,4 +103,5 @@ def settings() -> Settings:
         retention_days=_int("RETENTION_DAYS", 90, minimum=1),
         creatify_read_timeout_seconds=_float("CREATIFY_READ_TIMEOUT_SECONDS", 20.0),
         allow_loopback_webhooks=_bool(env("REELAY_ALLOW_LOOPBACK_WEBHOOKS")),
+        daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
     )

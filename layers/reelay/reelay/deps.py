@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from reelay.ports.stores import (
         ClaimStore,
         ConnectionStore,
+        CreditBudgetStore,
         DeliveryLog,
         HistoryLog,
         ProductIntake,
@@ -51,6 +52,12 @@ class Deps:
         from reelay.dal.claims import ClaimRepository
 
         return ClaimRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def budgets(self) -> CreditBudgetStore:
+        from reelay.dal.credit_budgets import CreditBudgetRepository
+
+        return CreditBudgetRepository(self.settings.require("table_name"))
 
     @cached_property
     def deliveries(self) -> DeliveryLog:

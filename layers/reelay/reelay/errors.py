@@ -63,9 +63,31 @@ class TenantExists(TenantConflict):
         self.tenant_id = tenant_id
 
 
+class TenantNotFound(LookupError):
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} not found")
+        self.tenant_id = tenant_id
+
+
 class ApiKeyInUse(TenantConflict):
     def __init__(self) -> None:
         super().__init__("this API key is already registered")
+
+
+class TenantChangedMeanwhile(TenantConflict):
+    """Another rotation, roll or revocation changed the tenant between its read and this write."""
+
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"tenant {tenant_id} was changed meanwhile; try again")
+        self.tenant_id = tenant_id
+
+
+class NothingToDeliver(Exception):
+    """A delivery replay was asked for a task that has no finished outcome or no webhook_url."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConnectionNotFound(LookupError):

@@ -21,6 +21,9 @@ from reelay_local.aws.stack import ApiAnswer, LocalStack
 # Header names API Gateway adds or rewrites; a client's own values are not passed through.
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host"}
 _INTEGRATION_FAILED = b'{"message": "Internal server error"}'
+# API Gateway's payload limit for REST APIs, answered in the template's DEFAULT_4XX shape.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_TOO_LARGE = b'{"error": {"code": "rejected_by_gateway", "message": "Request Too Large"}}'
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,18 @@ class Gateway:
             protocol_version = "HTTP/1.1"
             # An idle kept-alive connection ends after this long instead of holding a thread forever.
             timeout = 120
+            # Headers and body go out in two writes: with Nagle's algorithm the body waits for the
+            # client's delayed ACK, about 40 ms added to every answer on a kept-alive connection.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_PAYLOAD_BYTES:
+                    # API Gateway refuses it before any function runs; the body is never read.
+                    self.close_connection = True
+                    self._reply(413, {"Content-Type": "application/json"}, _TOO_LARGE)
+                    return
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
                 headers["X-Forwarded-Proto"] = "http"
@@ -94,6 +105,13 @@ class Gateway:
                     self.wfile.write(body)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, CONNECT, PROPFIND...) goes to the stack too, which
+                # answers as API Gateway does, instead of http.server's 501.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

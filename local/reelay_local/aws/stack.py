@@ -41,6 +41,10 @@ class ApiAnswer:
         return json.loads(self.body or b"null")
 
 
+# What API Gateway answers (a 403) for a method or resource the API does not declare.
+NO_SUCH_ROUTE_MESSAGE = "Missing Authentication Token"
+
+
 def _route_pattern(resource: str) -> re.Pattern[str]:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
     return re.compile(f"^{regex}$")
@@ -219,11 +223,11 @@ class LocalStack:
     ) -> ApiAnswer:
         method = method.upper()
         matches = [(r, m) for r in self.routes if (m := r.pattern.match(path))]
-        if not matches:
-            return _gateway_error(404, "not_found", "no such route")
         chosen = next(((r, m) for r, m in matches if r.method == method), None)
         if chosen is None:
-            return _gateway_error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            # API Gateway's answer for a resource or method the API does not have (TRACE, CONNECT,
+            # PROPFIND, a typo), in the template's DEFAULT_4XX shape.
+            return _gateway_error(403, "rejected_by_gateway", NO_SUCH_ROUTE_MESSAGE)
         route, match = chosen
         event = rest_proxy_event(
             method=method,

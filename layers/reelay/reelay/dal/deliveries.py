@@ -27,19 +27,37 @@ class DeliveryRecords:
         self._table = table_name
 
     def record(
-        self, task_id: str, attempts: int, last: dict[str, Any], history: HistoryNote | None = None
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
     ) -> bool:
         """Record webhook delivery attempts and the last answer on the task, and the attempt's history.
 
-        False (nothing written) when a record with more attempts is already there. Raises
-        TaskNotFound if the task does not exist.
+        A replay's attempts count from 1 again: a later replay's record replaces an earlier
+        one's, and within one replay (or the original delivery, replay 0) the count never goes
+        back. False (nothing written) when a newer record is already there. Raises TaskNotFound
+        if the task does not exist.
         """
         e = Expression()
         count = e.name("delivery_attempts")
         attempts_value = e.value(attempts)
+        seen = e.name("delivery_replay")
+        expression = f"SET {count} = {attempts_value}, {e.name('last_delivery')} = {e.value(last)}"
+        not_behind = f"(attribute_not_exists({count}) OR {count} <= {attempts_value})"
+        if replay:
+            replay_value = e.value(replay)
+            expression += f", {seen} = {replay_value}"
+            newer = (
+                f"(attribute_not_exists({seen}) OR {seen} < {replay_value} OR "
+                f"({seen} = {replay_value} AND {not_behind}))"
+            )
+        else:
+            newer = f"(attribute_not_exists({seen}) AND {not_behind})"
         history_sets, history_adds = append_clauses(e, history)
-        sets = [f"{count} = {attempts_value}", f"{e.name('last_delivery')} = {e.value(last)}", *history_sets]
-        expression = "SET " + ", ".join(sets)
+        expression = ", ".join([expression, *history_sets])
         if history_adds:
             expression += " ADD " + ", ".join(history_adds)
         try:
@@ -47,9 +65,7 @@ class DeliveryRecords:
                 TableName=self._table,
                 Key=keys.task_key(task_id),
                 UpdateExpression=expression,
-                ConditionExpression=(
-                    f"attribute_exists(pk) AND (attribute_not_exists({count}) OR {count} <= {attempts_value})"
-                ),
+                ConditionExpression=f"attribute_exists(pk) AND {newer}",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **e.params(),
             )
@@ -60,3 +76,25 @@ class DeliveryRecords:
                 raise TaskNotFound(task_id) from None
             return False
         return True
+
+    def request_replay(self, task_id: str) -> int:
+        """Count one more replay of the task's delivery; its number (1 for the first).
+
+        Raises TaskNotFound if the task does not exist.
+        """
+        e = Expression()
+        replays = e.name("delivery_replays")
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression=f"ADD {replays} {e.value(1)}",
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="UPDATED_NEW",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise TaskNotFound(task_id) from None
+            raise
+        return int(answer["Attributes"]["delivery_replays"]["N"])

@@ -5,8 +5,11 @@
 | task           | TASK#<id>           | TASK        | by-tenant: TENANT#<t> / <created_at>#<id>    |
 |                |                     |             | open-tasks (while open): OPEN#<n> / <updated>|
 | provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
+| credit reserve | TASK#<id>           | CREDITS#<job>| - (TTL, like the claim)                     |
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
-| api key        | APIKEY#<sha256 hex> | APIKEY      | -                                            |
+| credit budget  | TENANT#<t>          | BUDGET#<day>| - (one per UTC day; TTL)                     |
+| api key        | APIKEY#<sha256 hex> | APIKEY      | - (TTL: a rotated-out key, after its overlap)|
+| tenant listing | TENANTS             | <created>#<t> | - (the operator's directory: no secrets)   |
 | connection     | CONN#<id>           | CONNECTION  | by-tenant: CONNECTIONS#<t> / <created>#<id>  |
 | shop lookup    | SHOP#<platform>#<s> | SHOP        | -                                            |
 | hook delivery  | HOOK#<platform>#<d> | HOOK        | - (TTL: a shop's retries are long over)      |
@@ -19,7 +22,7 @@ order is time order; pydantic's own ISO output drops zero microseconds, which wo
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 TENANT_INDEX = "by-tenant"
 OPEN_INDEX = "open-tasks"
@@ -27,14 +30,18 @@ OPEN_INDEX = "open-tasks"
 # `entity` on every item says what it is, so a stream reader can skip what is not a task.
 ENTITY_TASK = "task"
 ENTITY_CLAIM = "claim"
+ENTITY_CREDIT_RESERVATION = "credit_reservation"
+ENTITY_CREDIT_BUDGET = "credit_budget"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
+ENTITY_TENANT_LISTING = "tenant_listing"
 ENTITY_CONNECTION = "connection"
 ENTITY_SHOP = "shop"
 ENTITY_HOOK = "hook_delivery"
 ENTITY_AWAITING_IMAGE = "awaiting_image"
 
 TASK_SK = "TASK"
+TENANT_DIRECTORY_PK = "TENANTS"
 TENANT_SK = "PROFILE"
 API_KEY_SK = "APIKEY"
 
@@ -61,6 +68,10 @@ def claim_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CLAIM#{job}"}}
 
 
+def credit_reservation_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CREDITS#{job}"}}
+
+
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
 
@@ -71,6 +82,14 @@ def tenant_sk(created_at: datetime, task_id: str) -> str:
 
 def tenant_profile_key(tenant_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": TENANT_SK}}
+
+
+def tenant_directory_key(created_at: datetime, tenant_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": TENANT_DIRECTORY_PK}, "sk": {"S": f"{iso(created_at)}#{tenant_id}"}}
+
+
+def credit_budget_key(tenant_id: str, day: date) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": f"BUDGET#{day.isoformat()}"}}
 
 
 def api_key_key(api_key_hash: str) -> dict[str, dict[str, str]]:

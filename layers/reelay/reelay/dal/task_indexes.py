@@ -100,6 +100,36 @@ class TaskIndexes:
                 return
             yield task
 
+    def iter_open_unchanged(self, tenant_id: str, changed_before: datetime, limit: int = 100) -> list[Task]:
+        """The tenant's open tasks whose last change is older than `changed_before`, oldest change first.
+
+        Reads every shard of the open-tasks index whole (filtered on the tenant and the change
+        time): a reconciler's check moves a task's place on the index without changing it, so
+        the index order cannot bound the read. Open tasks are the ones in flight, not the table.
+        """
+        e = Expression()
+        filters = (
+            f"{e.name('tenant_id')} = {e.value(tenant_id)} AND "
+            f"{e.name('updated_at')} < {e.value(keys.iso(changed_before))}"
+        )
+        found: list[Task] = []
+        for shard in range(self._shards):
+            params: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": keys.OPEN_INDEX,
+                "KeyConditionExpression": f"{e.name('open_pk')} = {e.value(keys.open_pk(shard))}",
+                "FilterExpression": filters,
+                **e.params(),
+            }
+            while True:
+                response = self._client.query(**params)
+                found += [task_from_item(raw) for raw in response.get("Items", [])]
+                if not response.get("LastEvaluatedKey"):
+                    break
+                params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        found.sort(key=lambda task: (task.updated_at, task.id))
+        return found[: max(0, limit)]
+
     def _iter_open_shard(self, shard: int, before: str, page_size: int) -> Iterator[tuple[str, Task]]:
         e = Expression()
         partition = f"{e.name('open_pk')} = {e.value(keys.open_pk(shard))}"

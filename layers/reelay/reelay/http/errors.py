@@ -4,12 +4,14 @@
 
 Validation errors name the field at fault (dotted path for nested fields) and are 400s;
 bad input never becomes a 5xx. Logic's errors (`reelay.errors`) become their answers here,
-once for every route, so a route only says what it does when all goes well.
+once for every route, so a route only says what it does when all goes well: `LOGIC_ERRORS`
+is the one table of those answers, which the OpenAPI document reads too (`http.openapi`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -23,6 +25,7 @@ from reelay.errors import (
     ConnectionNotFound,
     IdempotencyConflict,
     InvalidCursor,
+    NothingToDeliver,
     ProviderUnavailable,
     ShopAlreadyConnected,
     TaskNotFound,
@@ -111,38 +114,68 @@ def use_error_shape(app: APIGatewayRestResolver, *, json_bodies_only: bool = Tru
         return error_response(404, "not_found", "no such route")
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """How one of logic's errors is answered, and what the OpenAPI document says of it.
+
+    `message` is fixed, or None for the exception's own text; `field` is the field at fault,
+    unless the exception names it itself (an `exc.field`).
+    """
+
+    status: int
+    code: str
+    meaning: str
+    field: str | None = None
+    message: str | None = None
+    log_refusal: bool = False
+
+    def answer(self, exc: Exception) -> Response[dict]:
+        field = getattr(exc, "field", None) or self.field
+        if self.log_refusal:
+            logger.warning("request refused", extra={"code": self.code, "field": field, "reason": str(exc)})
+        return error_response(self.status, self.code, self.message or str(exc), field)
+
+
+# Every error of logic's that reaches the API, and its one answer. A route declares the ones it
+# may raise with `reelay.http.openapi.raises(...)`, so the document lists exactly these answers.
+LOGIC_ERRORS: dict[type[Exception], ErrorAnswer] = {
+    TaskNotFound: ErrorAnswer(
+        404, "not_found", "No such product video among the tenant's.", "id", "no such product video"
+    ),
+    ConnectionNotFound: ErrorAnswer(
+        404, "not_found", "No such shop connection among the tenant's.", "id", "no such shop connection"
+    ),
+    WrongStatus: ErrorAnswer(409, "wrong_status", "The task is not at the status this needs.", "status"),
+    IdempotencyConflict: ErrorAnswer(
+        409,
+        "idempotency_conflict",
+        "The Idempotency-Key was used before with a different body.",
+        "Idempotency-Key",
+    ),
+    ShopAlreadyConnected: ErrorAnswer(
+        409, "shop_already_connected", "The shop already feeds a connection.", "shop"
+    ),
+    InvalidCursor: ErrorAnswer(
+        400,
+        "validation_error",
+        "The cursor is not one this listing issued.",
+        "cursor",
+        "cursor: not a cursor from this listing",
+    ),
+    UnsafeRequestUrl: ErrorAnswer(
+        400,
+        "validation_error",
+        "A URL leads to an address Reelay never fetches from or posts to (the field says which).",
+        log_refusal=True,
+    ),
+    NothingToDeliver: ErrorAnswer(
+        409, "nothing_to_deliver", "The task has nothing to deliver (not finished, or no webhook_url)."
+    ),
+    ProviderUnavailable: ErrorAnswer(503, "provider_unavailable", "Creatify could not answer; try again."),
+}
+
+
 def map_logic_errors(app: APIGatewayRestResolver) -> None:
     """Answer each of logic's errors the same way on every route of the public API."""
-
-    @app.exception_handler(TaskNotFound)
-    def on_task_not_found(_: TaskNotFound) -> Response[dict]:
-        return error_response(404, "not_found", "no such product video", "id")
-
-    @app.exception_handler(WrongStatus)
-    def on_wrong_status(exc: WrongStatus) -> Response[dict]:
-        return error_response(409, "wrong_status", str(exc), "status")
-
-    @app.exception_handler(IdempotencyConflict)
-    def on_idempotency_conflict(exc: IdempotencyConflict) -> Response[dict]:
-        return error_response(409, "idempotency_conflict", str(exc), "Idempotency-Key")
-
-    @app.exception_handler(InvalidCursor)
-    def on_invalid_cursor(_: InvalidCursor) -> Response[dict]:
-        return error_response(400, "validation_error", "cursor: not a cursor from this listing", "cursor")
-
-    @app.exception_handler(UnsafeRequestUrl)
-    def on_unsafe_url(exc: UnsafeRequestUrl) -> Response[dict]:
-        logger.warning("request refused: unsafe URL", extra={"field": exc.field, "reason": str(exc)})
-        return error_response(400, "validation_error", str(exc), exc.field)
-
-    @app.exception_handler(ConnectionNotFound)
-    def on_connection_not_found(_: ConnectionNotFound) -> Response[dict]:
-        return error_response(404, "not_found", "no such shop connection", "id")
-
-    @app.exception_handler(ShopAlreadyConnected)
-    def on_shop_already_connected(exc: ShopAlreadyConnected) -> Response[dict]:
-        return error_response(409, "shop_already_connected", str(exc), "shop")
-
-    @app.exception_handler(ProviderUnavailable)
-    def on_provider_unavailable(exc: ProviderUnavailable) -> Response[dict]:
-        return error_response(503, "provider_unavailable", str(exc))
+    for error_type, answer in LOGIC_ERRORS.items():
+        app.exception_handler(error_type)(answer.answer)

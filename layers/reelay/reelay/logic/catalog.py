@@ -1,12 +1,15 @@
-"""Read-only views of the Creatify account: avatars (cached) and remaining credits."""
+"""Read-only views for a tenant: Creatify avatars (cached), remaining credits, today's credit budget."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from reelay.deps import Deps
 from reelay.errors import ProviderUnavailable
-from reelay.models.api import Avatar
+from reelay.logic.credit_budgets import daily_limit
+from reelay.models.api import Avatar, Credits
+from reelay.models.credit_days import day_ends_at, utc_day
 from reelay.ports.creatify_errors import CreatifyError
 
 AVATAR_CACHE_SECONDS = 600
@@ -45,3 +48,19 @@ def remaining_credits(deps: Deps) -> float:
         return deps.creatify.remaining_credits()
     except CreatifyError as exc:
         raise ProviderUnavailable(f"Creatify credits unavailable: {exc.message}") from exc
+
+
+def credit_statement(tenant_id: str, deps: Deps, now: datetime | None = None) -> Credits:
+    """Creatify's credits left on the account, and the tenant's budget for today (UTC)."""
+    day = utc_day(now or datetime.now(UTC))
+    limit = daily_limit(tenant_id, deps)
+    used = deps.budgets.used(tenant_id, day)
+    return Credits(
+        remaining_credits=remaining_credits(deps),
+        day=day,
+        daily_budget=limit,
+        used_today=used,
+        # A budget lowered during the day can be below what the day already used: nothing is left.
+        left_today=None if limit is None else max(0, limit - used),
+        resets_at=day_ends_at(day),
+    )

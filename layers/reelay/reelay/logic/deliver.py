@@ -70,7 +70,10 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
     sent_headers = {
         "content-type": "application/json",
         "user-agent": "Reelay-Webhooks/1",
-        **signature_headers(tenant.webhook_secret.get_secret_value(), job.event_id, body, int(now)),
+        # During a secret roll, signed with the old secret too: receivers switch at their own pace.
+        **signature_headers(
+            tenant.signing_secrets(datetime.fromtimestamp(now, UTC)), job.event_id, body, int(now)
+        ),
     }
     started = time.monotonic()
     answer = deps.webhooks.post(task.webhook_url, body, sent_headers)
@@ -121,6 +124,8 @@ def _record(
 ) -> None:
     at = datetime.now(UTC)
     last["at"] = at.isoformat()
+    if job.replay:
+        last["replay"] = job.replay
     entry = delivery_entry(
         job.attempt + 1,
         str(last["result"]),
@@ -129,7 +134,12 @@ def _record(
         error=last.get("error"),
         latency_ms=latency_ms,
         event_status=(job.payload or {}).get("status") or task.status.value,
+        replay=job.replay or None,
     )
     deps.deliveries.record(
-        job.task_id, attempts=job.attempt + 1, last=last, history=note_for(task.history, entry)
+        job.task_id,
+        attempts=job.attempt + 1,
+        last=last,
+        replay=job.replay,
+        history=note_for(task.history, entry),
     )

@@ -2,6 +2,8 @@
 
 Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 - a claim (conditional write) is taken before the call, so a redelivered job never calls twice;
+- the call's credits are reserved on the tenant's daily budget before it goes out (once per job,
+  however often its claim is retaken), and given back whenever Creatify certainly did no work;
 - a safe-to-retry failure releases the claim and puts the job back with a delay;
 - an outcome-unknown failure keeps the claim: the next run looks the task up at Creatify
   first and calls again only once it is sure the first call did not take effect;
@@ -22,6 +24,7 @@ from aws_lambda_powertools import Logger
 from reelay.deps import Deps
 from reelay.logic.apply_update import advance_task
 from reelay.logic.callback_urls import callback_url_for, is_our_callback
+from reelay.logic.credit_budgets import BUDGET_EXHAUSTED, release_job_credits, reserve_job_credits
 from reelay.logic.task_lifecycle import REVIEW_STATUS, video_under_way
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
@@ -100,11 +103,13 @@ def _gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOu
 
 def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
     name = job.kind.value
+    if not reserve_job_credits(task, job.kind, deps):
+        return _fail(task, BUDGET_EXHAUSTED, deps)
     try:
         if job.kind is ProviderJobKind.REGEN_IMAGE:
             source = deps.tasks.get(task.regen_source_id or "")
             if source is None or not source.provider_task_id:
-                deps.claims.release(task.id, name)
+                _let_go(task, job, deps)
                 return _fail(task, "the task to regenerate has no preview at Creatify", deps)
             regen = RegenImageRequest(
                 image_prompt=task.image_prompt, webhook_url=callback_url_for(task, deps)
@@ -122,11 +127,12 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
             )
             remote = deps.creatify.gen_image(body)
     except WAIT_AND_RETRY as exc:
-        deps.claims.release(task.id, name)
+        _let_go(task, job, deps)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, f"{name} answer never came; the claim is kept")
     except CreatifyRejected as exc:
+        release_job_credits(task, job.kind, deps)
         return _fail(task, f"Creatify rejected {name}: {exc.message}", deps)
     return _record(task, remote, job.kind, deps, JobResult.SUBMITTED)
 
@@ -175,10 +181,12 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
         video_prompt=task.video_prompt,
         webhook_url=callback_url_for(task, deps),
     )
+    if not reserve_job_credits(task, job.kind, deps):
+        return _fail(task, BUDGET_EXHAUSTED, deps)
     try:
         remote = deps.creatify.gen_video(task.provider_task_id, body)
     except WAIT_AND_RETRY as exc:
-        deps.claims.release(task.id, job.kind.value)
+        _let_go(task, job, deps)
         return _retry_later(task, job, deps, exc)
     except CreatifyOutcomeUnknown:
         return _check_later(job, deps, "gen_video answer never came; the claim is kept")
@@ -190,6 +198,7 @@ def _call_gen_video(task: Task, job: ProviderJob, deps: Deps) -> JobOutcome:
             moved = None
         if moved is not None:
             return _record(task, moved, ProviderJobKind.GEN_VIDEO, deps, JobResult.RECOVERED)
+        release_job_credits(task, job.kind, deps)
         return _fail(task, f"Creatify rejected gen_video: {exc.message}", deps)
     return _record(task, remote, ProviderJobKind.GEN_VIDEO, deps, JobResult.SUBMITTED)
 
@@ -241,6 +250,16 @@ def _record(
     advance_task(deps, task, StatusUpdate.from_provider(remote))
     logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
     return JobOutcome(result, str(remote.id))
+
+
+def _let_go(task: Task, job: ProviderJob, deps: Deps) -> None:
+    """Creatify certainly did no work: its credits go back, and the claim, so the job may run again.
+
+    A reservation belongs to its (task, job) like the claim, so whichever of the two a crash
+    leaves behind, the job's next run takes it over: nothing is counted twice or lost.
+    """
+    release_job_credits(task, job.kind, deps)
+    deps.claims.release(task.id, job.kind.value)
 
 
 def _retry_later(task: Task, job: ProviderJob, deps: Deps, exc: CreatifyError) -> JobOutcome:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
-    MAX_URL_LENGTH,
     AspectRatio,
+    HttpUrl200,
     MotionStyle,
     ProductType,
     check_http_url,
@@ -25,18 +26,20 @@ class ProductVideoRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    product_url: str = Field(max_length=MAX_URL_LENGTH, description="Direct URL of the product image.")
+    product_url: HttpUrl200 = Field(description="Direct URL of the product image (http or https).")
     type: ProductType = ProductType.PRODUCT_ANYSHOT
     aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
     image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
-    override_avatar: str | None = Field(
+    override_avatar: Annotated[str, Field(json_schema_extra={"format": "uuid"})] | None = Field(
         default=None, description="Persona id (see GET /v1/avatars); used only for product_avatar."
     )
-    product_showcase_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    product_showcase_url: HttpUrl200 | None = Field(
+        default=None, description="URL of a second product image (http or https)."
+    )
     video_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
     motion_style: MotionStyle | None = None
-    webhook_url: str | None = Field(
-        default=None, max_length=MAX_URL_LENGTH, description="Receives a signed POST when the task finishes."
+    webhook_url: HttpUrl200 | None = Field(
+        default=None, description="Receives a signed POST when the task finishes (http or https)."
     )
     auto_video: bool = Field(
         default=True, description="Generate the video as soon as the preview image exists."
@@ -150,6 +153,14 @@ class ProductVideoPage(BaseModel):
     next_cursor: str | None = None
 
 
+class DeliveryReplay(BaseModel):
+    """A replay of a finished task's webhook delivery, queued for the delivery worker."""
+
+    task_id: str
+    event_id: str = Field(description="The same event id (webhook-id) as the original delivery.")
+    replay: int = Field(description="1 for the task's first replay, 2 for the next, ...")
+
+
 class Avatar(BaseModel):
     """A Creatify persona usable as override_avatar, with what helps a person pick one."""
 
@@ -171,7 +182,18 @@ class AvatarList(BaseModel):
 
 
 class Credits(BaseModel):
-    remaining_credits: float
+    """Creatify's credits left on the account, and the tenant's daily budget (UTC days)."""
+
+    remaining_credits: float = Field(description="Credits left on the Creatify account Reelay uses")
+    day: date = Field(description="The UTC day the budget figures are for")
+    daily_budget: int | None = Field(
+        description="Credits the tenant's calls may reserve per UTC day; null when unlimited"
+    )
+    used_today: int = Field(
+        ge=0, description="Credits reserved today: spent, or held by calls whose outcome is not known yet"
+    )
+    left_today: int | None = Field(ge=0, description="Credits left in today's budget; null when unlimited")
+    resets_at: datetime = Field(description="When the next day's budget starts (midnight UTC)")
 
 
 class ErrorDetail(BaseModel):

@@ -119,6 +119,7 @@ class ShopConnectionRequest(ConnectionSettings):
     )
     next_webhook_secret: SecretStr | None = Field(
         default=None,
+        min_length=1,
         max_length=MAX_SECRET_LENGTH,
         description="A second secret accepted as well, for a rotation.",
     )
@@ -131,10 +132,27 @@ class ShopConnectionRequest(ConnectionSettings):
         return normalize_shop(platform, value) if isinstance(platform, Platform) else value
 
 
+# PATCH fields that cannot be cleared: None only means "not sent", and null is refused.
+_NOT_NULL = ("type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret")
+
+
+def _null_only_where_accepted(schema: dict[str, Any]) -> None:
+    """The JSON schema offers null only for fields that take it (a client sends what it offers)."""
+    properties = schema.get("properties", {})
+    for name in _NOT_NULL:
+        field = properties[name]
+        field.pop("default", None)
+        variants = [v for v in field.pop("anyOf", []) if v != {"type": "null"}]
+        if variants:
+            field.update(variants[0])
+
+
 class ShopConnectionUpdate(BaseModel):
     """PATCH /v1/shop-connections/{id}: only the fields sent change; null clears next_webhook_secret."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_null_only_where_accepted
+    )
 
     type: ProductType | None = None
     aspect_ratio: AspectRatio | None = None
@@ -145,16 +163,15 @@ class ShopConnectionUpdate(BaseModel):
     review_deadline_hours: int | None = Field(default=None, ge=1, le=720)
     review_deadline_action: ReviewDeadlineAction | None = None
     webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
-    next_webhook_secret: SecretStr | None = Field(default=None, max_length=MAX_SECRET_LENGTH)
+    # An empty secret is no secret (and KMS refuses to seal one): null clears, "" is refused.
+    next_webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
 
     @field_validator("image_prompt_template", "video_prompt_template")
     @classmethod
     def _template(cls, value: str | None) -> str | None:
         return check_template(value) if value else value
 
-    @field_validator(
-        "type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret"
-    )
+    @field_validator(*_NOT_NULL)
     @classmethod
     def _not_null(cls, value: object) -> object:
         # Only sent fields are validated: null here means "clear", which these cannot be.
@@ -176,7 +193,10 @@ class ShopConnectionView(ConnectionSettings):
     id: str
     platform: Platform
     shop: str
-    hook_url: str = Field(description="Register this URL in the shop as the webhook address.")
+    hook_url: str = Field(
+        description="Register this URL in the shop as the webhook address.",
+        json_schema_extra={"format": "uri"},
+    )
     has_next_secret: bool
     created_at: datetime
     updated_at: datetime

@@ -40,6 +40,7 @@ class DeliveryAttempt(_Entry):
     error: str | None = Field(default=None, description="Why no status came (or why it was refused)")
     latency_ms: int | None = None
     event_status: str | None = Field(default=None, description="The status the delivered event announced")
+    replay: int | None = Field(default=None, description="Which replay this attempt belongs to, if any")
 
 
 class ReviewAction(_Entry):
@@ -105,6 +106,7 @@ def _read(
             error=stored.get("err"),
             latency_ms=stored.get("ms"),
             event_status=stored.get("ev"),
+            replay=stored.get("rp"),
         )
     if kind == "r":
         return ReviewAction(at=at, action=stored.get("o", ""), regenerated_as=stored.get("new"))

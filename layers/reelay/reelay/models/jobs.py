@@ -48,3 +48,5 @@ class DeliveryJob(BaseModel):
     # The webhook body as it was when the event was announced, so a retry hours later says
     # what the event id says (an approval's image_generated, not the video_generating since).
     payload: dict[str, Any] | None = None
+    # 0 for the delivery the task's outcome set off; n for the operator's or tenant's n-th replay.
+    replay: int = Field(default=0, ge=0)

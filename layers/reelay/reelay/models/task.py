@@ -74,6 +74,8 @@ class Task(BaseModel):
     version: int = 1
     delivery_attempts: int = 0
     last_delivery: dict[str, Any] | None = None
+    # How many replays of the delivery were asked for (POST .../deliveries).
+    delivery_replays: int = 0
     # What happened to the task, compact and bounded (reelay.models.task_history).
     history: list[dict[str, Any]] = Field(default_factory=list)
     history_dropped: int = 0

@@ -92,6 +92,7 @@ def delivery_entry(
     error: str | None = None,
     latency_ms: int | None = None,
     event_status: str | None = None,
+    replay: int | None = None,
 ) -> dict[str, Any]:
     return _compact(
         k="d",
@@ -102,6 +103,7 @@ def delivery_entry(
         err=_cut(error),
         ms=latency_ms,
         ev=event_status,
+        rp=replay,
     )
 
 

@@ -1,4 +1,9 @@
-"""A tenant of Reelay: who may call the API, and the secret their webhooks are signed with."""
+"""A tenant of Reelay: who may call the API, the secret their webhooks are signed with, their budget.
+
+Keys and secrets are replaced with an overlap: after a rotation the previous API key stays
+valid, and deliveries are signed with the previous webhook secret too, until a stated time,
+so the tenant can switch over without a moment where nothing works.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from reelay.models.task import utc_now
+
+# How long a replaced API key or webhook secret keeps working unless the operator says otherwise.
+DEFAULT_OVERLAP_HOURS = 24
 
 
 class Tenant(BaseModel):
@@ -19,3 +27,30 @@ class Tenant(BaseModel):
     # Signs outbound webhooks (Standard Webhooks); SecretStr keeps it out of logs and reprs.
     webhook_secret: SecretStr
     created_at: datetime = Field(default_factory=utc_now)
+    # Credits the tenant's paid Creatify calls may reserve per UTC day; 0 is unlimited, None
+    # (absent) follows the stack's DailyCreditBudget.
+    daily_credit_budget: int | None = Field(default=None, ge=0)
+    # The key a rotation replaced, valid until `previous_api_key_expires_at`.
+    previous_api_key_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    previous_api_key_expires_at: datetime | None = None
+    # Set when every key of the tenant was revoked; a rotation issues a new one.
+    api_key_revoked_at: datetime | None = None
+    # The secret a roll replaced: deliveries carry its signature too until the time given.
+    previous_webhook_secret: SecretStr | None = None
+    previous_webhook_secret_expires_at: datetime | None = None
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery made at `now` is signed with: the current one first."""
+        secrets = [self.webhook_secret.get_secret_value()]
+        until = self.previous_webhook_secret_expires_at
+        if self.previous_webhook_secret is not None and until is not None and now < until:
+            secrets.append(self.previous_webhook_secret.get_secret_value())
+        return secrets
+
+
+class TenantSummary(BaseModel):
+    """What an operator's listing shows of a tenant: never a key or a secret."""
+
+    tenant_id: str
+    name: str
+    created_at: datetime

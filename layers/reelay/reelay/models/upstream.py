@@ -45,9 +45,11 @@ class ProviderStatus(StrEnum):
 
 
 # An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`.
+# The JSON schema says so too, so a client generated from Reelay's OpenAPI document (or a
+# fuzzer) sends a URL.
 HttpUrl200 = Annotated[
     str,
-    Field(max_length=MAX_URL_LENGTH),
+    Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri"}),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The stores logic reads and writes: tasks, provider-job claims, delivery records, tenants.
+"""The stores logic reads and writes: tasks, provider-job claims, credit budgets, deliveries, tenants.
 
 Each Protocol says what a store does, not how: `reelay.dal` implements them on DynamoDB,
 the unit tests in memory. Every write is conditional and reports whether it happened, so
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from reelay.models.connection import ShopConnection
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.task_history import HistoryNote
-from reelay.models.tenant import Tenant
+from reelay.models.tenant import Tenant, TenantSummary
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,13 @@ class TaskStore(Protocol):
         """Open tasks with no news since `stale_before`, oldest first."""
         ...
 
+    def iter_open_unchanged(self, tenant_id: str, changed_before: datetime, limit: int = 100) -> list[Task]:
+        """The tenant's open tasks last changed before `changed_before`, oldest change first.
+
+        Unlike iter_open, a reconciler's check (which changes nothing) does not count as news.
+        """
+        ...
+
 
 class ClaimStore(Protocol):
     """Claims on provider jobs, taken before Creatify is paid, so no job is ever paid twice."""
@@ -148,14 +155,59 @@ class ClaimStore(Protocol):
     def release(self, task_id: str, job: str) -> None: ...
 
 
+class Reservation(StrEnum):
+    RESERVED = "reserved"  # counted now, within the limit
+    ALREADY_HELD = "already_held"  # the job holds a reservation already (a retaken claim): not counted again
+    OVER_BUDGET = "over_budget"  # the day's count plus these credits would pass the limit: nothing written
+
+
+class CreditBudgetStore(Protocol):
+    """Credits reserved per tenant and UTC day, at most one reservation per (task, job).
+
+    A reservation is counted on the day it is made and given back to that day; the count is
+    never negative and never passes the limit, however many workers reserve at once.
+    """
+
+    def reserve(
+        self,
+        tenant_id: str,
+        task_id: str,
+        job: str,
+        credits: int,
+        *,
+        limit: int | None,
+        now: datetime | None = None,
+    ) -> Reservation:
+        """Count `credits` for the job on `now`'s day if the day stays within `limit` (None: no limit)."""
+        ...
+
+    def release(self, task_id: str, job: str) -> bool:
+        """Give the job's reservation back to its day; False when it holds none (released already)."""
+        ...
+
+    def used(self, tenant_id: str, day: date) -> int:
+        """Credits reserved and not given back on `day` (UTC)."""
+        ...
+
+
 class DeliveryLog(Protocol):
     def record(
-        self, task_id: str, attempts: int, last: dict[str, Any], history: HistoryNote | None = None
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
     ) -> bool:
         """Record the attempts and last answer of a task's webhook; never winds the count back.
 
+        A later replay's record replaces an earlier one's (or the original delivery's, replay 0).
         `history` is appended in the same write, only when the write happens.
         """
+        ...
+
+    def request_replay(self, task_id: str) -> int:
+        """Count one more replay of the task's delivery and answer its number (1 for the first)."""
         ...
 
 
@@ -223,4 +275,30 @@ class TenantStore(Protocol):
 
     def get(self, tenant_id: str) -> Tenant | None: ...
 
-    def find_by_api_key_hash(self, api_key_hash: str) -> Tenant | None: ...
+    def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
+        """The tenant of a key valid at `now` (a rotated-out key until its overlap ends)."""
+        ...
+
+    def list(self) -> list[TenantSummary]:
+        """Every tenant, oldest first, without keys or secrets."""
+        ...
+
+    def rotate_api_key(self, tenant_id: str, new_hash: str, valid_until: datetime) -> Tenant:
+        """Make `new_hash` the key; the current one stays valid until `valid_until`.
+
+        A key still in an earlier rotation's overlap stops at once. TenantNotFound,
+        ApiKeyInUse, or TenantChangedMeanwhile when another change came first.
+        """
+        ...
+
+    def revoke_api_keys(self, tenant_id: str, *, previous_only: bool, now: datetime | None = None) -> Tenant:
+        """Invalidate every key of the tenant at once (only the rotated-out one with `previous_only`)."""
+        ...
+
+    def roll_webhook_secret(self, tenant_id: str, new_secret: str, valid_until: datetime) -> Tenant:
+        """Sign with `new_secret`, and with the current secret too until `valid_until`."""
+        ...
+
+    def set_daily_credit_budget(self, tenant_id: str, credits: int | None) -> Tenant:
+        """Set the tenant's own daily budget (None: the stack's default); TenantNotFound if none."""
+        ...

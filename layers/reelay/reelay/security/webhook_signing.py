@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a format prefix, not a secret)
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -40,12 +40,19 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def headers(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def headers(
+    secret: str | Sequence[str], msg_id: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
+    """The Standard Webhooks headers; several secrets (a roll in progress) give one signature each."""
     ts = int(time.time()) if timestamp is None else timestamp
+    secrets_ = [secret] if isinstance(secret, str) else list(secret)
+    if not secrets_:
+        raise ValueError("at least one secret is needed to sign")
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(ts),
-        "webhook-signature": sign(secret, msg_id, ts, body),
+        # Space-separated, as the spec allows, so a receiver holding either secret verifies.
+        "webhook-signature": " ".join(sign(s, msg_id, ts, body) for s in secrets_),
     }
 
 

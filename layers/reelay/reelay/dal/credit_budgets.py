@@ -1,0 +1,175 @@
+"""Daily credit budgets in the task table: one count per tenant and UTC day, one reservation per job.
+
+The day's count lives at `TENANT#<t>` / `BUDGET#<yyyy-mm-dd>` (`used`); each provider job's
+reservation at `TASK#<id>` / `CREDITS#<job>`, saying which day it was counted on and how many
+credits. Reserving is one transaction of two conditional writes, so both happen or neither:
+- the reservation is put only if the job holds none, so a job that reserves again (a retaken
+  claim, a redelivered message) is never counted twice;
+- the count is raised only while `used <= limit - credits`, so it never passes the limit
+  however many workers reserve at once (DynamoDB applies conditional writes to one item one
+  at a time; a transaction that meets another on the same item is cancelled and tried again).
+Releasing is the reverse transaction, conditioned on that very reservation, so it happens once
+and the count never goes below zero. Both kinds of item expire by TTL.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from reelay.clients.aws import aws_client
+from reelay.dal import keys
+from reelay.dal.attribute_values import to_attribute
+from reelay.dal.expressions import Expression
+from reelay.models.credit_days import day_ends_at, utc_day
+from reelay.models.task import utc_now
+from reelay.ports.stores import Reservation
+
+# A reservation outlives any retake of its claim (claims live 30 days too); a day's count
+# outlives every reservation made on it, so a late release still finds the count it gives back to.
+RESERVATION_TTL = timedelta(days=30)
+BUDGET_TTL = timedelta(days=32)
+# Transactions on one hot budget item can be cancelled by each other (TransactionConflict), or
+# throttled: tried again after a short random wait, up to this many times in all.
+TRANSACTION_ATTEMPTS = 8
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRY_AGAIN = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+class CreditBudgetRepository:
+    """Credit budgets in the DynamoDB table `table_name` (the template's TasksTable)."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        # One client per process, shared with every other repository (created lazily).
+        self._client = client if client is not None else aws_client("dynamodb")
+        self._table = table_name
+
+    def reserve(
+        self,
+        tenant_id: str,
+        task_id: str,
+        job: str,
+        credits: int,
+        *,
+        limit: int | None,
+        now: datetime | None = None,
+    ) -> Reservation:
+        now = now or utc_now()
+        day = utc_day(now)
+        reservation = {
+            **keys.credit_reservation_key(task_id, job),
+            "entity": to_attribute(keys.ENTITY_CREDIT_RESERVATION),
+            "tenant_id": to_attribute(tenant_id),
+            "day": to_attribute(day.isoformat()),
+            "credits": to_attribute(credits),
+            "reserved_at": to_attribute(keys.iso(now)),
+            "expires_at": to_attribute(int((now + RESERVATION_TTL).timestamp())),
+        }
+        count_expires = int((day_ends_at(day) + BUDGET_TTL).timestamp())
+        e = Expression()
+        used = e.name("used")
+        update = {
+            "TableName": self._table,
+            "Key": keys.credit_budget_key(tenant_id, day),
+            "UpdateExpression": (
+                f"ADD {used} {e.value(credits)}"
+                f" SET {e.name('entity')} = {e.value(keys.ENTITY_CREDIT_BUDGET)},"
+                f" {e.name('tenant_id')} = {e.value(tenant_id)},"
+                f" {e.name('day')} = {e.value(day.isoformat())},"
+                f" {e.name('expires_at')} = {e.value(count_expires)}"
+            ),
+        }
+        if limit is not None:
+            room = e.value(limit - credits)
+            # With more credits than the whole limit there is no room even on a fresh day.
+            fresh_day = f"attribute_not_exists({used}) OR " if credits <= limit else ""
+            update["ConditionExpression"] = f"{fresh_day}{used} <= {room}"
+        update.update(e.params())
+        codes = self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": reservation,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Update": update},
+            ]
+        )
+        if codes is None:
+            return Reservation.RESERVED
+        if codes[0] == CONDITION_FAILED:
+            return Reservation.ALREADY_HELD
+        return Reservation.OVER_BUDGET
+
+    def release(self, task_id: str, job: str) -> bool:
+        key = keys.credit_reservation_key(task_id, job)
+        found = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        if not found:
+            return False
+        credits = int(found["credits"]["N"])
+        tenant_id = found["tenant_id"]["S"]
+        day = date.fromisoformat(found["day"]["S"])
+        # This very reservation, not one made again since it was read.
+        this_one = Expression()
+        delete = {
+            "TableName": self._table,
+            "Key": key,
+            "ConditionExpression": (
+                f"{this_one.name('reserved_at')} = {this_one.value(found['reserved_at']['S'])}"
+            ),
+            **this_one.params(),
+        }
+        e = Expression()
+        used = e.name("used")
+        give_back = {
+            "TableName": self._table,
+            "Key": keys.credit_budget_key(tenant_id, day),
+            "UpdateExpression": f"ADD {used} {e.value(-credits)}",
+            "ConditionExpression": f"{used} >= {e.value(credits)}",
+            **e.params(),
+        }
+        codes = self._transact([{"Delete": delete}, {"Update": give_back}])
+        if codes is None:
+            return True
+        if codes[0] == CONDITION_FAILED:
+            return False  # released (or made again) by another run meanwhile
+        # The day's count is gone (TTL) or smaller than this reservation: there is nothing to
+        # give back to, and going below zero is never right. The reservation goes all the same.
+        try:
+            self._client.delete_item(**delete)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return False
+
+    def used(self, tenant_id: str, day: date) -> int:
+        found = self._client.get_item(
+            TableName=self._table, Key=keys.credit_budget_key(tenant_id, day), ConsistentRead=True
+        ).get("Item")
+        return int(found["used"]["N"]) if found and "used" in found else 0
+
+    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
+        """None when written; each item's cancellation code when a condition failed."""
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except ClientError as exc:
+                error = exc.response.get("Error", {}).get("Code")
+                if error != "TransactionCanceledException":
+                    raise
+                codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                if CONDITION_FAILED in codes:
+                    return codes
+                if TRY_AGAIN.isdisjoint(codes) or attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # a jitter, not a secret
+                continue
+            return None
+        raise AssertionError("unreachable: the last attempt returns or raises")
