@@ -204,3 +204,20 @@ def test_the_served_openapi_document_describes_the_history_and_its_entry_kinds(e
     for kind in ("StateChange", "ProviderCall", "DeliveryAttempt", "ReviewAction"):
         assert kind in schemas
     assert {"at", "job", "outcome", "reason"} <= set(schemas["ProviderCall"]["properties"])
+
+
+def test_a_replayed_delivery_is_in_the_history_with_its_replay_number(embedded, simulator):
+    api = TenantApi.create(embedded)
+    with WebhookReceiver(secret=api.tenant.webhook_secret) as receiver:
+        task_id = api.submit(simulator.sample_product_url(), webhook_url=receiver.url)["id"]
+        api.run_until(task_id)
+        receiver.wait_for(1)
+        assert api.request("POST", f"/v1/product-videos/{task_id}/deliveries").status == 202
+        embedded.stack.pump()
+        receiver.wait_for(2)
+        embedded.stack.pump()
+
+    entries = api.request("GET", f"/v1/product-videos/{task_id}/history").json()["entries"]
+
+    deliveries = [(e["attempt"], e["outcome"], e["replay"]) for e in entries if e["kind"] == "delivery"]
+    assert deliveries == [(1, "delivered", None), (1, "delivered", 1)]
