@@ -53,6 +53,16 @@ def test_a_new_task_stores_no_history_only_that_it_is_kept_from_the_start(tasks,
     assert tasks.get("t").history_from_start is True
 
 
+def test_a_task_stored_by_an_earlier_version_reads_as_having_no_history_from_its_start(tasks, dynamodb):
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key={"pk": {"S": "TASK#t"}, "sk": {"S": "TASK"}},
+        UpdateExpression="REMOVE history_from_start",
+    )
+
+    assert tasks.get("t").history_from_start is False
+
+
 def test_a_status_step_records_who_made_it_and_a_step_that_does_not_apply_records_nothing(tasks):
     advance(tasks, tasks.get("t"), StatusUpdate(status=S.IMAGE_GENERATING), T0, by=Actor.WORKER)
     advance(tasks, tasks.get("t"), StatusUpdate(status=S.IMAGE_GENERATING), T0, by=Actor.CALLBACK)

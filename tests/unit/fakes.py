@@ -136,10 +136,10 @@ class MemoryTasks:
         existing = self._tasks.get(task.id)
         if existing is not None:
             return CreateResult(created=False, task=_stored(existing))
-        self._tasks[task.id] = _stored(task.model_copy(update={"history_from_start": True}))
+        self._tasks[task.id] = _stored(task)
         if stays_open:
             self._open[task.id] = _utc(task.updated_at)
-        return CreateResult(created=True, task=_stored(self._tasks[task.id]))
+        return CreateResult(created=True, task=_stored(task))
 
     def get(self, task_id: str) -> Task | None:
         task = self._tasks.get(task_id)

@@ -129,7 +129,7 @@ def test_review_actions_are_recorded_once_however_often_they_are_repeated(fakes)
 
 def test_a_task_stored_before_histories_were_kept_does_not_guess_where_its_first_recorded_step_began():
     step = {"k": "s", "t": 1000, "to": "video_generated", "by": "callback"}
-    legacy = a_task("t", S.VIDEO_GENERATED, history=[step])
+    legacy = a_task("t", S.VIDEO_GENERATED, history=[step], history_from_start=False)
 
     entries = history_of(legacy).entries
     assert (entries[1].from_status, entries[1].to_status) == (None, S.VIDEO_GENERATED)
@@ -175,7 +175,7 @@ def test_a_long_reason_is_cut_so_one_entry_cannot_grow_the_item_much():
 def test_an_entry_this_version_cannot_read_is_left_out():
     step = {"k": "s", "t": 1000, "to": "image_generating", "by": "worker"}
     newer_outcome = {"k": "c", "t": 500, "job": "gen_image", "o": "teleported", "by": "worker"}
-    task = a_task("t", history=[{"k": "z", "t": 0}, newer_outcome, step], history_from_start=True)
+    task = a_task("t", history=[{"k": "z", "t": 0}, newer_outcome, step])
 
     entries = history_of(task).entries
     assert [e.kind for e in entries] == ["state", "state"]

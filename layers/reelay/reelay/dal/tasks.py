@@ -74,7 +74,6 @@ class TaskRepository(TaskIndexes):
         for empty in ("history", "history_dropped"):
             if not values.get(empty):
                 values.pop(empty, None)
-        values["history_from_start"] = True
         values.update(
             pk=keys.task_pk(task.id),
             sk=keys.TASK_SK,

@@ -79,9 +79,9 @@ class Task(BaseModel):
     # What happened to the task, compact and bounded (reelay.models.task_history).
     history: list[dict[str, Any]] = Field(default_factory=list)
     history_dropped: int = 0
-    # Set on every task stored since histories were recorded: without it (a task created by an
-    # earlier version), the steps before the first recorded one are unknown.
-    history_from_start: bool = False
+    # Stored with every task since histories are recorded; an item without it (a task created by
+    # an earlier version) is read as False: the steps before its first recorded one are unknown.
+    history_from_start: bool = True
 
     @property
     def terminal(self) -> bool:
