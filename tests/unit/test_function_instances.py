@@ -30,7 +30,9 @@ def test_each_instance_has_its_own_batch_processor():
 
 
 def test_each_instance_has_its_own_metrics():
-    first, second = _module_of(0, SHOP_WEBHOOK), _module_of(1, SHOP_WEBHOOK)
+    # Copies 1 and 2, dropped afterwards: a stack started later in this process loads its own
+    # copy 0 with the template's settings (a Metrics made here has no namespace).
+    first, second = _module_of(1, SHOP_WEBHOOK), _module_of(2, SHOP_WEBHOOK)
     second.metrics.add_metric(name="OnlyInTheSecond", unit=MetricUnit.Count, value=1)
     try:
         assert "OnlyInTheSecond" in second.metrics.provider.metric_set
@@ -38,6 +40,8 @@ def test_each_instance_has_its_own_metrics():
         assert "OnlyInTheSecond" not in first.metrics.provider.metric_set
     finally:
         second.metrics.clear_metrics()
+        for module in (first, second):
+            sys.modules.pop(module.__name__, None)
 
 
 def _instances(limit: int) -> tuple[FunctionInstances, list[int]]:
