@@ -48,6 +48,7 @@ class AwsCallLog:
     read_units: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # Items written (a transaction of three writes three).
     item_writes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    iam_actions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     invocations: Counter[str] = field(default_factory=Counter)
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     _handlers: list[tuple[str, Any]] = field(default_factory=list, repr=False)
@@ -91,11 +92,13 @@ class AwsCallLog:
     # ------------------------------------------------------------------ what was seen
 
     def actions(self) -> dict[str, set[str]]:
-        """IAM actions per function name, as `service:Operation` (the signing name, e.g. `events`)."""
-        seen: dict[str, set[str]] = defaultdict(set)
-        for function, service, operation in self.calls:
-            seen[function].add(f"{service}:{operation}")
-        return dict(seen)
+        """The IAM actions each function name's calls needed, as `service:Action`.
+
+        Mostly the operation under the service's signing name (`events:PutEvents`); a
+        transaction needs the actions of what it holds (DynamoDB has no TransactWriteItems
+        action), a batch send SQS's SendMessage.
+        """
+        return {function: set(actions) for function, actions in self.iam_actions.items()}
 
     # ------------------------------------------------------------------ hooks
 
@@ -109,6 +112,7 @@ class AwsCallLog:
             return
         service = model.service_model.signing_name
         self.calls[(function, service, model.name)] += 1
+        self.iam_actions[function].update(_iam_actions(service, model.name, params))
         if service == "dynamodb" and model.name in WRITE_OPERATIONS:
             context["reelay_writes"] = self._writes(model.name, params)
         context["reelay_consistent"] = bool(params.get("ConsistentRead"))
@@ -201,6 +205,27 @@ class AwsCallLog:
             if new is not None:
                 units += _kb(after.size)  # type: ignore[union-attr]
         return units
+
+
+_TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+
+
+def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str]:
+    if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
+        return {
+            f"dynamodb:{_TRANSACTION_ACTIONS[kind]}"
+            for entry in params.get("TransactItems", [])
+            for kind in entry
+        }
+    if service == "sqs" and operation == "SendMessageBatch":
+        return {"sqs:SendMessage"}
+    return {f"{service}:{operation}"}
 
 
 def item_kind(key: dict[str, Any]) -> str:
