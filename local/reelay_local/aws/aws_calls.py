@@ -64,11 +64,12 @@ class AwsCallLog:
             ("after-call", self._after),
         ]
         # New sessions (Powertools makes its own) register BUILTIN_HANDLERS when they are made;
-        # the default session, which may exist already, gets them registered here.
+        # the default session, if it exists already, gets them registered here. Clients copy
+        # their session's hooks when they are made: install before the clients are.
         handlers.BUILTIN_HANDLERS.extend(self._handlers)
-        events = boto3._get_default_session().events
-        for event, handler in self._handlers:
-            events.register(event, handler)
+        if boto3.DEFAULT_SESSION is not None:
+            for event, handler in self._handlers:
+                boto3.DEFAULT_SESSION.events.register(event, handler)
         invocation_observers.append(self._invoked)
         return self
 
