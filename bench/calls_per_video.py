@@ -137,7 +137,7 @@ def report(count: int, log: AwsCallLog, names: dict[str, str], delivered: int, s
         return value / count
 
     def line(label: str, value: float, goal: str = "") -> None:
-        print(f"  {label:<44} {value:>9.2f}  {goal}")
+        print(f"  {label:<52} {value:>9.2f}  {goal}")
 
     machine = f"{platform.machine()}, Python {platform.python_version()}"
     print(f"videos {count}, deliveries received {delivered}; {machine}")
@@ -165,6 +165,8 @@ def report(count: int, log: AwsCallLog, names: dict[str, str], delivered: int, s
         function, operation, kind = key
         label = f"{names[function].removesuffix('Function'):<15} {operation:<18} {kind}"
         print(f"  {label:<44} {per(log.item_writes[key]):>9.2f}  {per(units):>6.2f}")
+    landed = ", ".join(f"{target} {per(n):.2f}" for target, n in sorted(log.units_by_target.items()))
+    print(f"  where they land: {landed}")
     print("\nDynamoDB read units per video, by function, operation and item")
     for (function, operation, kind), units in sorted(log.read_units.items(), key=lambda kv: -kv[1]):
         line(f"{names[function].removesuffix('Function'):<15} {operation:<10} {kind}", per(units))
@@ -176,7 +178,7 @@ def report(count: int, log: AwsCallLog, names: dict[str, str], delivered: int, s
         gbs = log.seconds[function] * memory[logical_id] / 1024
         gb_seconds += gbs
         print(
-            f"  {logical_id:<22} {per(n):5.2f} invocations  {memory[logical_id]:>5} MB"
+            f"  {logical_id:<24} {per(n):5.2f} invocations  {memory[logical_id]:>5} MB"
             f"  {1000 * log.seconds[function] / n:7.1f} ms each  {per(gbs):.4f} GB-s"
         )
     invocations = per(sum(log.invocations.values()))
@@ -223,8 +225,8 @@ def report(count: int, log: AwsCallLog, names: dict[str, str], delivered: int, s
     }
     print(f"\nAWS cost per 1,000 videos, {PRICE_REGION} on-demand ({PRICES_AS_OF}, in the script)")
     for name, cost in costs.items():
-        print(f"  {name:<44} ${1000 * cost:9.4f}")
-    print(f"  {'total':<44} ${1000 * sum(costs.values()):9.4f}")
+        print(f"  {name:<52} ${1000 * cost:9.4f}")
+    print(f"  {'total':<52} ${1000 * sum(costs.values()):9.4f}")
     print(f"  beside Creatify: {1000 * per(spent):,.0f} credits per 1,000 videos")
     return all(ok.values())
 

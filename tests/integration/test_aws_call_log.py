@@ -98,6 +98,7 @@ def test_an_update_that_moves_an_index_key_deletes_and_puts_that_index_entry(dyn
     assert before == 3
     # Moved: table 1, by-tenant 1, open-tasks 1 + 1. Removed: table 1, by-tenant 1, open-tasks 1.
     assert units(log, "UpdateItem") == 4 + 3
+    assert log.units_by_target == {"table": 3, "by-tenant": 3, "open-tasks": 1 + 2 + 1}
 
 
 def test_a_transaction_costs_twice_and_needs_the_actions_of_what_it_holds(dynamodb):

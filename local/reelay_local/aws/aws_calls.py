@@ -48,6 +48,8 @@ class AwsCallLog:
     read_units: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # Items written (a transaction of three writes three).
     item_writes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # Write units by where they land: "table" or an index's name (transactions doubled).
+    units_by_target: Counter[str] = field(default_factory=Counter)
     iam_actions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     invocations: Counter[str] = field(default_factory=Counter)
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -137,7 +139,10 @@ class AwsCallLog:
         factor = 2 if operation == "TransactWriteItems" else 1
         for table_name, key, before, check_only in writes:
             after = None if failed or check_only else self._image(table_name, key)
-            units = self._write_units(table_name, before, after, failed or check_only)
+            targets = self._write_units(table_name, before, after, failed or check_only)
+            units = sum(targets.values())
+            for target, n in targets.items():
+                self.units_by_target[target] += factor * n
             kind = item_kind(key) + (" (check)" if check_only else "")
             self.write_units[(function, operation, kind)] += factor * units
             if not failed and not check_only:
@@ -186,25 +191,26 @@ class AwsCallLog:
 
     def _write_units(
         self, table_name: str, before: _Image | None, after: _Image | None, no_write: bool
-    ) -> int:
+    ) -> Counter[str]:
+        """Write units by target ("table" or an index name) for one item's write."""
+        units: Counter[str] = Counter()
         if no_write:  # a failed condition or a condition check: the item's size on the table only
-            return _kb(before.size if before else 0)
-        units = _kb(max(before.size if before else 0, after.size if after else 0))
+            units["table"] = _kb(before.size if before else 0)
+            return units
+        units["table"] = _kb(max(before.size if before else 0, after.size if after else 0))
         if before is not None and after is not None and before.attributes == after.attributes:
             return units  # nothing changed: no index is written
         for index in self._backend().get_table(table_name).global_indexes:
             names = [k["AttributeName"] for k in index.schema]
             old = _index_key(before, names)
             new = _index_key(after, names)
-            if old is None and new is None:
-                continue
             if old is not None and new is not None and old == new:
-                units += _kb(max(before.size, after.size))  # type: ignore[union-attr]
+                units[index.name] += _kb(max(before.size, after.size))  # type: ignore[union-attr]
                 continue
             if old is not None:
-                units += _kb(before.size)  # type: ignore[union-attr]
+                units[index.name] += _kb(before.size)  # type: ignore[union-attr]
             if new is not None:
-                units += _kb(after.size)  # type: ignore[union-attr]
+                units[index.name] += _kb(after.size)  # type: ignore[union-attr]
         return units
 
 
