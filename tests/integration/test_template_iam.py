@@ -38,8 +38,9 @@ EVENTS_DIR = REPO / "events"
 
 # Granted for the event source mapping or Lambda's own delivery, not called by the code.
 FOR_EVENT_SOURCES: dict[str, set[str]] = {
-    # The stream mapping reads the table's stream (DynamoDBStreamReadPolicy) and, with
-    # OnFailure, Lambda sends a batch it gave up on to StreamFailureQueue with the function's role.
+    # The stream mapping reads the table's stream (DynamoDBStreamReadPolicy). (Its OnFailure
+    # destination, StreamFailureQueue, is also sent to with the function's role; sqs:SendMessage
+    # is the code's own action as well, so it is not listed.)
     "TaskStreamFunction": {
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
@@ -50,23 +51,25 @@ FOR_EVENT_SOURCES: dict[str, set[str]] = {
 
 # Needed by the code only on paths these runs do not reach; each with why.
 NOT_SEEN_HERE: dict[str, set[str]] = {
-    # TaskStore.apply reads the task when a step can apply from no status, or when a refused
-    # update brings no old image back: neither happens on the reconciler's paths today, but the
-    # store answers with the current task whenever it does.
+    # The reconciler applies Creatify's answers with TaskStore.apply, which reads the task
+    # (GetItem) instead of writing when the answer's step applies from no status at all (one
+    # that maps back to the first status); the simulator's answers here never do.
     "ReconcilerFunction": {"dynamodb:GetItem"},
 }
+
+
+FUNCTIONS = sorted(
+    logical_id
+    for logical_id, resource in load_template()["Resources"].items()
+    if resource["Type"] == "AWS::Serverless::Function"
+)
 
 
 def _allowed_by_template() -> dict[str, set[str]]:
     """The actions of each function role's inline policies, as SAM translates template.yaml."""
     translated = translate_full(load_template(), "us-east-1")
-    functions = [
-        logical_id
-        for logical_id, resource in load_template()["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::Function"
-    ]
     allowed: dict[str, set[str]] = {}
-    for function in functions:
+    for function in FUNCTIONS:
         role = translated["Resources"][f"{function}Role"]["Properties"]
         actions: set[str] = set()
         for policy in role.get("Policies", []):
@@ -204,31 +207,33 @@ def seen() -> Iterator[dict[str, set[str]]]:
     for name, actions in log.actions().items():
         # Each stack names a function `<stack>-<logical id>-<suffix>`; the partner-bus one is named
         # by its logical id here.
-        (logical_id,) = [lid for lid in ALLOWED if lid in name.split("-")]
+        (logical_id,) = [lid for lid in FUNCTIONS if lid in name.split("-")]
         by_logical_id.setdefault(logical_id, set()).update(actions)
     yield by_logical_id
 
 
-ALLOWED = _allowed_by_template()
+@pytest.fixture(scope="module")
+def allowed() -> dict[str, set[str]]:
+    return _allowed_by_template()
 
 
 def _covered(action: str, patterns: set[str]) -> bool:
     return any(fnmatch.fnmatchcase(action, pattern) for pattern in patterns)
 
 
-@pytest.mark.parametrize("function", sorted(ALLOWED))
-def test_the_policy_grants_every_action_the_code_was_seen_to_call(function, seen):
-    missing = {a for a in seen.get(function, set()) if not _covered(a, ALLOWED[function])}
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_policy_grants_every_action_the_code_was_seen_to_call(function, seen, allowed):
+    missing = {a for a in seen.get(function, set()) if not _covered(a, allowed[function])}
 
     assert missing == set()
 
 
-@pytest.mark.parametrize("function", sorted(ALLOWED))
-def test_the_policy_grants_nothing_the_code_was_not_seen_to_call_but_what_is_listed(function, seen):
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_policy_grants_nothing_the_code_was_not_seen_to_call_but_what_is_listed(function, seen, allowed):
     needed = seen.get(function, set()) | FOR_EVENT_SOURCES.get(function, set())
     unused = {
         pattern
-        for pattern in ALLOWED[function]
+        for pattern in allowed[function]
         if not any(fnmatch.fnmatchcase(action, pattern) for action in needed)
     }
 
