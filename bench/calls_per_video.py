@@ -72,9 +72,9 @@ PRICES = {
     "apigateway_request": 3.50 / 1e6,  # REST API, first 333 million a month
     "xray_trace": 5.00 / 1e6,  # Tracing: Active; one trace per invocation at most
 }
-# Stream reads by Lambda's event source mapping and SQS deletes by it are billed as below:
-# DynamoDB Streams GetRecords from a Lambda trigger is free; the SQS mapping's receives and
-# deletes are requests on the queue (counted here as one receive and one delete per message).
+# The event source mappings' own calls are not handler calls and are not counted as such:
+# their stream reads are free for a Lambda trigger, while their SQS receives and deletes are
+# billed, so the cost below counts one receive and one delete beside each message sent.
 
 
 def memory_sizes() -> dict[str, int]:
