@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,12 @@ from reelay_local.aws.checkout import checkout_root
 REPO_ROOT = checkout_root()
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+# The function whose handler this thread is running, so that a recorder of AWS calls
+# (reelay_local.aws.aws_calls) can tell a handler's calls from the pollers' that stand in for Lambda.
+running_function: ContextVar[str | None] = ContextVar("running_function", default=None)
+# Called after every invocation with the function's name and the seconds it took.
+invocation_observers: list[Callable[[str, float], None]] = []
 
 
 @dataclass
@@ -136,9 +143,16 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         with self.lock:
-            return self.handler(
-                event, LocalContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
-            )
+            token = running_function.set(self.name)
+            started = time.perf_counter()
+            try:
+                return self.handler(
+                    event, LocalContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
+                )
+            finally:
+                running_function.reset(token)
+                for observer in list(invocation_observers):
+                    observer(self.name, time.perf_counter() - started)
 
 
 class FunctionInstances:
