@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelay.models.clock import utc_now
 from reelay.models.status import TaskStatus, is_terminal
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
 
@@ -16,10 +17,6 @@ class ReviewDeadlineAction(StrEnum):
     APPROVE = "approve"  # ask for the video as if its owner had approved the preview
     REJECT = "reject"  # fail the task with "rejected: nobody reviewed the preview in time"
     NONE = "none"  # keep waiting
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ExternalRef(BaseModel):

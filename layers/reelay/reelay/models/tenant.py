@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from reelay.models.task import utc_now
+from reelay.models.clock import utc_now
 
 # How long a replaced API key or webhook secret keeps working unless the operator says otherwise.
 DEFAULT_OVERLAP_HOURS = 24
