@@ -15,7 +15,11 @@ ratio of the baseline's, beside the goal (at most 1.3x, 1.2x the stretch). The e
 AWS is pointed at a dead loopback endpoint with fake credentials; the function's settings are
 the template's variables, with made-up values.
 
-    .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer]
+    .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer] [--python PATH]
+
+`--python` measures with another interpreter, e.g. a python3.12 venv holding the layer's lock
+and boto3 (what Lambda runs): the dev venv has packages the layer does not, and some are
+imported when present (httpx imports its command-line tool's rich and click, about 40 ms).
 """
 
 from __future__ import annotations
@@ -145,8 +149,8 @@ print(json.dumps({
 )
 
 
-def _run(code: str, args: list[str], env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+def _run(python: str, code: str, args: list[str], env: dict[str, str]) -> dict:
+    done = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"measurement failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -162,25 +166,34 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--only", default="", help="comma-separated functions (default: all)")
+    parser.add_argument(
+        "--python", default=sys.executable, help="interpreter for the measured processes (default: this one)"
+    )
     args = parser.parse_args()
     functions = [f for f in args.only.split(",") if f] or FUNCTIONS
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **TEMPLATE_ENV,
         **OFFLINE_ENV,
+        # The runtime as the layer ships it, for any interpreter (Lambda's /opt/python).
+        "PYTHONPATH": str(REPO / "layers" / "reelay"),
     }
     runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *functions]}
     for _ in range(args.repeat):  # interleaved, so a busy moment touches every column alike
-        runs["baseline"].append(_run(_BASELINE, [], env))
+        runs["baseline"].append(_run(args.python, _BASELINE, [], env))
         for function in functions:
             path = str(REPO / "functions" / function / "app.py")
-            runs[function].append(_run(_FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env))
+            runs[function].append(
+                _run(args.python, _FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env)
+            )
 
     def median(name: str, key: str) -> float:
         return statistics.median(r[key] for r in runs[name])
 
     base_s, base_rss = median("baseline", "seconds"), median("baseline", "rss_kib")
-    python = sys.version.split()[0]
+    python = _run(
+        args.python, "import json, platform; print(json.dumps({'v': platform.python_version()}))", [], env
+    )["v"]
     print(
         f"cold start: init plus the first invocation's clients, median of {args.repeat} fresh "
         f"processes each (Python {python}); goal <= {GOAL}x the baseline, stretch {STRETCH}x"
