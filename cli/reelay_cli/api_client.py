@@ -72,6 +72,9 @@ class ReelayClient:
     def get(self, task_id: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/v1/product-videos/{task_id}"))
 
+    def history(self, task_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/v1/product-videos/{task_id}/history"))
+
     def list(
         self, status: str | None = None, limit: int = 20, cursor: str | None = None, **external: str
     ) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from reelay_cli.plugins import Register, SubCommands, add_plugin_commands, insta
 DESCRIPTION = """Reelay's API and tenants on a deployed stack; with the local extra, Reelay on this machine.
 
 reelay submit|status|list        the API, deployed (--api-url/--api-key) or local (`reelay up`)
+reelay history TASK_ID           every provider call, status change and delivery attempt of a task
 reelay approve|regenerate|reject  review a preview submitted with --no-auto-video
 reelay shop connect|list|disconnect  a tenant's Shopify and WooCommerce shops
 reelay replay|stuck              a finished task's webhook again; tasks stuck waiting on Creatify
@@ -82,6 +83,14 @@ def _add_task_commands(commands: SubCommands) -> None:
     listing.add_argument("--json", action="store_true")
     _add_target_options(listing)
     listing.set_defaults(handler=_list)
+
+    history = commands.add_parser(
+        "history", help="what happened to a task: provider calls, status changes, deliveries"
+    )
+    history.add_argument("task_id")
+    history.add_argument("--json", action="store_true")
+    _add_target_options(history)
+    history.set_defaults(handler=_history)
 
     approve = commands.add_parser("approve", help="ask for the video of a preview waiting for review")
     approve.add_argument("task_id")
@@ -237,6 +246,13 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
     target = task_commands.resolve_target(args.api_url, args.api_key)
     return task_commands.list_tasks(target, args.status, args.limit, args.cursor, args.json, out)
+
+
+def _history(args: argparse.Namespace, out: TextIO) -> int:
+    from reelay_cli import task_commands
+
+    target = task_commands.resolve_target(args.api_url, args.api_key)
+    return task_commands.history(target, args.task_id, args.json, out)
 
 
 def shop_connect_request(args: argparse.Namespace, secret: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`reelay submit|status|list|approve|regenerate|reject|replay|stuck`: the API over HTTP, local or deployed.
+"""`reelay submit|status|list|history|approve|regenerate|reject|replay|stuck`: the API over HTTP.
 
 Where to call: --api-url/--api-key, else REELAY_API_URL/REELAY_API_KEY, else the stack a
 `reelay up` in this directory is running (.reelay/up.json).
@@ -112,6 +112,45 @@ def review(target: Target, action: str, task_id: str, options: dict[str, Any], o
     else:
         out.write(f"{task['id']}  {task['status']}  {task.get('failed_reason') or ''}\n".rstrip() + "\n")
     return 0
+
+
+def history(target: Target, task_id: str, as_json: bool, out: TextIO) -> int:
+    """Everything that happened to a task, one line an entry, oldest first."""
+    with ReelayClient(target.api_url, target.api_key) as client:
+        record = client.history(task_id)
+    if as_json:
+        out.write(json.dumps(record, indent=2) + "\n")
+        return 0
+    out.write(f"{record['task_id']}  {record['status']}\n")
+    for entry in record.get("entries", []):
+        out.write(f"{entry['at']}  {history_line(entry)}\n")
+    if record.get("dropped"):
+        out.write(f"({record['dropped']} more entries were not kept; the function logs have them)\n")
+    return 0
+
+
+def history_line(entry: dict[str, Any]) -> str:
+    """One history entry as a person reads it."""
+    kind = entry.get("kind")
+    if kind == "state":
+        before = entry.get("from_status") or "submitted"
+        reason = f": {entry['reason']}" if entry.get("reason") else ""
+        return f"status    {before} -> {entry['to_status']} by {entry['by']}{reason}"
+    if kind == "provider_call":
+        retry = f" (retry {entry['retry']})" if entry.get("retry") else ""
+        reason = f": {entry['reason']}" if entry.get("reason") else ""
+        return f"provider  {entry['job']} {entry['outcome']}{retry} by {entry['by']}{reason}"
+    if kind == "delivery":
+        answer = (
+            f"HTTP {entry['status_code']}" if entry.get("status_code") else entry.get("error") or "no answer"
+        )
+        latency = f" in {entry['latency_ms']} ms" if entry.get("latency_ms") is not None else ""
+        event = f" ({entry['event_status']})" if entry.get("event_status") else ""
+        return f"delivery  #{entry['attempt']} {entry['outcome']}: {answer}{latency}{event}"
+    if kind == "review":
+        new = f" as {entry['regenerated_as']}" if entry.get("regenerated_as") else ""
+        return f"review    {entry['action']}{new}"
+    return json.dumps(entry)
 
 
 def replay(target: Target, task_id: str, out: TextIO) -> int:

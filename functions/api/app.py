@@ -44,6 +44,7 @@ from reelay.logic.shop_connections import (
     view,
 )
 from reelay.logic.submit import submit_product_video
+from reelay.logic.task_history import task_history
 from reelay.logic.task_views import get_tenant_task, list_tenant_tasks
 from reelay.models.api import (
     AvatarList,
@@ -62,6 +63,7 @@ from reelay.models.connection import (
     ShopConnectionUpdate,
     ShopConnectionView,
 )
+from reelay.models.history_view import TaskHistory
 from reelay.models.status import TaskStatus
 
 GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
@@ -114,8 +116,6 @@ def submit(
         idempotency_key=idempotency_key,
         callback_base_url=callback_base_url(app),
     )
-    if outcome.created:
-        metrics.add_metric(name="TasksSubmitted", unit=MetricUnit.Count, value=1)
     # 201 for a new task; 200 when the Idempotency-Key names one an identical request made.
     return Response(
         status_code=201 if outcome.created else 200,
@@ -128,6 +128,15 @@ def submit(
 @raises(TaskNotFound)
 def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
     return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
+
+
+@app.get(
+    "/v1/product-videos/<id>/history",
+    summary="What happened to a task: provider calls, status changes, deliveries, refusals",
+)
+@raises(TaskNotFound)
+def get_history(id: Annotated[str, Path(max_length=64)]) -> TaskHistory:
+    return task_history(tenant_id(app), id, runtime())
 
 
 @app.get(

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.http.errors import error_response, use_error_shape
 from reelay.http.json_bodies import strict_json_loads
 from reelay.logic.apply_update import CallbackOutcome, apply_provider_callback
+from reelay.stage_metrics import count
 
 logger = Logger()
-metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 
@@ -38,7 +37,7 @@ def creatify_callback(
     sig: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response[dict]:
     outcome = apply_provider_callback(task_id, sig, _hinted_provider_id(), deps=runtime())
-    metrics.add_metric(name=f"Callback_{outcome.value}", unit=MetricUnit.Count, value=1)
+    count("Callbacks", outcome=outcome.value)
     if outcome is CallbackOutcome.FORBIDDEN:
         return error_response(401, "bad_signature", "callback signature does not match")
     if outcome is CallbackOutcome.UNKNOWN_TASK:
@@ -48,6 +47,5 @@ def creatify_callback(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

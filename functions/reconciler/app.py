@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.logic.reconcile import reconcile_open_tasks
+from reelay.stage_metrics import count
 
 logger = Logger()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     report = reconcile_open_tasks(runtime())
-    metrics.add_metric(name="ReconciledAdvanced", unit=MetricUnit.Count, value=report.advanced)
+    count("Recoveries", value=report.advanced, how="reconciler_advanced")
+    count("Recoveries", value=report.jobs_requeued, how="job_requeued")
+    count("Recoveries", value=report.timed_out, how="timed_out")
     return asdict(report)

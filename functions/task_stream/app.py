@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.dal.stream_images import task_images
 from reelay.deps import runtime
 from reelay.logic.dispatch import dispatch_change
+from reelay.stage_metrics import count
 
 logger = Logger()
-metrics = Metrics()
-
 # A record whose publishes are throttled can take this long (every step retried with backoff).
 # A record is not started with less time than this left: a timeout would fail the whole batch
 # and repeat what its earlier records already did, a record handed back repeats nothing.
@@ -24,11 +22,14 @@ def record_handler(record: DynamoDBRecord) -> None:
     images = task_images(record)
     if images is None:
         return  # not a task item (claims, tenants) or a malformed image: nothing to dispatch
-    dispatch_change(images.old, images.new, runtime())
+    done = dispatch_change(images.old, images.new, runtime())
+    if done.submitted_from:
+        count("TasksSubmitted", source=done.submitted_from)
+    if done.finished_as:
+        count("TasksTerminal", status=done.finished_as)
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     """Dispatch the records in order and stop at the first that fails, reporting it alone.
 
@@ -55,7 +56,6 @@ def handler(event: dict, context: LambdaContext) -> dict:
                 "stream record failed; it and the rest of the batch will be retried",
                 extra={"sequence_number": sequence_number, "event_name": raw.get("eventName")},
             )
-            metrics.add_metric(name="StreamRecordFailed", unit=MetricUnit.Count, value=1)
             return _retry_from(sequence_number)
     return {"batchItemFailures": []}
 

@@ -32,6 +32,7 @@ from reelay.models.events import DETAIL_TYPES
 from reelay.models.jobs import FIRST_JOB
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
+from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, review_entry, state_entry
 from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
@@ -116,6 +117,15 @@ class MemoryTasks:
         self._tasks[task_id] = Task.model_validate(values)
         return self._tasks[task_id]
 
+    def _noted(self, task_id: str, note: HistoryNote | None) -> dict[str, Any]:
+        """The history changes a write makes for `note`, as dal.history_writes.append_clauses."""
+        current = self._tasks[task_id]
+        if note is None:
+            return {}
+        if not note.keep:
+            return {"history_dropped": current.history_dropped + 1}
+        return {"history": [*current.history, note.entry]}
+
     def _current(self, task_id: str) -> Task:
         current = self._tasks.get(task_id)
         if current is None:
@@ -153,6 +163,10 @@ class MemoryTasks:
             updated_at=now.isoformat(),
             version=current.version + 1,
         )
+        if step.by is not None:
+            changes.update(
+                self._noted(task_id, HistoryNote(entry=state_entry(step.update.status, step.by, now)))
+            )
         updated = self._write(task_id, changes)
         if step.stays_open:
             self._open[task_id] = step.open_since or now
@@ -161,7 +175,13 @@ class MemoryTasks:
         return ApplyResult(applied=True, task=_stored(updated))
 
     def attach_provider_task(
-        self, task_id: str, provider_task_id: str, *, credits_spent: int = 0, job: str | None = None
+        self,
+        task_id: str,
+        provider_task_id: str,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
     ) -> bool:
         current = self._current(task_id)
         charged = self._charged.setdefault(task_id, set())
@@ -171,7 +191,11 @@ class MemoryTasks:
             return current.provider_task_id == provider_task_id
         self._write(
             task_id,
-            {"provider_task_id": provider_task_id, "credits_spent": current.credits_spent + credits_spent},
+            {
+                "provider_task_id": provider_task_id,
+                "credits_spent": current.credits_spent + credits_spent,
+                **self._noted(task_id, history),
+            },
         )
         if job is not None:
             charged.add(job)
@@ -198,6 +222,7 @@ class MemoryTasks:
         }
         options = {"motion_style": motion_style, "video_prompt": video_prompt}
         changes.update({k: str(v) for k, v in options.items() if v is not None})
+        changes.update(self._noted(task_id, HistoryNote(entry=review_entry("approved", now))))
         updated = self._write(task_id, changes)
         if stays_open:
             self._open[task_id] = now
@@ -205,19 +230,24 @@ class MemoryTasks:
 
     def link_regeneration(self, task_id: str, new_task_id: str) -> Task:
         current = self._current(task_id)
-        if current.regenerated_as not in (None, new_task_id):
+        if current.regenerated_as is not None:
             return _stored(current)
-        updated = self._write(task_id, {"regenerated_as": new_task_id})
+        entry = review_entry("regenerated", self._now(None), regenerated_as=new_task_id)
+        updated = self._write(
+            task_id, {"regenerated_as": new_task_id, **self._noted(task_id, HistoryNote(entry=entry))}
+        )
         self._open.pop(task_id, None)
         return _stored(updated)
 
-    def touch_open(self, task: Task, now: datetime | None = None) -> bool:
+    def touch_open(self, task: Task, now: datetime | None = None, history: HistoryNote | None = None) -> bool:
         now = self._now(now)
         current = self._tasks.get(task.id)
         since = self._open.get(task.id)
         if current is None or since is None or not since < now or current.status is not task.status:
             return False
         self._open[task.id] = now
+        if history is not None:
+            self._write(task.id, self._noted(task.id, history))
         return True
 
     def list_by_tenant(
@@ -428,7 +458,14 @@ class MemoryDeliveries:
         # The item's `delivery_replay`: which replay the stored record belongs to (absent: none yet).
         self._replay_seen: dict[str, int] = {}
 
-    def record(self, task_id: str, attempts: int, last: dict[str, Any], replay: int = 0) -> bool:
+    def record(
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
+    ) -> bool:
         current = self._tasks._current(task_id)
         seen = self._replay_seen.get(task_id)
         behind = current.delivery_attempts > attempts
@@ -440,13 +477,26 @@ class MemoryDeliveries:
             return False
         if replay:
             self._replay_seen[task_id] = replay
-        self._tasks._write(task_id, {"delivery_attempts": attempts, "last_delivery": dict(last)})
+        changes = {"delivery_attempts": attempts, "last_delivery": dict(last)}
+        self._tasks._write(task_id, {**changes, **self._tasks._noted(task_id, history)})
         return True
 
     def request_replay(self, task_id: str) -> int:
         current = self._tasks._current(task_id)
         updated = self._tasks._write(task_id, {"delivery_replays": current.delivery_replays + 1})
         return updated.delivery_replays
+
+
+class MemoryHistory:
+    """Implements reelay.ports.stores.HistoryLog on the tasks of a MemoryTasks, like dal.history_writes."""
+
+    def __init__(self, tasks: MemoryTasks) -> None:
+        self._tasks = tasks
+
+    def note(self, task_id: str, entry: dict[str, Any]) -> bool:
+        keep = len(self._tasks._current(task_id).history) < HISTORY_LIMIT
+        self._tasks._write(task_id, self._tasks._noted(task_id, HistoryNote(entry=entry, keep=keep)))
+        return keep
 
 
 class MemoryTenants:
@@ -756,6 +806,7 @@ class FakeRuntime:
     claims: MemoryClaims
     job_slots: MemoryJobSlots
     deliveries: MemoryDeliveries
+    history: MemoryHistory
     tenants: MemoryTenants
     creatify: ScriptedCreatify
     provider_queue: RecordingQueue
@@ -773,6 +824,7 @@ class FakeRuntime:
             claims=MemoryClaims(clock),
             job_slots=MemoryJobSlots(clock),
             deliveries=MemoryDeliveries(tasks),
+            history=MemoryHistory(tasks),
             tenants=MemoryTenants(clock),
             creatify=ScriptedCreatify(clock),
             provider_queue=RecordingQueue(),
@@ -798,6 +850,7 @@ class FakeRuntime:
             claims=self.claims,
             job_slots=self.job_slots,
             deliveries=self.deliveries,
+            history=self.history,
             tenants=self.tenants,
             creatify=self.creatify,
             provider_queue=self.provider_queue,

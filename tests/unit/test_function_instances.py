@@ -12,20 +12,27 @@ from aws_lambda_powertools.metrics import MetricUnit
 from reelay_local.aws.lambda_runtime import FunctionInstances, LocalFunction, load_handler
 
 PROVIDER_WORKER = "functions/provider_worker"
+# A handler that still keeps a Powertools Metrics object (stage metrics flush per count instead).
+SHOP_WEBHOOK = "functions/shop_webhook"
 
 
-def _module_of(instance: int) -> Any:
-    load_handler(PROVIDER_WORKER, "app.handler", instance)
+def _module_of(instance: int, function: str = PROVIDER_WORKER) -> Any:
+    load_handler(function, "app.handler", instance)
     suffix = f"_instance{instance}" if instance else ""
-    return sys.modules[f"reelay_function_provider_worker_app{suffix}"]
+    return sys.modules[f"reelay_function_{function.removeprefix('functions/')}_app{suffix}"]
 
 
-def test_each_instance_has_its_own_batch_processor_and_metrics():
+def test_each_instance_has_its_own_batch_processor():
     first, second = _module_of(0), _module_of(1)
     assert first is not second
     assert first.processor is not second.processor  # a batch's records live on the processor
     assert _module_of(1) is second  # a warm instance is reused, not loaded again
 
+
+def test_each_instance_has_its_own_metrics():
+    # Copies 1 and 2, dropped afterwards: a stack started later in this process loads its own
+    # copy 0 with the template's settings (a Metrics made here has no namespace).
+    first, second = _module_of(1, SHOP_WEBHOOK), _module_of(2, SHOP_WEBHOOK)
     second.metrics.add_metric(name="OnlyInTheSecond", unit=MetricUnit.Count, value=1)
     try:
         assert "OnlyInTheSecond" in second.metrics.provider.metric_set
@@ -33,6 +40,8 @@ def test_each_instance_has_its_own_batch_processor_and_metrics():
         assert "OnlyInTheSecond" not in first.metrics.provider.metric_set
     finally:
         second.metrics.clear_metrics()
+        for module in (first, second):
+            sys.modules.pop(module.__name__, None)
 
 
 def _instances(limit: int) -> tuple[FunctionInstances, list[int]]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ConnectionStore,
         CreditBudgetStore,
         DeliveryLog,
+        HistoryLog,
         JobSlotStore,
         ProductIntake,
         TaskStore,
@@ -70,6 +71,12 @@ class Deps:
         from reelay.dal.deliveries import DeliveryRecords
 
         return DeliveryRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def history(self) -> HistoryLog:
+        from reelay.dal.history_writes import TaskHistoryLog
+
+        return TaskHistoryLog(self.settings.require("table_name"))
 
     @cached_property
     def connections(self) -> ConnectionStore:

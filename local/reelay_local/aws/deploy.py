@@ -119,6 +119,8 @@ _NOT_DEPLOYED_TO_MOTO = {
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::Stage",
     "AWS::Lambda::EventSourceMapping",
+    # It names the alarms, which moto's CloudFormation does not create; nothing local reads it.
+    "AWS::CloudWatch::Dashboard",
 }
 
 

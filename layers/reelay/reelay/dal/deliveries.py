@@ -1,7 +1,8 @@
 """Webhook delivery records: how many attempts a task's webhook took and what the last one got.
 
-The record lives on the task item (`delivery_attempts`, `last_delivery`), so the API shows it
-with the task; a late duplicate of an earlier attempt never winds the count back.
+The record lives on the task item (`delivery_attempts`, `last_delivery`, and each attempt in
+the task's `history`), so the API shows it with the task; a late duplicate of an earlier
+attempt never winds the count back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.history_writes import append_clauses
 from reelay.errors import TaskNotFound
+from reelay.models.task_history import HistoryNote
 
 
 class DeliveryRecords:
@@ -23,8 +26,15 @@ class DeliveryRecords:
         self._client = client if client is not None else aws_client("dynamodb")
         self._table = table_name
 
-    def record(self, task_id: str, attempts: int, last: dict[str, Any], replay: int = 0) -> bool:
-        """Record webhook delivery attempts and the last answer on the task.
+    def record(
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
+    ) -> bool:
+        """Record webhook delivery attempts and the last answer on the task, and the attempt's history.
 
         A replay's attempts count from 1 again: a later replay's record replaces an earlier
         one's, and within one replay (or the original delivery, replay 0) the count never goes
@@ -46,6 +56,10 @@ class DeliveryRecords:
             )
         else:
             newer = f"(attribute_not_exists({seen}) AND {not_behind})"
+        history_sets, history_adds = append_clauses(e, history)
+        expression = ", ".join([expression, *history_sets])
+        if history_adds:
+            expression += " ADD " + ", ".join(history_adds)
         try:
             self._client.update_item(
                 TableName=self._table,

@@ -15,6 +15,8 @@ _NOT_TASK_FIELDS = keys.KEY_ATTRIBUTES | {"expires_at", "charged_jobs"}
 
 def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
     values = {k: v for k, v in from_item(item).items() if k not in _NOT_TASK_FIELDS}
+    # Absent only on tasks stored before histories were recorded.
+    values.setdefault("history_from_start", False)
     return Task.model_validate(values)
 
 

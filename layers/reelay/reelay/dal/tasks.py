@@ -21,11 +21,13 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import to_item
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.history_writes import append_clauses
 from reelay.dal.task_indexes import TaskIndexes
 from reelay.dal.task_items import task_from_item
 from reelay.errors import TaskNotFound
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
+from reelay.models.task_history import HistoryNote, review_entry, state_entry
 from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, Transition
 
 # Result fields a status update may carry; only the ones it has (non-null) are written.
@@ -68,6 +70,10 @@ class TaskRepository(TaskIndexes):
         values: dict[str, Any] = task.model_dump(mode="json", exclude_none=True)
         values["created_at"] = keys.iso(task.created_at)
         values["updated_at"] = keys.iso(task.updated_at)
+        # A new task's history is empty: its submission is derived from created_at and its source.
+        for empty in ("history", "history_dropped"):
+            if not values.get(empty):
+                values.pop(empty, None)
         values.update(
             pk=keys.task_pk(task.id),
             sk=keys.TASK_SK,
@@ -159,6 +165,9 @@ class TaskRepository(TaskIndexes):
         ]
         fields = step.update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
         sets += [f"{e.name(field)} = {e.value(value)}" for field, value in fields.items()]
+        if step.by is not None:
+            # Always kept: a task takes at most five steps, since statuses only move forward.
+            sets += append_clauses(e, HistoryNote(entry=state_entry(step.update.status, step.by, now)))[0]
         removes: list[str] = []
         if step.stays_open:
             sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
@@ -175,22 +184,29 @@ class TaskRepository(TaskIndexes):
         return {"ConditionExpression": condition, "UpdateExpression": expression, **e.params()}
 
     def attach_provider_task(
-        self, task_id: str, provider_task_id: str, *, credits_spent: int = 0, job: str | None = None
+        self,
+        task_id: str,
+        provider_task_id: str,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
     ) -> bool:
         """Record a provider call on the task: Creatify's task id and the credits the call cost.
 
         With `job` ("gen_image", "gen_video"), the credits are counted once per job however
         often the same call is recorded (the worker and an early callback may both record
         it); without, every call adds them. True when the task now names this provider task;
-        False when it already names a different one (nothing is written). Raises
+        False when it already names a different one (nothing is written). `history` (the
+        call's entry) is appended by the same write, so a repeat records nothing. Raises
         TaskNotFound if the task does not exist.
         """
         e = Expression()
         pid = e.name("provider_task_id")
         pid_value = e.value(provider_task_id)
         condition = f"attribute_exists(pk) AND (attribute_not_exists({pid}) OR {pid} = {pid_value})"
-        expression = f"SET {pid} = {pid_value}"
-        adds = []
+        history_sets, adds = append_clauses(e, history)
+        expression = "SET " + ", ".join([f"{pid} = {pid_value}", *history_sets])
         if credits_spent:
             adds.append(f"{e.name('credits_spent')} {e.value(credits_spent)}")
         if job is not None:
@@ -214,20 +230,25 @@ class TaskRepository(TaskIndexes):
             return current.provider_task_id == provider_task_id
         return True
 
-    def touch_open(self, task: Task, now: datetime | None = None) -> bool:
+    def touch_open(self, task: Task, now: datetime | None = None, history: HistoryNote | None = None) -> bool:
         """Mark an open task as just checked, so the reconciler looks at it again only after the wait.
 
-        Changes nothing about the task itself (not updated_at, not version). False when the
-        task has moved on or left the open-tasks index meanwhile (nothing is written).
+        Changes nothing about the task itself (not updated_at, not version); `history` (what
+        the reconciler did about it) rides in the same write. False when the task has moved on
+        or left the open-tasks index meanwhile (nothing is written).
         """
         e = Expression()
         open_sk = e.name("open_sk")
         now_value = e.value(keys.iso(now or utc_now()))
+        history_sets, history_adds = append_clauses(e, history)
+        expression = "SET " + ", ".join([f"{open_sk} = {now_value}", *history_sets])
+        if history_adds:
+            expression += " ADD " + ", ".join(history_adds)
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=keys.task_key(task.id),
-                UpdateExpression=f"SET {open_sk} = {now_value}",
+                UpdateExpression=expression,
                 ConditionExpression=(
                     f"attribute_exists({e.name('open_pk')}) AND {open_sk} < {now_value}"
                     f" AND {e.name('status')} = {e.value(task.status.value)}"
@@ -244,16 +265,19 @@ class TaskRepository(TaskIndexes):
         e = Expression()
         link = e.name("regenerated_as")
         new_value = e.value(new_task_id)
+        entry = review_entry("regenerated", utc_now(), regenerated_as=new_task_id)
+        history_sets, _ = append_clauses(e, HistoryNote(entry=entry))
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=keys.task_key(task_id),
                 UpdateExpression=(
-                    f"SET {link} = {new_value} REMOVE {e.name('open_pk')}, {e.name('open_sk')}"
+                    f"SET {', '.join([f'{link} = {new_value}', *history_sets])}"
+                    f" REMOVE {e.name('open_pk')}, {e.name('open_sk')}"
                 ),
-                ConditionExpression=(
-                    f"attribute_exists(pk) AND (attribute_not_exists({link}) OR {link} = {new_value})"
-                ),
+                # Written once: a repeat (the same new task) is answered from the stored item,
+                # so the history records the regeneration once.
+                ConditionExpression=f"attribute_exists(pk) AND attribute_not_exists({link})",
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **e.params(),
@@ -295,6 +319,8 @@ class TaskRepository(TaskIndexes):
             removes.append(e.name("expires_at"))
         options = {"motion_style": motion_style, "video_prompt": video_prompt}
         sets += [f"{e.name(k)} = {e.value(str(v))}" for k, v in options.items() if v is not None]
+        # Once per task: the condition below holds only while the video was not yet asked for.
+        sets += append_clauses(e, HistoryNote(entry=review_entry("approved", now)))[0]
         # A preview regenerated as another task waits for nobody: it cannot be approved any more.
         condition = (
             f"{e.name('status')} = {e.value(at_status.value)} AND {auto_video} = {e.value(False)}"

@@ -19,6 +19,7 @@ from reelay.logic.task_lifecycle import review_hold, step_for
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.status import should_apply
 from reelay.models.task import StatusUpdate, Task, utc_now
+from reelay.models.task_history import Actor, CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import ProductToVideo
 from reelay.ports.creatify_errors import CreatifyNotFound
 from reelay.ports.stores import ApplyResult, TaskStore
@@ -62,12 +63,18 @@ def apply_provider_callback(
             return CallbackOutcome.NO_CHANGE
         # Only gen_image makes a Creatify task, so that is the call this callback reports on.
         image = ProviderJobKind.GEN_IMAGE
+        entry = call_entry(image.value, CallOutcome.SUBMITTED, utc_now(), by=Actor.CALLBACK)
         if not deps.tasks.attach_provider_task(
-            task.id, str(truth.id), credits_spent=CREDITS[image], job=image.value
+            task.id,
+            str(truth.id),
+            credits_spent=CREDITS[image],
+            job=image.value,
+            history=HistoryNote(entry=entry),
         ):
             return CallbackOutcome.NO_CHANGE
         task = task.model_copy(update={"provider_task_id": str(truth.id)})
-    return CallbackOutcome.APPLIED if apply_provider_state(task, truth, deps) else CallbackOutcome.NO_CHANGE
+    applied = apply_provider_state(task, truth, deps, by=Actor.CALLBACK)
+    return CallbackOutcome.APPLIED if applied else CallbackOutcome.NO_CHANGE
 
 
 def _as_provider_id(hint: str | None) -> str | None:
@@ -86,6 +93,7 @@ def advance(
     *,
     only_if_unchanged: bool = False,
     recheck_after: timedelta | None = None,
+    by: Actor | None = None,
 ) -> ApplyResult:
     """Apply news forward-only in one conditional write; a repeat or regression changes nothing.
 
@@ -93,12 +101,12 @@ def advance(
     caller's copy of the task was stale, it is decided again once on the stored task. With
     `only_if_unchanged`, the step holds only while the task is still at the caller's version.
     `recheck_after` (the reconciler's quiet time) lets a preview with a review deadline stay
-    on the reconciler's list for that deadline.
+    on the reconciler's list for that deadline. `by` (who made the step) goes in its history.
     """
     hold = review_hold(task, recheck_after) if recheck_after is not None else None
     if hold is not None:
         now = now or utc_now()
-    step = step_for(update, task.auto_video, review_hold=hold, now=now)
+    step = replace(step_for(update, task.auto_video, review_hold=hold, now=now), by=by)
     if only_if_unchanged:
         step = replace(step, if_version=task.version)
     result = tasks.apply(task.id, step, now)
@@ -110,20 +118,31 @@ def advance(
         and current.auto_video != step.assumes_auto_video
         and should_apply(current.status, update.status)
     ):
-        result = tasks.apply(task.id, step_for(update, current.auto_video, review_hold=hold, now=now), now)
+        again = replace(step_for(update, current.auto_video, review_hold=hold, now=now), by=by)
+        result = tasks.apply(task.id, again, now)
     return result
 
 
-def advance_task(deps: Deps, task: Task, update: StatusUpdate, now: datetime | None = None) -> ApplyResult:
-    """`advance` as every use case makes it: keeping review deadlines on the reconciler's list."""
+def advance_task(
+    deps: Deps, task: Task, update: StatusUpdate, now: datetime | None = None, *, by: Actor = Actor.WORKER
+) -> ApplyResult:
+    """`advance` as every use case makes it: keeping review deadlines on the reconciler's list.
+
+    `by` is who made the step, for the task's history: the provider worker unless said.
+    """
     return advance(
-        deps.tasks, task, update, now, recheck_after=timedelta(seconds=deps.settings.reconcile_after_seconds)
+        deps.tasks,
+        task,
+        update,
+        now,
+        recheck_after=timedelta(seconds=deps.settings.reconcile_after_seconds),
+        by=by,
     )
 
 
-def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps) -> bool:
+def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps, *, by: Actor) -> bool:
     """Apply Creatify's view of the task if it is a forward step; report whether it was."""
-    result = advance_task(deps, task, StatusUpdate.from_provider(truth))
+    result = advance_task(deps, task, StatusUpdate.from_provider(truth), by=by)
     if result.applied:
         logger.info("task advanced", extra={"task_id": task.id, "status": str(truth.status)})
     return result.applied

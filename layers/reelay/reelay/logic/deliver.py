@@ -13,12 +13,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
-from reelay.models.task import webhook_payload
+from reelay.models.task import Task, webhook_payload
+from reelay.models.task_history import delivery_entry, note_for
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 from reelay.security.webhook_signing import headers as signature_headers
 
@@ -60,9 +62,9 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
         addresses = check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
     except HostDoesNotResolve as exc:
         # DNS may be down for a while, like the receiver itself: an attempt that failed.
-        return _after_failure(job, deps, now, None, str(exc))
+        return _after_failure(task, job, deps, now, None, str(exc))
     except UnsafeUrl as exc:
-        _record(deps, job, {"result": DeliveryResult.REFUSED.value, "error": str(exc)})
+        _record(deps, task, job, {"result": DeliveryResult.REFUSED.value, "error": str(exc)})
         return DeliveryOutcome(DeliveryResult.REFUSED)
 
     body = json.dumps(job.payload or webhook_payload(task), separators=(",", ":")).encode()
@@ -74,32 +76,41 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
             tenant.signing_secrets(datetime.fromtimestamp(now, UTC)), job.event_id, body, int(now)
         ),
     }
+    started = time.monotonic()
     answer = deps.webhooks.post(task.webhook_url, addresses, body, sent_headers)
+    latency_ms = round((time.monotonic() - started) * 1000)
     status_code = answer.status_code
     error = answer.error
 
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     if status_code is not None and 200 <= status_code < 300:
-        _record(deps, job, {**last, "result": DeliveryResult.DELIVERED.value})
+        _record(deps, task, job, {**last, "result": DeliveryResult.DELIVERED.value}, latency_ms)
         return DeliveryOutcome(DeliveryResult.DELIVERED, status_code)
     if status_code == 410:
-        _record(deps, job, {**last, "result": DeliveryResult.GONE.value})
+        _record(deps, task, job, {**last, "result": DeliveryResult.GONE.value}, latency_ms)
         return DeliveryOutcome(DeliveryResult.GONE, status_code)
-    return _after_failure(job, deps, now, status_code, error)
+    return _after_failure(task, job, deps, now, status_code, error, latency_ms)
 
 
 def _after_failure(
-    job: DeliveryJob, deps: Deps, now: float, status_code: int | None, error: str | None
+    task: Task,
+    job: DeliveryJob,
+    deps: Deps,
+    now: float,
+    status_code: int | None,
+    error: str | None,
+    latency_ms: int | None = None,
 ) -> DeliveryOutcome:
     """Schedule the next attempt after a failed one, or give up after the last."""
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     next_attempt = job.attempt + 1
     if next_attempt >= len(SCHEDULE_SECONDS):
-        _record(deps, job, {**last, "result": DeliveryResult.GAVE_UP.value})
+        _record(deps, task, job, {**last, "result": DeliveryResult.GAVE_UP.value}, latency_ms)
         logger.warning("webhook delivery gave up", extra={"task_id": job.task_id, "event_id": job.event_id})
         return DeliveryOutcome(DeliveryResult.GAVE_UP, status_code)
     wait = SCHEDULE_SECONDS[next_attempt]
-    _record(deps, job, {**last, "result": DeliveryResult.RETRY_SCHEDULED.value, "next_in_seconds": wait})
+    last = {**last, "result": DeliveryResult.RETRY_SCHEDULED.value, "next_in_seconds": wait}
+    _record(deps, task, job, last, latency_ms)
     _requeue(job.model_copy(update={"attempt": next_attempt, "not_before": now + wait}), deps, wait)
     return DeliveryOutcome(DeliveryResult.RETRY_SCHEDULED, status_code)
 
@@ -109,8 +120,27 @@ def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
     deps.delivery_queue.send(job, delay_seconds=min(MAX_DELAY_SECONDS, max(0, math.ceil(wait))))
 
 
-def _record(deps: Deps, job: DeliveryJob, last: dict[str, object]) -> None:
-    last["at"] = datetime.now(UTC).isoformat()
+def _record(
+    deps: Deps, task: Task, job: DeliveryJob, last: dict[str, Any], latency_ms: int | None = None
+) -> None:
+    at = datetime.now(UTC)
+    last["at"] = at.isoformat()
     if job.replay:
         last["replay"] = job.replay
-    deps.deliveries.record(job.task_id, attempts=job.attempt + 1, last=last, replay=job.replay)
+    entry = delivery_entry(
+        job.attempt + 1,
+        str(last["result"]),
+        at,
+        status_code=last.get("status_code"),
+        error=last.get("error"),
+        latency_ms=latency_ms,
+        event_status=(job.payload or {}).get("status") or task.status.value,
+        replay=job.replay or None,
+    )
+    deps.deliveries.record(
+        job.task_id,
+        attempts=job.attempt + 1,
+        last=last,
+        replay=job.replay,
+        history=note_for(task.history, entry),
+    )

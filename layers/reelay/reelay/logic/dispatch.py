@@ -30,6 +30,9 @@ class Dispatched:
     provider_jobs: list[ProviderJobKind] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     deliveries: list[str] = field(default_factory=list)
+    # For the stage metrics: where a new task came from, and the terminal status just announced.
+    submitted_from: str | None = None
+    finished_as: str | None = None
 
 
 def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatched:
@@ -38,6 +41,8 @@ def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatche
     if new is None:
         return done  # a TTL removal: nothing to tell anyone
     reaction = reaction_to(old, new)
+    if old is None:
+        done.submitted_from = "regenerate" if new.regen_source_id else new.external_ref.source
     if reaction is Reaction.ANNOUNCE:
         _announce(new, deps, done)
     elif reaction is Reaction.QUEUE_GEN_IMAGE:
@@ -66,6 +71,8 @@ def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
     deps.publisher.put_event(detail)
     deps.publisher.publish_message(detail)
     done.events.append(detail["event_id"])
+    if task.terminal:
+        done.finished_as = task.status.value
     if task.webhook_url:
         job = DeliveryJob(task_id=task.id, event_id=detail["event_id"], payload=webhook_payload(task))
         deps.delivery_queue.send(job)

@@ -39,6 +39,7 @@ from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
+from reelay.models.task_history import CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, RegenImageRequest
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -277,8 +278,9 @@ def _recover(
 def _record(
     task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: JobResult
 ) -> JobOutcome:
+    entry = call_entry(kind.value, CallOutcome(result.value), datetime.now(UTC))
     if not deps.tasks.attach_provider_task(
-        task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value
+        task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value, history=HistoryNote(entry=entry)
     ):
         # Another call's Creatify task is already recorded and under way; failing the task over
         # this extra one would throw that work away too.

@@ -35,6 +35,7 @@ from reelay.logic.task_lifecycle import REVIEW_STATUS, awaits_review, lost_job
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
+from reelay.models.task_history import Actor, CallOutcome, call_entry, note_for
 from reelay.models.upstream import MAX_IDS_PER_LIST
 from reelay.ports.creatify_errors import CreatifyError
 
@@ -93,7 +94,7 @@ def _reconcile_batch(batch: list[Task], deps: Deps, report: ReconcileReport, now
         return
     for task in batch:
         truth = remote.get(task.provider_task_id or "")
-        if truth is not None and apply_provider_state(task, truth, deps):
+        if truth is not None and apply_provider_state(task, truth, deps, by=Actor.RECONCILER):
             report.advanced += 1
             continue
         lost = lost_job(task, truth.status) if truth is not None else None
@@ -114,11 +115,13 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
     lost_before = now - timedelta(seconds=deps.settings.provider_job_lost_after_seconds)
     job = ProviderJob(kind=kind, task_id=task.id, job_id=uuid4().hex)
     slot = deps.job_slots.take_over(task.id, kind.value, job.job_id, now=now, lost_before=lost_before)
-    deps.tasks.touch_open(task)
     if slot is None:
+        deps.tasks.touch_open(task)
         report.jobs_waiting += 1
         return
     deps.provider_queue.send(job.model_copy(update={"retries": slot.retries}))
+    entry = call_entry(kind.value, CallOutcome.REQUEUED, now, by=Actor.RECONCILER)
+    deps.tasks.touch_open(task, history=note_for(task.history, entry))
     report.jobs_requeued += 1
     logger.warning("provider job put back for a quiet task", extra={"task_id": task.id, "job": kind.value})
 
@@ -126,7 +129,7 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
 def _time_out(task: Task, deps: Deps, report: ReconcileReport) -> None:
     update = StatusUpdate(status=TaskStatus.FAILED, failed_reason="timed out waiting for provider")
     # Decided on the listed copy: news that landed since then wins over the timeout.
-    if advance(deps.tasks, task, update, only_if_unchanged=True).applied:
+    if advance(deps.tasks, task, update, only_if_unchanged=True, by=Actor.RECONCILER).applied:
         report.timed_out += 1
         logger.warning("task timed out", extra={"task_id": task.id, "status": task.status.value})
 

@@ -38,6 +38,7 @@ from enum import StrEnum
 from reelay.models.jobs import ProviderJobKind
 from reelay.models.status import RANK, TaskStatus, ranks_below
 from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
+from reelay.models.task_history import Actor
 from reelay.ports.stores import Transition
 
 S = TaskStatus
@@ -139,6 +140,7 @@ def review_decision(update: StatusUpdate) -> Transition:
         allowed_from=frozenset({REVIEW_STATUS}),
         stays_open=waits_on_provider(update.status, auto_video=False),
         assumes_auto_video=False,
+        by=Actor.REVIEW,
     )
 
 

@@ -74,6 +74,12 @@ class Task(ReelayModel):
     last_delivery: dict[str, Any] | None = None
     # How many replays of the delivery were asked for (POST .../deliveries).
     delivery_replays: int = 0
+    # What happened to the task, compact and bounded (reelay.models.task_history).
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    history_dropped: int = 0
+    # Stored with every task since histories are recorded; an item without it (a task created by
+    # an earlier version) is read as False: the steps before its first recorded one are unknown.
+    history_from_start: bool = True
 
     @property
     def terminal(self) -> bool:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from reelay.models.connection import ShopConnection
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
+from reelay.models.task_history import HistoryNote
 from reelay.models.tenant import Tenant, TenantSummary
 
 
@@ -38,6 +39,9 @@ class Transition:
     # With stays_open: when the reconciler's quiet time starts (default: the write's own time).
     # A preview with a review deadline is put on the list so it comes up when the deadline passes.
     open_since: datetime | None = None
+    # Who made the step (worker, callback, reconciler, review): recorded in the task's history
+    # by the same write. None records nothing.
+    by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,18 @@ class TaskStore(Protocol):
         ...
 
     def attach_provider_task(
-        self, task_id: str, provider_task_id: str, *, credits_spent: int = 0, job: str | None = None
+        self,
+        task_id: str,
+        provider_task_id: str,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
     ) -> bool:
-        """Record Creatify's task id (never replaced) and the call's credits (once per job)."""
+        """Record Creatify's task id (never replaced) and the call's credits (once per job).
+
+        `history` is appended in the same write, only when the write happens.
+        """
         ...
 
     def link_regeneration(self, task_id: str, new_task_id: str) -> Task:
@@ -101,7 +114,7 @@ class TaskStore(Protocol):
         """Turn auto_video on for a task at `at_status` whose video was not yet asked for."""
         ...
 
-    def touch_open(self, task: Task, now: datetime | None = None) -> bool:
+    def touch_open(self, task: Task, now: datetime | None = None, history: HistoryNote | None = None) -> bool:
         """Mark an open task as just checked, so the reconciler waits a full interval for it again."""
         ...
 
@@ -241,15 +254,29 @@ class CreditBudgetStore(Protocol):
 
 
 class DeliveryLog(Protocol):
-    def record(self, task_id: str, attempts: int, last: dict[str, Any], replay: int = 0) -> bool:
+    def record(
+        self,
+        task_id: str,
+        attempts: int,
+        last: dict[str, Any],
+        replay: int = 0,
+        history: HistoryNote | None = None,
+    ) -> bool:
         """Record the attempts and last answer of a task's webhook; never winds the count back.
 
         A later replay's record replaces an earlier one's (or the original delivery's, replay 0).
+        `history` is appended in the same write, only when the write happens.
         """
         ...
 
     def request_replay(self, task_id: str) -> int:
         """Count one more replay of the task's delivery and answer its number (1 for the first)."""
+        ...
+
+
+class HistoryLog(Protocol):
+    def note(self, task_id: str, entry: dict[str, Any]) -> bool:
+        """Append a history entry in a write of its own, while the history has room (True)."""
         ...
 
 

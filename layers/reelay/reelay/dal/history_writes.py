@@ -1,0 +1,81 @@
+"""A task's history in DynamoDB: entries appended inside other writes, and a write of its own.
+
+Appending is `list_append` on the task item's `history` list; a bounded list cannot be trimmed
+in the same UpdateItem (DynamoDB refuses two actions on one path), so the bound is kept by
+not appending: past it, `history_dropped` is counted instead (see `reelay.models.task_history`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from reelay.clients.aws import aws_client
+from reelay.dal import keys
+from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.errors import TaskNotFound
+from reelay.models.task_history import HISTORY_LIMIT, HistoryNote
+
+
+def append_clauses(e: Expression, note: HistoryNote | None) -> tuple[list[str], list[str]]:
+    """The SET and ADD clauses that record `note` in the same UpdateItem as the rest."""
+    if note is None:
+        return [], []
+    if not note.keep:
+        return [], [f"{e.name('history_dropped')} {e.value(1)}"]
+    history = e.name("history")
+    append = f"{history} = list_append(if_not_exists({history}, {e.value([])}), {e.value([note.entry])})"
+    return [append], []
+
+
+class TaskHistoryLog:
+    """Entries with no other write to ride in (retries, checks, refusals): one UpdateItem each."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self._client = client if client is not None else aws_client("dynamodb")
+        self._table = table_name
+
+    def note(self, task_id: str, entry: dict[str, Any]) -> bool:
+        """Append `entry` while the history has room; past the bound, count it as dropped.
+
+        True when appended. Raises TaskNotFound if the task does not exist.
+        """
+        e = Expression()
+        history = e.name("history")
+        sets, _ = append_clauses(e, HistoryNote(entry=entry))
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression="SET " + sets[0],
+                ConditionExpression=(
+                    f"attribute_exists(pk) AND (attribute_not_exists({history})"
+                    f" OR size({history}) < {e.value(HISTORY_LIMIT)})"
+                ),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            if not exc.response.get("Item"):
+                raise TaskNotFound(task_id) from None
+            self._count_dropped(task_id)
+            return False
+        return True
+
+    def _count_dropped(self, task_id: str) -> None:
+        e = Expression()
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression=f"ADD {e.name('history_dropped')} {e.value(1)}",
+                # An ADD on a missing key would create an item: only ever count on a task.
+                ConditionExpression="attribute_exists(pk)",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise

@@ -1,0 +1,113 @@
+"""A task's history as the API shows it: typed entries, one model per kind, read from the stored ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from reelay.models.status import TaskStatus
+from reelay.models.task_history import HISTORY_LIMIT, CallOutcome
+
+
+class _Entry(BaseModel):
+    at: datetime
+
+
+class StateChange(_Entry):
+    kind: Literal["state"] = "state"
+    from_status: TaskStatus | None = Field(description="None for the submission")
+    to_status: TaskStatus
+    by: str = Field(description="api, shop or review (a submission); worker, callback, reconciler, review")
+    reason: str | None = Field(default=None, description="The failed_reason, on a step to failed")
+
+
+class ProviderCall(_Entry):
+    kind: Literal["provider_call"] = "provider_call"
+    job: str = Field(description="gen_image, regen_image or gen_video")
+    outcome: CallOutcome
+    by: str
+    reason: str | None = Field(default=None, description="Why it is retried, checked or failed")
+    retry: int | None = Field(default=None, description="Which retry of the job this was (1 for the first)")
+
+
+class DeliveryAttempt(_Entry):
+    kind: Literal["delivery"] = "delivery"
+    attempt: int = Field(description="1 for the first attempt of an event")
+    outcome: str = Field(description="delivered, retry_scheduled, gone, gave_up or refused")
+    status_code: int | None = Field(default=None, description="The receiver's HTTP status")
+    error: str | None = Field(default=None, description="Why no status came (or why it was refused)")
+    latency_ms: int | None = None
+    event_status: str | None = Field(default=None, description="The status the delivered event announced")
+    replay: int | None = Field(default=None, description="Which replay this attempt belongs to, if any")
+
+
+class ReviewAction(_Entry):
+    kind: Literal["review"] = "review"
+    action: str = Field(description="approved or regenerated")
+    regenerated_as: str | None = None
+
+
+HistoryEntry = Annotated[
+    StateChange | ProviderCall | DeliveryAttempt | ReviewAction, Field(discriminator="kind")
+]
+
+
+class TaskHistory(BaseModel):
+    """Everything that happened to a task, oldest first."""
+
+    task_id: str
+    status: TaskStatus
+    entries: list[HistoryEntry]
+    dropped: int = Field(
+        default=0, description=f"Entries not kept once the history held {HISTORY_LIMIT} (see the logs)"
+    )
+
+
+def _at(ms: Any) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+def read_entry(
+    stored: dict[str, Any], previous: TaskStatus | None
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | None:
+    """The typed view of one stored entry; `previous` is the status before it (for a step's `from`).
+
+    None for an entry this code cannot read (a kind or an outcome written by a newer version).
+    """
+    try:
+        return _read(stored, previous)
+    except (KeyError, ValueError, ValidationError):
+        return None
+
+
+def _read(
+    stored: dict[str, Any], previous: TaskStatus | None
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | None:
+    kind, at = stored.get("k"), _at(stored.get("t", 0))
+    if kind == "s":
+        return StateChange(at=at, from_status=previous, to_status=stored["to"], by=stored.get("by", ""))
+    if kind == "c":
+        return ProviderCall(
+            at=at,
+            job=stored.get("job", ""),
+            outcome=stored["o"],
+            by=stored.get("by", ""),
+            reason=stored.get("why"),
+            retry=stored.get("n"),
+        )
+    if kind == "d":
+        return DeliveryAttempt(
+            at=at,
+            attempt=stored.get("n", 0),
+            outcome=stored.get("o", ""),
+            status_code=stored.get("code"),
+            error=stored.get("err"),
+            latency_ms=stored.get("ms"),
+            event_status=stored.get("ev"),
+            replay=stored.get("rp"),
+        )
+    if kind == "r":
+        return ReviewAction(at=at, action=stored.get("o", ""), regenerated_as=stored.get("new"))
+    return None
