@@ -43,7 +43,7 @@ READ_TIMEOUT_SECONDS = 10
 ALSO_RETRIED = frozenset({"Throttled", "KMSThrottling", "KmsThrottled", "TransactionConflictException"})
 _MAX_BACKOFF_SECONDS = 20.0
 
-# A client is safe to share between threads, but making one from boto3's default session is
+# A client is safe to share between threads, but making one from the shared session is
 # not: the local stack runs several invocations at once in one process (Lambda never does).
 _creating = threading.Lock()
 
