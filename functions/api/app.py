@@ -9,7 +9,6 @@ from typing import Annotated
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -77,15 +76,22 @@ metrics = Metrics()
 app = DocumentedRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 use_error_shape(app)
 map_logic_errors(app)
-app.enable_swagger(
-    path="/swagger",
-    title="Reelay",
-    version="1.0.0",
-    description=__doc__,
-    # So "Try it out" in Swagger UI can send the tenant's key as `Authorization: Bearer ...`.
-    security_schemes={"tenantKey": HTTPBearer(description="The tenant's API key (rly_...)")},
-    security=[{"tenantKey": []}],
-)
+
+
+def _swagger_options() -> dict:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {
+        "title": "Reelay",
+        "version": "1.0.0",
+        "description": __doc__,
+        # So "Try it out" in Swagger UI can send the tenant's key as `Authorization: Bearer ...`.
+        "security_schemes": {"tenantKey": HTTPBearer(description="The tenant's API key (rly_...)")},
+        "security": [{"tenantKey": []}],
+    }
+
+
+app.enable_swagger_lazily(_swagger_options, path="/swagger")
 register_console(app)
 
 

@@ -139,11 +139,10 @@ class Deps:
 
     @cached_property
     def callback_signer(self) -> CallbackSigner:
-        from aws_lambda_powertools.utilities import parameters
-
+        from reelay.clients.secrets import get_secret
         from reelay.security.callback_tokens import CallbackSigner
 
-        secret = parameters.get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
+        secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
         return CallbackSigner(str(secret))
 
     @cached_property

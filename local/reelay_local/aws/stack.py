@@ -54,13 +54,14 @@ def reset_runtime_caches() -> None:
     """Forget settings, clients and cached secrets, as a fresh Lambda cold start would."""
     from aws_lambda_powertools.utilities import parameters
 
-    from reelay.clients.aws import aws_client
+    from reelay.clients.aws import aws_client, aws_session
     from reelay.config import settings
     from reelay.deps import runtime
 
     settings.cache_clear()
     runtime.cache_clear()
     aws_client.cache_clear()
+    aws_session.cache_clear()
     parameters.clear_caches()
 
 

@@ -1,8 +1,10 @@
-"""boto3 clients, created lazily and once per process, with retries sized for Lambda.
+"""AWS clients, created lazily and once per process from one session, with retries sized for Lambda.
 
-boto3 costs about a quarter of a second to import, so nothing imports it until a code
-path needs AWS. The endpoint comes from the standard AWS_ENDPOINT_URL variables, which
-is how the embedded stack points everything at moto.
+Clients are botocore's, made by one shared botocore session: a boto3 client is the same object,
+but importing boto3 also imports s3transfer (about 50 ms of a cold start) for its S3 and
+resource helpers, which Reelay does not use. Nothing imports botocore until a code path needs
+AWS. The endpoint comes from the standard AWS_ENDPOINT_URL variables, which is how the embedded
+stack points everything at moto.
 
 Every call retries what AWS says is passing (throttling such as DynamoDB's
 ProvisionedThroughputExceededException, 5xx, connection errors, timeouts) in botocore's
@@ -41,17 +43,23 @@ READ_TIMEOUT_SECONDS = 10
 ALSO_RETRIED = frozenset({"Throttled", "KMSThrottling", "KmsThrottled", "TransactionConflictException"})
 _MAX_BACKOFF_SECONDS = 20.0
 
-# A client is safe to share between threads, but making one from boto3's default session is
+# A client is safe to share between threads, but making one from the shared session is
 # not: the local stack runs several invocations at once in one process (Lambda never does).
 _creating = threading.Lock()
 
 
 @cache
-def aws_client(service: str) -> Any:
-    import boto3
+def aws_session() -> Any:
+    """The botocore session every client comes from (its credentials and models loaded once)."""
+    import botocore.session
 
+    return botocore.session.get_session()
+
+
+@cache
+def aws_client(service: str) -> Any:
     with _creating:
-        client = boto3.client(service, config=_config())
+        client = aws_session().create_client(service, config=_config())
     # First, so its delay wins when botocore's own handler would retry the same answer too.
     client.meta.events.register_first(
         f"needs-retry.{client.meta.service_model.service_id.hyphenize()}", _also_retry

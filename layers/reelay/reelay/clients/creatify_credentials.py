@@ -50,11 +50,12 @@ class SecretsManagerCredentials:
     max_age: int = DEFAULT_MAX_AGE
 
     def __call__(self) -> CreatifyCredentials:
-        from aws_lambda_powertools.utilities.parameters import get_secret
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
             TransformParameterError,
         )
+
+        from reelay.clients.secrets import get_secret
 
         try:
             value = get_secret(self.secret_name, transform="json", max_age=self.max_age)

@@ -17,7 +17,7 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import to_attribute
 from reelay.dal.expressions import Expression, is_condition_failure
-from reelay.models.task import utc_now
+from reelay.models.clock import utc_now
 
 CLAIM_TTL = timedelta(days=30)
 

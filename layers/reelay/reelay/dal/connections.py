@@ -19,8 +19,8 @@ from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.transactions import is_refused_transaction, write_transaction
 from reelay.errors import ConnectionNotFound, ShopAlreadyConnected
+from reelay.models.clock import utc_now
 from reelay.models.connection import ShopConnection
-from reelay.models.task import utc_now
 
 
 def _connection_from_item(item: Mapping[str, Mapping[str, Any]]) -> ShopConnection:

@@ -24,8 +24,8 @@ from reelay.dal import keys
 from reelay.dal.attribute_values import to_attribute
 from reelay.dal.expressions import Expression
 from reelay.dal.transactions import cancellation_reasons, write_transaction
+from reelay.models.clock import utc_now
 from reelay.models.credit_days import day_ends_at, utc_day
-from reelay.models.task import utc_now
 from reelay.ports.stores import Reservation
 
 # A reservation outlives any retake of its claim (claims live 30 days too); a day's count

@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.models.clock import utc_now
 from reelay.models.jobs import FIRST_JOB
-from reelay.models.task import utc_now
 from reelay.ports.stores import JobSlot
 
 # Long after any message for the job could still arrive (the queue keeps them 14 days).

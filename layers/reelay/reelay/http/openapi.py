@@ -24,6 +24,8 @@ response without `content` gets the route's return type).
 
 from __future__ import annotations
 
+import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -155,3 +157,25 @@ class DocumentedRestResolver(APIGatewayRestResolver):
         document = generated.model_dump(mode="json", by_alias=True, exclude_none=True)
         routes = self._static_routes + self._dynamic_routes
         return OpenAPI.model_validate(tell_the_truth(document, routes))
+
+    def enable_swagger_lazily(self, options: Callable[[], dict[str, Any]], path: str = "/swagger") -> None:
+        """Powertools' Swagger UI at `path`, set up by the first request for it, not at import.
+
+        `enable_swagger` imports Powertools' OpenAPI models, about 90 ms of a cold start that only
+        a request for the document needs. `options()` gives enable_swagger's other arguments (it
+        may import the models, e.g. for security schemes). Powertools' handler is registered behind
+        this one at the same path: the first match serves, so this one hands every request on.
+        """
+        served: list[Callable[[], Any]] = []
+        setting_up = threading.Lock()
+
+        def swagger_handler() -> Any:
+            with setting_up:
+                if not served:
+                    with warnings.catch_warnings():  # the second route at `path` is meant
+                        warnings.filterwarnings("ignore", "A route like this was already registered")
+                        super(DocumentedRestResolver, self).enable_swagger(path=path, **options())
+                    served.append(self._static_routes[-1].func)
+            return served[0]()
+
+        self.get(path, include_in_schema=False)(swagger_handler)

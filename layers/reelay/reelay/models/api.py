@@ -6,8 +6,9 @@ import hashlib
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from reelay.models.base import ReelayModel
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
@@ -21,7 +22,7 @@ from reelay.models.upstream import (
 MAX_PROMPT_LENGTH = 2000
 
 
-class ProductVideoRequest(BaseModel):
+class ProductVideoRequest(ReelayModel):
     """POST /v1/product-videos: Creatify's gen_image fields, the video's, and Reelay's own."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -77,7 +78,7 @@ class ProductVideoRequest(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
-class RegenerateRequest(BaseModel):
+class RegenerateRequest(ReelayModel):
     """POST /v1/product-videos/{id}/regenerate: a new preview, optionally with a new prompt."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -85,7 +86,7 @@ class RegenerateRequest(BaseModel):
     image_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_LENGTH)
 
 
-class RejectRequest(BaseModel):
+class RejectRequest(ReelayModel):
     """POST /v1/product-videos/{id}/reject: turn the preview down, ending the task."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -93,7 +94,7 @@ class RejectRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class VideoRequest(BaseModel):
+class VideoRequest(ReelayModel):
     """POST /v1/product-videos/{id}/video: optional overrides for the video stage."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -107,7 +108,7 @@ class VideoRequest(BaseModel):
         return None if value == "" else value
 
 
-class ProductVideo(BaseModel):
+class ProductVideo(ReelayModel):
     """A task as the API shows it: the webhook fields plus Reelay's own."""
 
     id: str
@@ -148,12 +149,12 @@ class ProductVideo(BaseModel):
         return cls.model_validate(data)
 
 
-class ProductVideoPage(BaseModel):
+class ProductVideoPage(ReelayModel):
     items: list[ProductVideo]
     next_cursor: str | None = None
 
 
-class DeliveryReplay(BaseModel):
+class DeliveryReplay(ReelayModel):
     """A replay of a finished task's webhook delivery, queued for the delivery worker."""
 
     task_id: str
@@ -161,7 +162,7 @@ class DeliveryReplay(BaseModel):
     replay: int = Field(description="1 for the task's first replay, 2 for the next, ...")
 
 
-class Avatar(BaseModel):
+class Avatar(ReelayModel):
     """A Creatify persona usable as override_avatar, with what helps a person pick one."""
 
     id: str
@@ -177,11 +178,11 @@ class Avatar(BaseModel):
     preview_image_9_16: str | None = None
 
 
-class AvatarList(BaseModel):
+class AvatarList(ReelayModel):
     items: list[Avatar]
 
 
-class Credits(BaseModel):
+class Credits(ReelayModel):
     """Creatify's credits left on the account, and the tenant's daily budget (UTC days)."""
 
     remaining_credits: float = Field(description="Credits left on the Creatify account Reelay uses")
@@ -196,11 +197,11 @@ class Credits(BaseModel):
     resets_at: datetime = Field(description="When the next day's budget starts (midnight UTC)")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ReelayModel):
     code: str
     message: str
     field: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ReelayModel):
     error: ErrorDetail

@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
+from reelay.models.base import ReelayModel
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
 from reelay.models.task import ReviewDeadlineAction, utc_now
 from reelay.models.upstream import AspectRatio, ProductType
@@ -51,7 +52,7 @@ def normalize_shop(platform: Platform, shop: str) -> str:
     return f"{parts.scheme}://{parts.hostname.lower()}{port}{parts.path.rstrip('/')}"
 
 
-class ConnectionSettings(BaseModel):
+class ConnectionSettings(ReelayModel):
     """What a connection makes of each product, and whether it is on."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -147,7 +148,7 @@ def _null_only_where_accepted(schema: dict[str, Any]) -> None:
             field.update(variants[0])
 
 
-class ShopConnectionUpdate(BaseModel):
+class ShopConnectionUpdate(ReelayModel):
     """PATCH /v1/shop-connections/{id}: only the fields sent change; null clears next_webhook_secret."""
 
     model_config = ConfigDict(
@@ -202,5 +203,5 @@ class ShopConnectionView(ConnectionSettings):
     updated_at: datetime
 
 
-class ShopConnectionPage(BaseModel):
+class ShopConnectionPage(ReelayModel):
     items: list[ShopConnectionView]

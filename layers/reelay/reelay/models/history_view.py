@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from reelay.models.base import ReelayModel
 from reelay.models.status import TaskStatus
 from reelay.models.task_history import HISTORY_LIMIT, CallOutcome
 
 
-class _Entry(BaseModel):
+class _Entry(ReelayModel):
     at: datetime
 
 
@@ -54,7 +55,7 @@ HistoryEntry = Annotated[
 ]
 
 
-class TaskHistory(BaseModel):
+class TaskHistory(ReelayModel):
     """Everything that happened to a task, oldest first."""
 
     task_id: str

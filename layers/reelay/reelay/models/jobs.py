@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from reelay.models.base import ReelayModel
 
 
 class ProviderJobKind(StrEnum):
@@ -31,7 +33,7 @@ CREDITS: dict[ProviderJobKind, int] = {
 FIRST_JOB = "first"
 
 
-class ProviderJob(BaseModel):
+class ProviderJob(ReelayModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ProviderJobKind
@@ -43,7 +45,7 @@ class ProviderJob(BaseModel):
     retries: int = Field(default=0, ge=0)
 
 
-class DeliveryJob(BaseModel):
+class DeliveryJob(ReelayModel):
     model_config = ConfigDict(extra="forbid")
 
     task_id: str

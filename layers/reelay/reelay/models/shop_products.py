@@ -9,14 +9,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from reelay.models.base import ReelayModel
 from reelay.models.connection import Platform
 
 MAX_TITLE_LENGTH = 255
 
 
-class _Payload(BaseModel):
+class _Payload(ReelayModel):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -70,7 +71,7 @@ class WooProductPayload(_Payload):
         return [] if value is None else value
 
 
-class ShopProduct(BaseModel):
+class ShopProduct(ReelayModel):
     """A product of a connected shop, whichever platform sent it."""
 
     platform: Platform

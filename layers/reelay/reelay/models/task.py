@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from reelay.models.base import ReelayModel
+from reelay.models.clock import utc_now
 from reelay.models.status import TaskStatus, is_terminal
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
 
@@ -18,11 +20,7 @@ class ReviewDeadlineAction(StrEnum):
     NONE = "none"  # keep waiting
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class ExternalRef(BaseModel):
+class ExternalRef(ReelayModel):
     """Where the product came from, so consumers can map a video back to their catalog."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +34,7 @@ class ExternalRef(BaseModel):
     admin_url: str | None = Field(default=None, max_length=2048)
 
 
-class Task(BaseModel):
+class Task(ReelayModel):
     model_config = ConfigDict(extra="ignore", use_enum_values=False)
 
     id: str
@@ -88,7 +86,7 @@ class Task(BaseModel):
         return is_terminal(self.status)
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(ReelayModel):
     """What the provider says about a task now: the only input to a forward-only apply."""
 
     status: TaskStatus

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
-from reelay.models.task import utc_now
+from reelay.models.base import ReelayModel
+from reelay.models.clock import utc_now
 
 # How long a replaced API key or webhook secret keeps working unless the operator says otherwise.
 DEFAULT_OVERLAP_HOURS = 24
 
 
-class Tenant(BaseModel):
+class Tenant(ReelayModel):
     model_config = ConfigDict(extra="ignore")
 
     tenant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -48,7 +49,7 @@ class Tenant(BaseModel):
         return secrets
 
 
-class TenantSummary(BaseModel):
+class TenantSummary(ReelayModel):
     """What an operator's listing shows of a tenant: never a key or a secret."""
 
     tenant_id: str

@@ -13,7 +13,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyUrl, ConfigDict, Field, field_validator
+
+from reelay.models.base import ReelayModel
 
 MAX_URL_LENGTH = 200
 MAX_IDS_PER_LIST = 100
@@ -66,7 +68,7 @@ def check_http_url(value: str | None) -> str | None:
     return value
 
 
-class _Request(BaseModel):
+class _Request(ReelayModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=True)
 
     def to_body(self) -> dict[str, Any]:
@@ -126,7 +128,7 @@ class RegenVideoRequest(GenVideoRequest):
     """Body of POST /api/product_to_videos/{id}/regen_video/ (creates a new task; body inferred)."""
 
 
-class _Response(BaseModel):
+class _Response(ReelayModel):
     model_config = ConfigDict(extra="allow", use_enum_values=False)
 
 

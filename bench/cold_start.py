@@ -1,0 +1,222 @@
+"""Cold start of each function beside boto3's own, as a Lambda instance pays it, with no network.
+
+Each measurement is a fresh interpreter that imports functions/<name>/app.py (the init phase)
+and then builds the clients its first invocation builds: it reads the same lazy `runtime()`
+dependencies, and their lazy AWS and HTTP clients, that the function's usual first path reads,
+without making a call. The baseline is what every boto3 Lambda pays:
+`import boto3; boto3.client("dynamodb")`, measured in the same run, interleaved with the
+functions so both see the same machine. Interpreter start-up is excluded from the time.
+
+Printed per function: the median of the runs (time) and the median peak RSS (VmHWM from
+/proc/self/status: the process's own peak; ru_maxrss would include the parent's), each as a
+ratio of the baseline's, beside the goal (at most 1.3x, 1.2x the stretch). The exit status is
+1 when a function misses the goal.
+
+AWS is pointed at a dead loopback endpoint with fake credentials; the function's settings are
+the template's variables, with made-up values.
+
+    .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer] [--python PATH]
+
+`--python` measures with another interpreter, e.g. a python3.12 venv holding the layer's lock
+and boto3 (what Lambda runs): the dev venv has packages the layer does not, and some are
+imported when present (httpx imports its command-line tool's rich and click, about 40 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GOAL = 1.3
+STRETCH = 1.2
+
+# What each function's usual first invocation reads from `runtime()` (see reelay.deps), as
+# expressions on `deps`; each builds the boto3 or httpx client behind it. The paths: api submits
+# a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
+# task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
+# change (jobs, events, deliveries), delivery_worker posts one delivery, reconciler looks at quiet
+# tasks, shop_webhook and shop_events take a product from a shop.
+CREATIFY = ["deps.creatify", "secrets_provider()"]
+FIRST_CLIENTS: dict[str, list[str]] = {
+    "api": ["deps.tasks"],
+    "authorizer": ["deps.tenants"],
+    "provider_webhook": ["deps.tasks", "secrets_provider()", *CREATIFY],
+    "provider_worker": [
+        "deps.claims",
+        "deps.tasks",
+        "deps.job_slots",
+        "deps.provider_queue.sqs",
+        *CREATIFY,
+    ],
+    "task_stream": [
+        "deps.job_slots",
+        "deps.provider_queue.sqs",
+        "deps.delivery_queue.sqs",
+        "deps.publisher.events",
+        "deps.publisher.sns",
+    ],
+    "delivery_worker": ["deps.tasks", "deps.tenants", "deps.deliveries", "deps.webhooks"],
+    "reconciler": ["deps.tasks", "deps.job_slots", "deps.provider_queue.sqs", *CREATIFY],
+    "shop_webhook": ["deps.connections", "deps.secret_box.kms", "deps.product_intake"],
+    "shop_events": ["deps.connections", "deps.product_intake"],
+}
+FUNCTIONS = sorted(FIRST_CLIENTS)
+
+# The template's variables (template.yaml, Globals), with values that need no AWS account.
+TEMPLATE_ENV = {
+    "TABLE_NAME": "reelay-tasks",
+    "PROVIDER_QUEUE_URL": "http://127.0.0.1:9/000000000000/provider",
+    "DELIVERY_QUEUE_URL": "http://127.0.0.1:9/000000000000/delivery",
+    "EVENT_BUS_NAME": "reelay",
+    "TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:reelay",
+    "CREATIFY_BASE_URL": "http://127.0.0.1:9",
+    "CREATIFY_SECRET_NAME": "reelay/creatify",
+    "CALLBACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:000000000000:secret:reelay-callback",
+    "SHOP_SECRETS_KEY_ID": "alias/reelay-shop-secrets",
+    "PUBLIC_BASE_URL": "https://api.example.com",
+    "RECONCILE_AFTER_SECONDS": "600",
+    "PROVIDER_TIMEOUT_SECONDS": "3600",
+    "RETENTION_DAYS": "30",
+    "DAILY_CREDIT_BUDGET": "0",
+    "CREATIFY_READ_TIMEOUT_SECONDS": "8",
+    "UNKNOWN_OUTCOME_GRACE_SECONDS": "180",
+    "PROVIDER_JOB_LOST_AFTER_SECONDS": "900",
+    "POWERTOOLS_SERVICE_NAME": "reelay",
+    "POWERTOOLS_METRICS_NAMESPACE": "Reelay",
+}
+# No request can leave the machine: every AWS endpoint is a closed loopback port.
+OFFLINE_ENV = {
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+_PEAK_RSS = """
+def peak_rss_kib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+"""
+
+_BASELINE = (
+    _PEAK_RSS
+    + """
+import json, time
+started = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "rss_kib": peak_rss_kib()}))
+"""
+)
+
+_FUNCTION = (
+    _PEAK_RSS
+    + """
+import importlib.util, json, sys, time
+path, touches = sys.argv[1], json.loads(sys.argv[2])
+sys.path.insert(0, path.rsplit("/", 1)[0])  # as Lambda does: the function's own modules import by name
+started = time.perf_counter()
+spec = importlib.util.spec_from_file_location("app", path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+imported = time.perf_counter() - started
+from reelay.clients.secrets import secrets_provider
+from reelay.deps import runtime
+deps = runtime()
+for touch in touches:
+    eval(touch)
+seconds = time.perf_counter() - started
+loaded = set(sys.modules)
+print(json.dumps({
+    "seconds": seconds,
+    "import_seconds": imported,
+    "rss_kib": peak_rss_kib(),
+    "xray": any(name.startswith("aws_xray_sdk") for name in loaded),
+}))
+"""
+)
+
+
+def _run(python: str, code: str, args: list[str], env: dict[str, str]) -> dict:
+    done = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"measurement failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _verdict(ratio: float) -> str:
+    return "stretch" if ratio <= STRETCH else "ok" if ratio <= GOAL else "MISSED"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--only", default="", help="comma-separated functions (default: all)")
+    parser.add_argument(
+        "--python", default=sys.executable, help="interpreter for the measured processes (default: this one)"
+    )
+    args = parser.parse_args()
+    functions = [f for f in args.only.split(",") if f] or FUNCTIONS
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **TEMPLATE_ENV,
+        **OFFLINE_ENV,
+        # The runtime as the layer ships it, for any interpreter (Lambda's /opt/python).
+        "PYTHONPATH": str(REPO / "layers" / "reelay"),
+    }
+    runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *functions]}
+    for _ in range(args.repeat):  # interleaved, so a busy moment touches every column alike
+        runs["baseline"].append(_run(args.python, _BASELINE, [], env))
+        for function in functions:
+            path = str(REPO / "functions" / function / "app.py")
+            runs[function].append(
+                _run(args.python, _FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env)
+            )
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    base_s, base_rss = median("baseline", "seconds"), median("baseline", "rss_kib")
+    python = _run(
+        args.python, "import json, platform; print(json.dumps({'v': platform.python_version()}))", [], env
+    )["v"]
+    print(
+        f"cold start: init plus the first invocation's clients, median of {args.repeat} fresh "
+        f"processes each (Python {python}); goal <= {GOAL}x the baseline, stretch {STRETCH}x"
+    )
+    baseline = 'baseline `import boto3; boto3.client("dynamodb")`'
+    print(f"{baseline}: {base_s * 1000:.0f} ms, {base_rss / 1024:.1f} MiB")
+    print(f"{'function':<17} {'init':>7} {'total':>7} {'time':>6}  {'':<7} {'peak RSS':>9} {'RSS':>6}")
+    missed = xray = False
+    for function in functions:
+        seconds, rss = median(function, "seconds"), median(function, "rss_kib")
+        time_ratio, rss_ratio = seconds / base_s, rss / base_rss
+        missed = missed or max(time_ratio, rss_ratio) > GOAL
+        xray = xray or any(r["xray"] for r in runs[function])
+        print(
+            f"{function:<17} {median(function, 'import_seconds') * 1000:5.0f}ms {seconds * 1000:5.0f}ms"
+            f" {time_ratio:5.2f}x  {_verdict(time_ratio):<7} {rss / 1024:6.1f}MiB {rss_ratio:5.2f}x"
+            f"  {_verdict(rss_ratio)}"
+        )
+    print(f"aws-xray-sdk imported: {'YES' if xray else 'no'}")
+    if missed:
+        print(f"goal missed: a function above {GOAL}x the baseline in time or peak RSS")
+    return 1 if missed or xray else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
