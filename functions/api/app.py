@@ -185,16 +185,10 @@ def _stuck(
         raise RequestValidationError(
             [{"loc": ("query", "cursor"), "msg": "not used with stuck_for_minutes", "type": "value_error"}]
         )
-    found = stuck_tasks(tenant_id(app), runtime(), timedelta(minutes=minutes))
-    wanted = [
-        task
-        for task in found
-        if (status is None or task.status is status)
-        and all(
-            value is None or getattr(task.external_ref, name) == value for name, value in external.items()
-        )
-    ]
-    return ProductVideoPage(items=[ProductVideo.from_task(task) for task in wanted[:limit]])
+    found = stuck_tasks(
+        tenant_id(app), runtime(), timedelta(minutes=minutes), limit=limit, status=status, external=external
+    )
+    return ProductVideoPage(items=[ProductVideo.from_task(task) for task in found])
 
 
 @app.post(

@@ -10,6 +10,7 @@ and retry schedule too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.logic.task_views import get_tenant_task
 from reelay.models.events import event_id
 from reelay.models.jobs import DeliveryJob
+from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 
 # Enough for any tenant's view of what is stuck; more means something larger is wrong.
@@ -55,10 +57,26 @@ def replay_delivery(tenant_id: str, task_id: str, deps: Deps) -> ReplayQueued:
 
 
 def stuck_tasks(
-    tenant_id: str, deps: Deps, stuck_for: timedelta, now: datetime | None = None, limit: int = MAX_STUCK
+    tenant_id: str,
+    deps: Deps,
+    stuck_for: timedelta,
+    now: datetime | None = None,
+    limit: int = MAX_STUCK,
+    status: TaskStatus | None = None,
+    external: Mapping[str, str | None] | None = None,
 ) -> list[Task]:
-    """The tenant's tasks waiting on Creatify with no change for `stuck_for`, longest first."""
+    """The tenant's tasks waiting on Creatify with no change for `stuck_for`, longest first.
+
+    `status` and each non-None `external` value (an external_ref field) narrow the list further.
+    """
     changed_before = (now or datetime.now(UTC)) - stuck_for
-    found = deps.tasks.iter_open_unchanged(tenant_id, changed_before, limit=limit)
-    # A preview waiting for its owner is on the list only for its review deadline: not stuck.
-    return [task for task in found if waits_on_provider(task.status, task.auto_video)]
+    found = deps.tasks.iter_open_unchanged(tenant_id, changed_before, limit=MAX_STUCK)
+    wanted = {name: value for name, value in (external or {}).items() if value is not None}
+    return [
+        task
+        for task in found
+        # A preview waiting for its owner is on the list only for its review deadline: not stuck.
+        if waits_on_provider(task.status, task.auto_video)
+        and (status is None or task.status is status)
+        and all(getattr(task.external_ref, name) == value for name, value in wanted.items())
+    ][:limit]
