@@ -18,6 +18,7 @@ from console_routes import register_console
 from reelay.deps import runtime
 from reelay.errors import (
     ConnectionNotFound,
+    CredentialNotForPlatform,
     IdempotencyConflict,
     InvalidCursor,
     NothingToDeliver,
@@ -278,9 +279,10 @@ def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionVie
 
 
 @app.patch(
-    "/v1/shop-connections/<id>", summary="Change a connection's settings, switch it, or rotate its secret"
+    "/v1/shop-connections/<id>",
+    summary="Change a connection's settings, switch it, rotate its secret or set its admin credentials",
 )
-@raises(ConnectionNotFound)
+@raises(ConnectionNotFound, CredentialNotForPlatform)
 def patch_connection(
     id: Annotated[str, Path(max_length=64)], request: Annotated[ShopConnectionUpdate, Body()]
 ) -> ShopConnectionView:

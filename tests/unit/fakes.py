@@ -28,7 +28,7 @@ from reelay.deps import Deps
 from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFound
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.credit_days import utc_day
-from reelay.models.events import DETAIL_TYPES
+from reelay.models.events import detail_type_of
 from reelay.models.jobs import FIRST_JOB
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
@@ -621,7 +621,7 @@ class RecordingPublisher:
 
     def put_event(self, detail: dict[str, Any]) -> None:
         # The real publisher names the event by its status; a status with no event type fails there too.
-        self.detail_types.append(DETAIL_TYPES[TaskStatus(detail["status"])])
+        self.detail_types.append(detail_type_of(detail))
         self.events.append(_through_json(detail))
 
     def publish_message(self, detail: dict[str, Any]) -> None:

@@ -16,8 +16,9 @@ from reelay_local.aws.template import load_template
 from tests.environment_scan import REPO, function_reads, settings_variables
 
 # Read by the runtime but never set in the template: the embedded stack's switch that lets
-# webhooks and product URLs point at 127.0.0.1. Unset, it is off, as it must be in AWS.
-DEV_ONLY = {"REELAY_ALLOW_LOOPBACK_WEBHOOKS"}
+# webhooks and product URLs point at 127.0.0.1, and the local emulator's address for every shop admin
+# call. Unset, they are off, as they must be in AWS.
+DEV_ONLY = {"REELAY_ALLOW_LOOPBACK_WEBHOOKS", "REELAY_SHOP_ADMIN_BASE_URL"}
 
 
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

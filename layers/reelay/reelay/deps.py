@@ -7,6 +7,7 @@ the table never pays for an HTTP client or a secret lookup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
+    from reelay.ports.publications import PublicationStore
     from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
+    from reelay.ports.shop_publishing import ShopPublisher, VideoSource
     from reelay.ports.stores import (
         ClaimStore,
         ConnectionStore,
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
         TenantStore,
     )
     from reelay.security.callback_tokens import CallbackSigner
+    from reelay.security.media_links import MediaLinkSigner
 
 
 class Deps:
@@ -144,6 +148,44 @@ class Deps:
 
         secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
         return CallbackSigner(str(secret))
+
+    @cached_property
+    def publications(self) -> PublicationStore:
+        from reelay.dal.publications import PublicationRepository
+
+        return PublicationRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def publish_queue(self) -> JobQueue:
+        from reelay.clients.job_queue import JobQueue
+
+        return JobQueue(self.settings.require("publish_queue_url"))
+
+    @cached_property
+    def shop_publishers(self) -> Callable[[str], ShopPublisher]:
+        """The admin API publisher of a platform ("shopify", "woocommerce")."""
+        from reelay.clients.shop_publishers import ShopPublishers
+
+        return ShopPublishers(
+            base_url_override=self.settings.shop_admin_base_url or None,
+            allow_loopback=self.settings.allow_loopback_webhooks,
+        )
+
+    @cached_property
+    def archived_videos(self) -> Callable[[str, int, str, str], VideoSource]:
+        """An archived video by (object key, size, content type, filename), read as a stream."""
+        from functools import partial
+
+        from reelay.clients.archived_media import ArchivedVideo
+
+        return partial(ArchivedVideo, self.settings.require("media_bucket"))
+
+    @cached_property
+    def media_links(self) -> MediaLinkSigner:
+        from reelay.clients.secrets import get_secret
+        from reelay.security.media_links import MediaLinkSigner
+
+        return MediaLinkSigner(str(get_secret(self.settings.require("callback_secret_arn"), max_age=3600)))
 
     @cached_property
     def webhooks(self) -> WebhookSender:

@@ -107,5 +107,13 @@ class ShopAlreadyConnected(Exception):
         self.shop = shop
 
 
+class CredentialNotForPlatform(ValueError):
+    """A PATCH sent an admin credential the connection's platform does not take."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
 class SealedSecretUnreadable(RuntimeError):
     """A stored secret could not be opened (wrong key or context, or the key is unreachable)."""

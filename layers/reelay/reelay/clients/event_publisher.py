@@ -13,8 +13,7 @@ import time
 from typing import Any
 
 from reelay.clients.aws import aws_client
-from reelay.models.events import DETAIL_TYPES, EVENT_SOURCE
-from reelay.models.status import TaskStatus
+from reelay.models.events import EVENT_SOURCE, detail_type_of
 
 
 class PublishError(RuntimeError):
@@ -54,7 +53,7 @@ class EventPublisher:
         """PutEvents, retrying the entries EventBridge reports as failed (it answers 200 anyway)."""
         entry = {
             "Source": EVENT_SOURCE,
-            "DetailType": DETAIL_TYPES[TaskStatus(detail["status"])],
+            "DetailType": detail_type_of(detail),
             "Detail": json.dumps(detail),
             "EventBusName": self.bus_name,
             "Resources": [f"reelay:task:{detail['id']}"],
@@ -79,6 +78,8 @@ class EventPublisher:
             "source": detail["external_ref"]["source"],
             # Only when the task came from a shop: SNS refuses an empty attribute value.
             "shop": detail["external_ref"].get("shop"),
+            # Only on a publication's events, so a subscriber can take (or leave) those alone.
+            "publication": _publication_state(detail),
         }
         self.sns.publish(
             TopicArn=self.topic_arn,
@@ -89,3 +90,7 @@ class EventPublisher:
                 if value
             },
         )
+
+
+def _publication_state(detail: dict[str, Any]) -> str | None:
+    return (detail.get("publication") or {}).get("state") if "detail_type" in detail else None

@@ -24,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from reelay.clients.aws import is_aws_outage
 from reelay.errors import (
     ConnectionNotFound,
+    CredentialNotForPlatform,
     IdempotencyConflict,
     InvalidCursor,
     NothingToDeliver,
@@ -185,6 +186,9 @@ LOGIC_ERRORS: dict[type[Exception], ErrorAnswer] = {
         "The cursor is not one this listing issued.",
         "cursor",
         "cursor: not a cursor from this listing",
+    ),
+    CredentialNotForPlatform: ErrorAnswer(
+        400, "validation_error", "An admin credential of another platform than the connection's."
     ),
     UnsafeRequestUrl: ErrorAnswer(
         400,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.logic.publication_dispatch import react_to_publication
 from reelay.logic.task_lifecycle import Reaction, image_job, reaction_to
 from reelay.models.events import event_detail
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
@@ -49,7 +50,13 @@ def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatche
         _queue_provider_job(new, image_job(new), deps, done)
     elif reaction is Reaction.QUEUE_GEN_VIDEO:
         _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
+    _publication(old, new, deps, done)
     return done
+
+
+def _publication(old: Task | None, new: Task, deps: Deps, done: Dispatched) -> None:
+    # Write-back has its own small state beside the status (reelay.logic.publication_dispatch).
+    done.events += react_to_publication(old, new, deps)
 
 
 def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dispatched) -> None:

@@ -1,8 +1,9 @@
 """Connecting a tenant's shop: create, read, change and remove shop connections.
 
-The webhook secrets are sealed before they are stored (bound to the tenant and connection,
-see `ports.services.SecretBox`) and never come back out through here: a view says only
-whether a second secret is set for a rotation.
+The webhook secrets and the shop's admin credentials (for write-back) are sealed before they
+are stored (bound to the tenant and connection, see `ports.services.SecretBox`) and never come
+back out through here: a view says only whether a second secret or a credential is set. Only
+the publish worker opens the credentials (`opened_credentials`), to call the shop's admin API.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import secrets
 from typing import Any
 
 from reelay.deps import Deps
-from reelay.errors import ConnectionNotFound
+from reelay.errors import ConnectionNotFound, CredentialNotForPlatform
 from reelay.models.connection import (
+    ALL_CREDENTIAL_FIELDS,
     ConnectionSettings,
     Platform,
     ShopConnection,
@@ -20,7 +22,11 @@ from reelay.models.connection import (
     ShopConnectionRequest,
     ShopConnectionUpdate,
     ShopConnectionView,
+    foreign_credential,
+    foreign_credential_reason,
+    sealed_name,
 )
+from reelay.ports.shop_publishing import ShopCredentials
 
 
 def secret_context(tenant_id: str, connection_id: str) -> dict[str, str]:
@@ -41,6 +47,9 @@ def view(connection: ShopConnection, api_base_url: str | None) -> ShopConnection
         shop=connection.shop,
         hook_url=hook_url(connection.platform, connection.id, api_base_url),
         has_next_secret=connection.sealed_next_secret is not None,
+        has_admin_access_token=connection.sealed_admin_access_token is not None,
+        has_consumer_key=connection.sealed_consumer_key is not None
+        and connection.sealed_consumer_secret is not None,
         created_at=connection.created_at,
         updated_at=connection.updated_at,
     )
@@ -65,6 +74,11 @@ def connect_shop(
         sealed_next_secret=(
             deps.secret_box.seal(next_secret.get_secret_value(), context) if next_secret else None
         ),
+        **{
+            sealed_name(name): deps.secret_box.seal(secret.get_secret_value(), context)
+            for name in ALL_CREDENTIAL_FIELDS
+            if (secret := getattr(request, name)) is not None
+        },
     )
     deps.connections.create(connection)
     return view(connection, api_base_url)
@@ -104,9 +118,41 @@ def update_connection(
         changes["sealed_next_secret"] = (
             deps.secret_box.seal(secret.get_secret_value(), context) if secret is not None else None
         )
+    credentials = [name for name in ALL_CREDENTIAL_FIELDS if name in update.model_fields_set]
+    if credentials:
+        # Which credentials a connection takes depends on its platform, which the request does not say.
+        connection = tenant_connection(tenant_id, connection_id, deps)
+        foreign = foreign_credential(connection.platform, credentials)
+        if foreign is not None:
+            raise CredentialNotForPlatform(foreign, foreign_credential_reason(connection.platform, foreign))
+        for name in credentials:
+            credential = getattr(update, name)
+            changes[sealed_name(name)] = (
+                deps.secret_box.seal(credential.get_secret_value(), context)
+                if credential is not None
+                else None
+            )
     return view(deps.connections.update(tenant_id, connection_id, changes), api_base_url)
 
 
 def disconnect_shop(tenant_id: str, connection_id: str, deps: Deps) -> None:
     if not deps.connections.delete(tenant_id, connection_id):
         raise ConnectionNotFound(connection_id)
+
+
+def opened_credentials(connection: ShopConnection, deps: Deps) -> ShopCredentials:
+    """The connection's admin credentials in the clear, for one call to the shop (never stored so).
+
+    Raises SealedSecretUnreadable when one cannot be opened.
+    """
+    context = secret_context(connection.tenant_id, connection.id)
+
+    def opened(name: str) -> str | None:
+        sealed = getattr(connection, sealed_name(name))
+        return deps.secret_box.open(sealed, context) if sealed else None
+
+    return ShopCredentials(
+        access_token=opened("admin_access_token"),
+        consumer_key=opened("consumer_key"),
+        consumer_secret=opened("consumer_secret"),
+    )

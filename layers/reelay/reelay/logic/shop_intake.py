@@ -30,6 +30,7 @@ from reelay.logic.shop_connections import secret_context
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.api import MAX_PROMPT_LENGTH
 from reelay.models.connection import Platform, ShopConnection, normalize_shop
+from reelay.models.media import Publication
 from reelay.models.prompt_templates import render
 from reelay.models.shop_products import ShopProduct, shopify_product, woocommerce_product
 from reelay.models.status import TaskStatus
@@ -197,6 +198,14 @@ def product_task(connection: ShopConnection, product: ShopProduct, *, callback_b
             admin_url=product.admin_url[:2048],
         ),
         callback_base_url=callback_base_url,
+        # Write-back: the video goes onto this product once it exists (reelay.logic.publish).
+        publication=(
+            Publication(
+                platform=connection.platform.value, connection_id=connection.id, product_id=product.product_id
+            )
+            if connection.publishes
+            else None
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
+from reelay.models.media import Publication
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
@@ -133,6 +134,11 @@ class ProductVideo(ReelayModel):
     regenerated_as: str | None = Field(
         default=None, description="The task that regenerated this one's preview."
     )
+    publication: Publication | None = Field(
+        default=None,
+        description="Putting the video on the shop product (a connection with write-back on): "
+        "pending, publishing, published or failed with a reason. The status stays Creatify's.",
+    )
     created_at: str
     updated_at: str
 
@@ -145,6 +151,7 @@ class ProductVideo(ReelayModel):
             external_ref=task.external_ref,
             regen_source_id=task.regen_source_id,
             regenerated_as=task.regenerated_as,
+            publication=task.publication,
         )
         return cls.model_validate(data)
 

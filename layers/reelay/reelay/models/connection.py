@@ -4,6 +4,10 @@ A connection names the shop, holds the secret the shop signs its webhooks with (
 `ports.services.SecretBox`; never returned or logged) and an optional second secret for a
 rotation, and says what each product becomes: type, aspect ratio, auto_video, and prompt
 templates over the product's title, product_type, vendor and tags.
+
+With `write_back` on, the finished video goes back onto the product (`reelay.logic.publish`),
+with the shop's admin credentials, sealed like the webhook secret: Shopify's Admin API access
+token, or WooCommerce's REST consumer key and secret.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from reelay.models.base import ReelayModel
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
@@ -23,6 +27,22 @@ from reelay.models.upstream import AspectRatio, ProductType
 
 _SHOPIFY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
 MAX_SECRET_LENGTH = 512
+# Shopify releases its Admin API quarterly: 2025-10, 2026-01, ...; "unstable" is its preview.
+SHOPIFY_API_VERSION = r"^(\d{4}-(01|04|07|10)|unstable)$"
+# WooCommerce meta keys are free text; keep them to what a theme or plugin can name.
+WOO_META_KEY = r"^[A-Za-z0-9_][A-Za-z0-9_:-]{0,254}$"
+
+# The credential fields each platform's admin API takes (the others are refused for it).
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "shopify": ("admin_access_token",),
+    "woocommerce": ("consumer_key", "consumer_secret"),
+}
+ALL_CREDENTIAL_FIELDS = ("admin_access_token", "consumer_key", "consumer_secret")
+
+
+def sealed_name(credential: str) -> str:
+    """Where a connection keeps a credential, sealed: `sealed_<name>`."""
+    return f"sealed_{credential}"
 
 
 class Platform(StrEnum):
@@ -77,6 +97,22 @@ class ConnectionSettings(ReelayModel):
     review_deadline_action: ReviewDeadlineAction = Field(
         default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."
     )
+    write_back: bool = Field(
+        default=False,
+        description="Put each finished video on its product in the shop (needs the shop's admin "
+        "credentials: Shopify's admin_access_token, WooCommerce's consumer_key and consumer_secret).",
+    )
+    shopify_api_version: str = Field(
+        default="2025-10", pattern=SHOPIFY_API_VERSION, description="Shopify Admin API version, e.g. 2025-10."
+    )
+    woo_video_meta_key: str = Field(
+        default="reelay_video_url",
+        pattern=WOO_META_KEY,
+        description="WooCommerce: the product meta key that holds the video's URL.",
+    )
+    woo_video_in_description: bool = Field(
+        default=False, description="WooCommerce: also add an HTML5 video block to the product description."
+    )
 
     @field_validator("image_prompt_template", "video_prompt_template")
     @classmethod
@@ -95,6 +131,10 @@ class ShopConnection(ConnectionSettings):
     shop: str
     sealed_secret: str = Field(repr=False)
     sealed_next_secret: str | None = Field(default=None, repr=False)
+    # The shop's admin credentials for write-back, sealed like the webhook secret.
+    sealed_admin_access_token: str | None = Field(default=None, repr=False)
+    sealed_consumer_key: str | None = Field(default=None, repr=False)
+    sealed_consumer_secret: str | None = Field(default=None, repr=False)
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 
@@ -102,6 +142,35 @@ class ShopConnection(ConnectionSettings):
         return ConnectionSettings.model_validate(
             self.model_dump(include=set(ConnectionSettings.model_fields))
         )
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether every admin credential its platform needs is stored."""
+        return all(getattr(self, sealed_name(name)) for name in CREDENTIAL_FIELDS[self.platform.value])
+
+    @property
+    def publishes(self) -> bool:
+        """Whether its products' videos go back onto the products (write-back on, credentials there)."""
+        return self.write_back and self.has_credentials
+
+
+def _credential(description: str) -> Any:
+    return Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH, description=description)
+
+
+_ABOUT_TOKEN = "Shopify: an Admin API access token (shpat_...). Stored sealed; never shown again."  # noqa: S105
+_ABOUT_KEY = "WooCommerce: a REST API consumer key (ck_...) with read/write access. Stored sealed."
+_ABOUT_CONSUMER_SECRET = "WooCommerce: the REST API consumer secret (cs_...). Stored sealed."  # noqa: S105 (help text)
+
+
+def foreign_credential(platform: Platform | str, sent: list[str]) -> str | None:
+    """The first of the `sent` credential names the platform does not take, or None."""
+    return next((name for name in sent if name not in CREDENTIAL_FIELDS[Platform(platform).value]), None)
+
+
+def foreign_credential_reason(platform: Platform | str, field: str) -> str:
+    name = Platform(platform).value
+    return f"{field} is not a {name} credential; {name} takes {' and '.join(CREDENTIAL_FIELDS[name])}"
 
 
 class ShopConnectionRequest(ConnectionSettings):
@@ -124,6 +193,17 @@ class ShopConnectionRequest(ConnectionSettings):
         max_length=MAX_SECRET_LENGTH,
         description="A second secret accepted as well, for a rotation.",
     )
+    admin_access_token: SecretStr | None = _credential(_ABOUT_TOKEN)
+    consumer_key: SecretStr | None = _credential(_ABOUT_KEY)
+    consumer_secret: SecretStr | None = _credential(_ABOUT_CONSUMER_SECRET)
+
+    @model_validator(mode="after")
+    def _credentials_of_its_platform(self) -> ShopConnectionRequest:
+        sent = [name for name in ALL_CREDENTIAL_FIELDS if getattr(self, name) is not None]
+        foreign = foreign_credential(self.platform, sent)
+        if foreign is not None:
+            raise ValueError(foreign_credential_reason(self.platform, foreign))
+        return self
 
     @field_validator("shop")
     @classmethod
@@ -134,7 +214,18 @@ class ShopConnectionRequest(ConnectionSettings):
 
 
 # PATCH fields that cannot be cleared: None only means "not sent", and null is refused.
-_NOT_NULL = ("type", "aspect_ratio", "auto_video", "enabled", "review_deadline_action", "webhook_secret")
+_NOT_NULL = (
+    "type",
+    "aspect_ratio",
+    "auto_video",
+    "enabled",
+    "review_deadline_action",
+    "webhook_secret",
+    "write_back",
+    "shopify_api_version",
+    "woo_video_meta_key",
+    "woo_video_in_description",
+)
 
 
 def _null_only_where_accepted(schema: dict[str, Any]) -> None:
@@ -166,6 +257,14 @@ class ShopConnectionUpdate(ReelayModel):
     webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
     # An empty secret is no secret (and KMS refuses to seal one): null clears, "" is refused.
     next_webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
+    write_back: bool | None = None
+    shopify_api_version: str | None = Field(default=None, pattern=SHOPIFY_API_VERSION)
+    woo_video_meta_key: str | None = Field(default=None, pattern=WOO_META_KEY)
+    woo_video_in_description: bool | None = None
+    # null removes a stored credential (write-back then stops until it is set again).
+    admin_access_token: SecretStr | None = _credential(_ABOUT_TOKEN)
+    consumer_key: SecretStr | None = _credential(_ABOUT_KEY)
+    consumer_secret: SecretStr | None = _credential(_ABOUT_CONSUMER_SECRET)
 
     @field_validator("image_prompt_template", "video_prompt_template")
     @classmethod
@@ -199,6 +298,8 @@ class ShopConnectionView(ConnectionSettings):
         json_schema_extra={"format": "uri"},
     )
     has_next_secret: bool
+    has_admin_access_token: bool = Field(description="Shopify: whether an Admin API token is stored.")
+    has_consumer_key: bool = Field(description="WooCommerce: whether a consumer key and secret are stored.")
     created_at: datetime
     updated_at: datetime
 

@@ -16,6 +16,14 @@ DETAIL_TYPES: dict[TaskStatus, str] = {
 }
 
 
+# The publication's own events: the task's status stays Creatify's, these announce the shop side.
+PUBLICATION_DETAIL_TYPES: dict[str, str] = {
+    "published": "Product Video Published",
+    "failed": "Product Video Publish Failed",
+}
+_PUBLICATION_EVENT_SUFFIX = {"published": "published", "failed": "publish_failed"}
+
+
 def event_id(task_id: str, status: TaskStatus | str) -> str:
     """Deterministic per (task, status), so every copy of one event carries the same id."""
     return f"evt_{task_id}_{TaskStatus(status).value}"
@@ -27,3 +35,25 @@ def event_detail(task: Task) -> dict[str, Any]:
     detail["external_ref"] = task.external_ref.model_dump(mode="json")
     detail["event_id"] = event_id(task.id, task.status)
     return detail
+
+
+def publication_event_id(task_id: str, state: str) -> str:
+    """Deterministic per (task, publication outcome): evt_<task>_published, evt_<task>_publish_failed."""
+    return f"evt_{task_id}_{_PUBLICATION_EVENT_SUFFIX[state]}"
+
+
+def publication_event_detail(task: Task) -> dict[str, Any]:
+    """The task payload with its publication: what `Product Video Published` / `... Publish Failed` carry."""
+    if task.publication is None:
+        raise ValueError(f"task {task.id} has no publication to announce")
+    detail = event_detail(task)
+    state = task.publication.state.value
+    detail["publication"] = task.publication.model_dump(mode="json")
+    detail["event_id"] = publication_event_id(task.id, state)
+    detail["detail_type"] = PUBLICATION_DETAIL_TYPES[state]
+    return detail
+
+
+def detail_type_of(detail: dict[str, Any]) -> str:
+    """The EventBridge detail type of an event detail: a publication's own, else the status's."""
+    return detail.get("detail_type") or DETAIL_TYPES[TaskStatus(detail["status"])]

@@ -50,8 +50,16 @@ class ReviewAction(_Entry):
     regenerated_as: str | None = None
 
 
+class PublicationOutcome(_Entry):
+    kind: Literal["publication"] = "publication"
+    outcome: str = Field(description="published or failed: the video on the shop product, or why not")
+    reason: str | None = None
+    media_id: str | None = Field(default=None, description="The shop's id of the video (Shopify's media gid)")
+
+
 HistoryEntry = Annotated[
-    StateChange | ProviderCall | DeliveryAttempt | ReviewAction, Field(discriminator="kind")
+    StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome,
+    Field(discriminator="kind"),
 ]
 
 
@@ -72,7 +80,7 @@ def _at(ms: Any) -> datetime:
 
 def read_entry(
     stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | None:
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome | None:
     """The typed view of one stored entry; `previous` is the status before it (for a step's `from`).
 
     None for an entry this code cannot read (a kind or an outcome written by a newer version).
@@ -85,7 +93,7 @@ def read_entry(
 
 def _read(
     stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | None:
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome | None:
     kind, at = stored.get("k"), _at(stored.get("t", 0))
     if kind == "s":
         return StateChange(at=at, from_status=previous, to_status=stored["to"], by=stored.get("by", ""))
@@ -111,4 +119,8 @@ def _read(
         )
     if kind == "r":
         return ReviewAction(at=at, action=stored.get("o", ""), regenerated_as=stored.get("new"))
+    if kind == "p":
+        return PublicationOutcome(
+            at=at, outcome=stored.get("o", ""), reason=stored.get("why"), media_id=stored.get("media")
+        )
     return None

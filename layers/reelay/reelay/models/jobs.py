@@ -60,3 +60,26 @@ class DeliveryJob(ReelayModel):
     payload: dict[str, Any] | None = None
     # 0 for the delivery the task's outcome set off; n for the operator's or tenant's n-th replay.
     replay: int = Field(default=0, ge=0)
+
+
+class PublishStage(StrEnum):
+    PUBLISH = "publish"  # find or upload and attach the video
+    CHECK = "check"  # ask the shop whether the attached video is processed yet
+
+
+class PublishJob(ReelayModel):
+    """Putting a task's video on its shop product; one message per step of the queue-delay chain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    stage: PublishStage = PublishStage.PUBLISH
+    # The claim this message belongs to (the publication's `attempts` when it was claimed); None
+    # for the task stream's first message, which must claim the publication itself.
+    claim: int | None = None
+    media_id: str | None = None
+    # Safe-to-retry answers so far in this claim (throttled, unavailable).
+    retries: int = Field(default=0, ge=0)
+    # Checks so far and when the first one was queued (epoch seconds): the wait is bounded.
+    checks: int = Field(default=0, ge=0)
+    checking_since: float | None = None

@@ -111,6 +111,13 @@ def review_entry(action: str, at: datetime, *, regenerated_as: str | None = None
     return _compact(k="r", t=_ms(at), o=action, new=regenerated_as)
 
 
+def publication_entry(
+    outcome: str, at: datetime, *, reason: str | None = None, media_id: str | None = None
+) -> dict[str, Any]:
+    """How putting the video on the shop product ended (published or failed); once per task."""
+    return _compact(k="p", t=_ms(at), o=outcome, why=_cut(reason), media=media_id)
+
+
 @dataclass(frozen=True)
 class HistoryNote:
     """An entry for a write that happens anyway, and whether the history has room for it.

@@ -99,6 +99,14 @@ class Catalog:
             product.images.append(image)
             self._images_by_path[image.path] = (product.id, image.id)
 
+    def remove(self, product_id: int) -> Product:
+        with self._lock:
+            product = self.get(product_id)
+            del self._products[product_id]
+            for image in product.images:
+                self._images_by_path.pop(image.path, None)
+            return product
+
     def get(self, product_id: int) -> Product:
         with self._lock:
             product = self._products.get(product_id)

@@ -49,6 +49,10 @@ class ShopConfig:
     woocommerce_max_failures: int = 5
     # Long side of the drawn product images, in pixels.
     image_size: int = 600
+    # Shopify's Admin API: the token it takes (a random shpat_ one when None), and how long a
+    # video takes to go UPLOADED -> PROCESSING -> READY.
+    admin_access_token: str | None = None
+    media_processing_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -74,6 +78,8 @@ class ShopConfig:
             raise ValueError("workers must be at least 1")
         if self.woocommerce_max_failures < 0:
             raise ValueError("woocommerce_max_failures must not be negative")
+        if self.media_processing_seconds < 0:
+            raise ValueError("media_processing_seconds must not be negative")
         if not 64 <= self.image_size <= 4096:
             raise ValueError("image_size must be between 64 and 4096 pixels")
 

@@ -10,6 +10,12 @@ Paths:
   /_shop/products/{id}/images    POST {alt?}: add a drawn photo
   /_shop/deliveries              GET [?wait_seconds=N]: every delivery attempt and how many are
                                  pending (with wait_seconds, after waiting up to N s for none)
+  /_shop/products/{id}           DELETE: remove the product and its media
+  /_shop/admin                   GET: the Admin API token, call counts by operation, knobs;
+                                 POST {throttle_next?, fail_next_media?, processing_seconds?}: set knobs
+  /admin/api/{v}/graphql.json    POST: Shopify's Admin GraphQL API (shopify_admin.py)
+  /_staged/{token}               POST: a staged upload's target (staged_uploads.py)
+  /products/{id}                 GET: the product's storefront page, with its videos (HTML)
   anything else                  GET/HEAD: a product photo, where the platform keeps them
                                  (/cdn/shop/files/... or /wp-content/uploads/...)
 
@@ -32,6 +38,8 @@ from urllib.parse import parse_qs, urlsplit
 from reelay_local.simulators.creatify.endpoints import ApiResponse, json_response
 from reelay_local.simulators.shop.catalog import EDITABLE_FIELDS
 from reelay_local.simulators.shop.errors import InvalidInput, ShopError, UnknownProduct
+from reelay_local.simulators.shop.shopify_admin import GRAPHQL_PATH, VIDEO_PATH
+from reelay_local.simulators.shop.staged_uploads import MAX_UPLOAD_BYTES, STAGED_PREFIX
 
 if TYPE_CHECKING:
     from reelay_local.simulators.shop.shop import LocalShop
@@ -44,6 +52,8 @@ _PRODUCT = re.compile(r"^/_shop/products/(?P<id>[^/]+)$")
 _PRODUCT_IMAGES = re.compile(r"^/_shop/products/(?P<id>[^/]+)/images$")
 _CREATE_FIELDS = ("title", "description", "product_type", "vendor", "tags", "images", "price", "sku")
 _WEBHOOK_FIELDS = ("address", "secret", "topics")
+_KNOBS = ("throttle_next", "fail_next_media", "processing_seconds")
+_PAGE = re.compile(r"^/products/(?P<id>[^/]+)/?$")
 
 
 def error_response(
@@ -52,11 +62,36 @@ def error_response(
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
 
 
-def route(shop: LocalShop, method: str, path: str, query: dict[str, list[str]], body: bytes) -> ApiResponse:
-    """The answer to one request; ShopError and bad JSON become 4xx here."""
+def route(
+    shop: LocalShop,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    body: bytes,
+    headers: dict[str, str] | None = None,
+) -> ApiResponse:
+    """The answer to one request; ShopError and bad JSON become 4xx here. Header names in lower case."""
+    headers = headers or {}
     try:
         if path == "/_shop" or path.startswith("/_shop/"):
             return _admin(shop, method, path.rstrip("/") or path, query, body)
+        admin = shop.admin
+        if admin is not None and GRAPHQL_PATH.match(path):
+            _allow(method, "POST")
+            try:
+                parsed = json.loads(body or b"null")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return json_response(400, {"errors": "the body is not JSON"})
+            return admin.answer(headers, parsed, shop.has_product)
+        if admin is not None and path.startswith(STAGED_PREFIX) and method == "POST":
+            admin.receive_upload(path, headers.get("content-type", ""), body)
+            return ApiResponse(204, b"", "text/plain")
+        if (page := _PAGE.match(path)) and method in ("GET", "HEAD"):
+            return ApiResponse(200, shop.product_page(_product_id(page["id"])), "text/html; charset=utf-8")
+        if admin is not None and path.startswith(VIDEO_PATH) and method in ("GET", "HEAD"):
+            video = admin.video_file(path)
+            if video is not None:
+                return ApiResponse(200, video[0], video[1])
         if method in ("GET", "HEAD"):
             photo = shop.photo(path)
             if photo is not None:
@@ -92,10 +127,28 @@ def _admin(shop: LocalShop, method: str, path: str, query: dict[str, list[str]],
         product_id = _product_id(match["id"])
         return json_response(201, shop.add_image(product_id, **_fields(body, ("alt",))))
     if match := _PRODUCT.match(path):
-        if _allow(method, "GET", "PATCH", "PUT") == "GET":
+        if _allow(method, "GET", "PATCH", "PUT", "DELETE") == "GET":
             return json_response(200, shop.product(_product_id(match["id"])))
+        if method == "DELETE":
+            shop.delete_product(_product_id(match["id"]))
+            return ApiResponse(204, b"", "text/plain")
         product_id = _product_id(match["id"])
         return json_response(200, shop.update_product(product_id, **_fields(body, EDITABLE_FIELDS)))
+    if path == "/_shop/admin" and shop.admin is not None:
+        admin = shop.admin
+        if _allow(method, "GET", "POST") == "POST":
+            for name, value in _fields(body, _KNOBS).items():
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise InvalidInput(f"{name} must be a number, 0 or more")
+                setattr(admin, name, int(value) if name != "processing_seconds" else float(value))
+        return json_response(
+            200,
+            {
+                "access_token": admin.access_token,
+                "calls": dict(admin.calls),
+                **{name: getattr(admin, name) for name in _KNOBS},
+            },
+        )
     if path == "/_shop/deliveries":
         _allow(method, "GET")
         wait = _wait_seconds(query)
@@ -214,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         split = urlsplit(self.path)
         try:
-            response = route(self.server.shop, self.command, split.path, parse_qs(split.query), body)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            response = route(self.server.shop, self.command, split.path, parse_qs(split.query), body, headers)
         except Exception:
             log.exception("shop simulator failed on %s %s", self.command, self.path)
             response = error_response(500, "internal_error", "the shop simulator failed; see its log")
@@ -231,8 +285,9 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             self._write(error_response(400, "invalid_request", "Content-Length is not a number"))
             return None
-        if length > MAX_BODY_BYTES:
-            self._write(error_response(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes"))
+        limit = MAX_UPLOAD_BYTES if self.path.startswith(STAGED_PREFIX) else MAX_BODY_BYTES
+        if length > limit:
+            self._write(error_response(413, "body_too_large", f"the body is over {limit} bytes"))
             return None
         return self.rfile.read(length) if length else b""
 

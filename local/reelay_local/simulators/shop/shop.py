@@ -31,8 +31,10 @@ from reelay_local.simulators.shop.errors import InvalidInput, WebhookPingFailed
 from reelay_local.simulators.shop.events import EventKind, ShopEvent, Webhook
 from reelay_local.simulators.shop.hook_address import check_hook_address
 from reelay_local.simulators.shop.images import CONTENT_TYPES, photo_format, photo_shape, render_photo
+from reelay_local.simulators.shop.product_page import product_page
 from reelay_local.simulators.shop.server import ShopHttpServer
 from reelay_local.simulators.shop.shopify import ShopifyDialect
+from reelay_local.simulators.shop.shopify_admin import ShopifyAdmin
 from reelay_local.simulators.shop.woocommerce import WooCommerceDialect
 
 MAX_TITLE = 255
@@ -56,6 +58,7 @@ class LocalShop:
         )
         self._server: ShopHttpServer | None = None
         self._dialect: Dialect | None = None
+        self._admin: ShopifyAdmin | None = None
         self._stopped = False
 
     # ---- lifecycle
@@ -68,6 +71,11 @@ class LocalShop:
         server = ShopHttpServer(self._config.host, self._config.port, self)
         dialects = {"shopify": ShopifyDialect, "woocommerce": WooCommerceDialect}
         self._dialect = dialects[self._config.platform](self._config, server.base_url)
+        if self._config.platform == "shopify":
+            seconds = self._config.media_processing_seconds
+            self._admin = ShopifyAdmin(server.base_url, processing_seconds=seconds)
+            if self._config.admin_access_token:
+                self._admin.access_token = self._config.admin_access_token
         self._deliveries.start()
         server.start()
         self._server = server
@@ -235,6 +243,31 @@ class LocalShop:
         if spec is None:
             return None
         return render_photo(spec), CONTENT_TYPES[spec.format]
+
+    def delete_product(self, product_id: int) -> None:
+        """Remove the product and its media, as deleting it in the shop's admin does."""
+        self._started()
+        self._catalog.remove(product_id)
+        if self._admin is not None:
+            self._admin.forget_product(product_id)
+
+    def has_product(self, product_id: int) -> bool:
+        return any(product.id == product_id for product in self._catalog.all())
+
+    def product_page(self, product_id: int) -> bytes:
+        """The storefront page of the product (`/products/<id>`): photos and processed videos."""
+        self._started()
+        product = self._catalog.get(product_id)
+        videos = []
+        if self._admin is not None:
+            ready = self._config.media_processing_seconds
+            videos = [v for v in self._admin.product_videos(product_id) if v.status(ready) == "READY"]
+        return product_page(product, videos)
+
+    @property
+    def admin(self) -> ShopifyAdmin | None:
+        """Shopify's Admin API of this shop (its token, call counts and knobs); None for WooCommerce."""
+        return self._admin
 
     # ---- deliveries
 
