@@ -211,17 +211,34 @@ def _launch(
     # each task: the reconciler runs every few seconds and re-reads tasks quiet for 30 s.
     callbacks = real is None
     reconcile_after = max(options.reconcile_after_seconds, MIN_RECONCILE_AFTER_SECONDS)
-    embedded = EmbeddedStack.start(
-        moto.clients,
-        creatify_base_url=base_url,
-        creatify_credentials=credentials,
-        stage=options.stage,
-        reconcile_after_seconds=reconcile_after,
-        callbacks=callbacks,
-        gateway_port=options.gateway_port,
-        log_level=options.log_level,
-    )
+    shop = None
+    if options.shop is not None:
+        from reelay_local.commands.local_shop import start_local_shop
+
+        # Started before the stack, whose functions send the shop's admin calls to its address.
+        shop = start_local_shop(options.shop)
+    from reelay_local.commands.local_shop import admin_override
+
+    try:
+        embedded = EmbeddedStack.start(
+            moto.clients,
+            creatify_base_url=base_url,
+            creatify_credentials=credentials,
+            stage=options.stage,
+            reconcile_after_seconds=reconcile_after,
+            callbacks=callbacks,
+            gateway_port=options.gateway_port,
+            log_level=options.log_level,
+            extra_env=admin_override(shop),
+        )
+    except BaseException:
+        if shop is not None:
+            shop.stop()
+        raise
     stoppers.append(embedded.stop)
+    if shop is not None:
+        # Stopped before the stack: deliveries in flight go to the gateway.
+        stoppers.append(shop.stop)
     if options.reconcile_every_seconds is not None:
         embedded.reconcile_every_seconds = options.reconcile_every_seconds
     elif not callbacks:
@@ -232,13 +249,6 @@ def _launch(
     from reelay.logic.tenants import create_tenant
 
     tenant = create_tenant(options.tenant_name, Deps())
-    shop = None
-    if options.shop is not None:
-        from reelay_local.commands.local_shop import start_local_shop
-
-        shop = start_local_shop(options.shop)
-        # Stopped before the stack: deliveries in flight go to the gateway.
-        stoppers.append(shop.stop)
     return Launched(
         logs=logs,
         moto=moto,

@@ -47,20 +47,33 @@ def start_local_shop(platform: str) -> LocalShop:
     return LocalShop(ShopConfig(platform=cast(Platform, platform))).start()
 
 
+def admin_override(shop: LocalShop | None) -> dict[str, str]:
+    """The functions' setting that sends every shop admin call to the local shop (dev only).
+
+    A connection names the real shop (acme.myshopify.com); only the local stack points its
+    admin calls here, never the template.
+    """
+    return {"REELAY_SHOP_ADMIN_BASE_URL": shop.base_url} if shop is not None else {}
+
+
 def shop_identity(shop: LocalShop) -> str:
     """What a connection names: Shopify's myshopify.com domain, or the WooCommerce site's URL."""
     return shop.config.shop_domain if shop.platform == "shopify" else shop.base_url
 
 
-def connect_local_shop(shop: LocalShop, client: ReelayClient) -> ShopLink:
+def connect_local_shop(shop: LocalShop, client: ReelayClient, *, write_back: bool = False) -> ShopLink:
     """Connect `shop` for the tenant `client` acts for, and point the shop's webhook at its hook_url.
 
-    A WooCommerce shop pings the hook_url before it saves the webhook (WebhookPingFailed if
-    that is not answered 2xx); the API's errors come back as ApiError.
+    With `write_back`, the connection also holds the shop's Admin API token (a Shopify shop's),
+    so each finished video goes onto its product. A WooCommerce shop pings the hook_url before
+    it saves the webhook (WebhookPingFailed if that is not answered 2xx); the API's errors come
+    back as ApiError.
     """
     secret = secrets.token_urlsafe(32)
-    connection = client.connect_shop(
-        {"platform": shop.platform, "shop": shop_identity(shop), "webhook_secret": secret}
-    )
+    request: dict[str, Any] = {"platform": shop.platform, "shop": shop_identity(shop)}
+    request["webhook_secret"] = secret
+    if write_back and shop.admin is not None:
+        request.update(write_back=True, admin_access_token=shop.admin.access_token)
+    connection = client.connect_shop(request)
     webhook = shop.configure_webhook(connection["hook_url"], secret=secret)
     return ShopLink(shop=shop, connection=connection, webhook=webhook)

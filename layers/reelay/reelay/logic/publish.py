@@ -47,7 +47,7 @@ from reelay.ports.shop_publishing import (
 logger = Logger(child=True)
 
 # Seconds between checks of an attached video, growing; the last repeats.
-CHECK_DELAYS: tuple[int, ...] = (5, 10, 20, 40, 60, 120, 300)
+CHECK_DELAYS: tuple[int, ...] = (2, 5, 10, 30, 60, 120, 300)
 # How long the shop may take to process a video before publishing counts as failed.
 MAX_PROCESSING_SECONDS = 3600
 # Answers "try later" a claim takes before it gives up.

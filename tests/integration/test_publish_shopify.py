@@ -1,0 +1,310 @@
+"""Write-back to Shopify on the embedded stack: a generated video put on its product in the local shop.
+
+The local shop plays Shopify's Admin GraphQL API over HTTP (strict about the token, fileSize,
+the staged upload's form and its resourceUrl), and counts every call by operation, which is how
+these tests see that nothing is uploaded or attached twice. The stack sends every admin call to
+it through the local emulator's base-URL override; the connection names the real shop.
+
+Until the media archive is merged, each test puts the archived video into moto S3 itself and
+records it on the task (`archive["video"]`) as the archive worker's conditional update would:
+the task stream sees that change and queues the publish job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from reelay.dal import keys
+from reelay.dal.attribute_values import to_attribute
+from reelay.models.jobs import PublishJob
+from reelay_cli.api_client import ReelayClient
+from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.commands.local_shop import ShopLink, admin_override, connect_local_shop
+from reelay_local.simulators.shop import LocalShop, ShopConfig
+from tests.integration.pipeline import RunningStack, TenantApi
+
+VIDEO = bytes(range(256)) * 1200 + b"\r\n--not-a-boundary\r\n"  # about 300 KB, binary
+PUBLICATION_EVENTS = ("Product Video Published", "Product Video Publish Failed")
+
+
+@pytest.fixture
+def shop() -> Iterator[LocalShop]:
+    # Processed at once unless a test says otherwise.
+    config = ShopConfig(retry_base_seconds=0.05, image_size=128, media_processing_seconds=0)
+    with LocalShop(config) as running:
+        yield running
+
+
+@pytest.fixture
+def embedded(simulator, shop: LocalShop) -> Iterator[EmbeddedStack]:
+    options: dict[str, Any] = {
+        "topic_filter": {"status": ["video_generated", "failed"]},
+        "extra_env": admin_override(shop),
+    }
+    with RunningStack(simulator, **options) as stack:
+        yield stack
+
+
+@pytest.fixture
+def api(embedded: EmbeddedStack) -> TenantApi:
+    return TenantApi.create(embedded, "Trail Co")
+
+
+@pytest.fixture
+def link(embedded: EmbeddedStack, api: TenantApi, shop: LocalShop) -> ShopLink:
+    with ReelayClient(embedded.api_url, api.tenant.api_key) as client:
+        return connect_local_shop(shop, client, write_back=True)
+
+
+def generated_task(embedded: EmbeddedStack, api: TenantApi, shop: LocalShop, title: str) -> dict[str, Any]:
+    """Create a product in the shop and run its task to video_generated; the task as the API shows it."""
+    product = shop.create_product(title, images=1)
+    assert shop.wait_for_deliveries(10)
+
+    def generated() -> dict[str, Any] | None:
+        items = api.request("GET", "/v1/product-videos", query=f"product_id={product['id']}").json()["items"]
+        return items[0] if items and items[0]["status"] == "video_generated" else None
+
+    embedded.stack.pump(until=lambda: generated() is not None, timeout=30)
+    return generated() or {}
+
+
+def archive_video(embedded: EmbeddedStack, task: dict[str, Any], *, failed: str | None = None) -> None:
+    """What the archive worker does: the object in the media bucket, then archive["video"] on the task."""
+    key = f"tasks/tenant/{task['id']}/video.mp4"
+    if failed is None:
+        embedded.clients("s3").put_object(
+            Bucket=os.environ["MEDIA_BUCKET"], Key=key, Body=VIDEO, ContentType="video/mp4"
+        )
+        record = {"state": "archived", "key": key, "bytes": len(VIDEO), "content_type": "video/mp4"}
+    else:
+        record = {"state": "failed", "failed_reason": failed, "attempts": 3}
+    record["updated_at"] = keys.iso(datetime.now(UTC))
+    embedded.clients("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key=keys.task_key(task["id"]),
+        UpdateExpression="SET #archive = :archive",
+        ExpressionAttributeNames={"#archive": "archive"},
+        ExpressionAttributeValues={":archive": to_attribute({"video": record})},
+    )
+
+
+def settled(embedded: EmbeddedStack, api: TenantApi, task_id: str, timeout: float = 30) -> dict[str, Any]:
+    """Pump until the task's publication is published or failed; the task as the API shows it."""
+
+    def ended() -> bool:
+        publication = api.get(task_id).get("publication") or {}
+        return publication.get("state") in ("published", "failed")
+
+    embedded.stack.pump(until=ended, timeout=timeout)
+    embedded.stack.pump()  # and until all is quiet: a second attempt would show up now
+    return api.get(task_id)
+
+
+def publication_events(embedded: EmbeddedStack) -> list[dict[str, Any]]:
+    return [e for e in embedded.consumers.events() if e["detail-type"] in PUBLICATION_EVENTS]
+
+
+def calls(shop: LocalShop) -> dict[str, int]:
+    assert shop.admin is not None
+    return {name: count for name, count in shop.admin.calls.items() if count}
+
+
+def uploads_and_attaches(shop: LocalShop) -> tuple[int, int, int]:
+    """How many upload targets were asked for, files sent to them, and attach calls made."""
+    made = calls(shop)
+    return made.get("stagedUploadsCreate", 0), made.get("staged_upload", 0), made.get("productUpdate", 0)
+
+
+# ---------------------------------------------------------------------------- published
+
+
+def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded, api, shop, link):
+    shop.admin.processing_seconds = 1.0  # UPLOADED -> PROCESSING -> READY: at least one check
+    other = shop.create_product("Another Shoe", images=1)
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    assert task["publication"]["state"] == "pending"
+    assert task["publication"]["connection_id"] == link.connection_id
+    product_id = int(task["external_ref"]["product_id"])
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    publication = done["publication"]
+    assert (publication["state"], publication["reason"]) == ("published", None)
+    assert done["status"] == "video_generated"  # the status stays Creatify's
+    (video,) = shop.admin.product_videos(product_id)
+    assert publication["media_id"] == video.gid
+    assert (video.filename, video.alt, video.data) == (f"reelay-{task['id']}.mp4", "Trail Runner", VIDEO)
+    assert shop.admin.product_videos(other["id"]) == []
+    assert uploads_and_attaches(shop) == (1, 1, 1)
+    assert calls(shop)["node"] >= 1  # it was still processing when attached
+
+    page = httpx.get(f"{shop.base_url}/products/{product_id}").text
+    source = re.search(r'<video[^>]*><source src="([^"]+)" type="video/mp4">', page)
+    assert source is not None
+    assert httpx.get(shop.base_url + source.group(1)).content == VIDEO
+
+    (event,) = publication_events(embedded)
+    assert event["detail-type"] == "Product Video Published"
+    detail = event["detail"]
+    assert detail["event_id"] == f"evt_{task['id']}_published"
+    assert detail["publication"]["media_id"] == video.gid
+    assert detail["external_ref"]["product_id"] == str(product_id)
+    assert detail["status"] == "video_generated"
+    notes = [n for n in embedded.consumers.notifications() if json.loads(n["Message"]).get("publication")]
+    assert [json.loads(n["Message"])["event_id"] for n in notes] == [f"evt_{task['id']}_published"]
+    assert notes[0]["MessageAttributes"]["publication"]["Value"] == "published"
+
+    history = api.request("GET", f"/v1/product-videos/{task['id']}/history").json()["entries"]
+    assert [(e["outcome"], e["media_id"]) for e in history if e["kind"] == "publication"] == [
+        ("published", video.gid)
+    ]
+
+
+def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedded, api, shop, link):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    shop.admin.throttle_next = 2
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    assert done["publication"]["state"] == "published"
+    assert calls(shop)["throttled"] == 2
+    assert uploads_and_attaches(shop) == (1, 1, 1)
+
+
+# ---------------------------------------------------------------------------- failed
+
+
+def test_a_product_deleted_before_publishing_ends_failed_with_the_reason(embedded, api, shop, link):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    shop.delete_product(int(task["external_ref"]["product_id"]))
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    assert (done["publication"]["state"], done["publication"]["reason"]) == (
+        "failed",
+        "product deleted in the shop",
+    )
+    assert "stagedUploadsCreate" not in calls(shop) and "staged_upload" not in calls(shop)
+    (event,) = publication_events(embedded)
+    assert event["detail-type"] == "Product Video Publish Failed"
+    assert event["detail"]["event_id"] == f"evt_{task['id']}_publish_failed"
+    assert event["detail"]["publication"]["reason"] == "product deleted in the shop"
+
+
+def test_a_wrong_access_token_fails_once_with_a_clear_reason_and_no_retry_storm(embedded, api, shop, link):
+    path = f"/v1/shop-connections/{link.connection_id}"
+    assert api.request("PATCH", path, json_body={"admin_access_token": "shpat_wrong"}).status == 200
+    task = generated_task(embedded, api, shop, "Trail Runner")
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    assert done["publication"]["state"] == "failed"
+    reason = done["publication"]["reason"]
+    assert reason.startswith("access token rejected by reelay-demo.myshopify.com (HTTP 401)")
+    assert calls(shop) == {"requests": 1, "unauthorized": 1}  # one call, no retries
+
+
+def test_a_missing_access_token_fails_with_a_clear_reason_without_calling_the_shop(embedded, api, shop, link):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    path = f"/v1/shop-connections/{link.connection_id}"
+    answer = api.request("PATCH", path, json_body={"admin_access_token": None})
+    assert answer.status == 200 and answer.json()["has_admin_access_token"] is False
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    assert (done["publication"]["state"], done["publication"]["reason"]) == (
+        "failed",
+        "the shop connection has no admin credentials",
+    )
+    assert calls(shop) == {}
+
+
+def test_a_video_the_shop_cannot_process_ends_failed_with_its_media_errors(embedded, api, shop, link):
+    shop.admin.fail_next_media = 1
+    task = generated_task(embedded, api, shop, "Trail Runner")
+
+    archive_video(embedded, task)
+    done = settled(embedded, api, task["id"])
+
+    assert done["publication"]["state"] == "failed"
+    assert "GENERIC_FILE_DOWNLOAD_FAILURE" in done["publication"]["reason"]
+
+
+def test_a_failed_archive_fails_the_publication_without_calling_the_shop(embedded, api, shop, link):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+
+    archive_video(embedded, task, failed="source answered 404")
+    done = settled(embedded, api, task["id"])
+
+    assert (done["publication"]["state"], done["publication"]["reason"]) == (
+        "failed",
+        "video archive failed: source answered 404",
+    )
+    assert calls(shop) == {}
+    assert [e["detail-type"] for e in publication_events(embedded)] == ["Product Video Publish Failed"]
+
+
+# ---------------------------------------------------------------------------- never twice
+
+
+def send_publish_job(embedded: EmbeddedStack, job: PublishJob) -> None:
+    queue = embedded.deployed.queue_url("PublishQueue")
+    embedded.clients("sqs").send_message(QueueUrl=queue, MessageBody=job.model_dump_json())
+
+
+def test_a_redelivered_publish_job_never_uploads_or_attaches_twice(embedded, api, shop, link):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    # Two more copies of the first job besides the task stream's own: SQS delivers at least once.
+    send_publish_job(embedded, PublishJob(task_id=task["id"]))
+    send_publish_job(embedded, PublishJob(task_id=task["id"]))
+
+    archive_video(embedded, task)
+    first = settled(embedded, api, task["id"])
+    send_publish_job(embedded, PublishJob(task_id=task["id"]))  # and one long after
+    embedded.stack.pump()
+
+    assert first["publication"]["state"] == "published"
+    assert api.get(task["id"])["publication"] == first["publication"]
+    assert uploads_and_attaches(shop) == (1, 1, 1)
+    assert len(shop.admin.product_videos(int(task["external_ref"]["product_id"]))) == 1
+    assert len(publication_events(embedded)) == 1
+
+
+def test_a_retry_after_a_lost_answer_finds_the_attached_video_instead_of_attaching_again(
+    embedded, api, shop, link
+):
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    archive_video(embedded, task)
+    settled(embedded, api, task["id"])
+    before = (*uploads_and_attaches(shop), calls(shop)["product"])
+    # A worker attached the video and died before recording it: its claim went stale, no media id.
+    stale = keys.iso(datetime.now(UTC) - timedelta(hours=1))
+    embedded.clients("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key=keys.task_key(task["id"]),
+        UpdateExpression="SET #p.#s = :publishing, #p.#u = :stale REMOVE #p.#m",
+        ExpressionAttributeNames={"#p": "publication", "#s": "state", "#u": "updated_at", "#m": "media_id"},
+        ExpressionAttributeValues={":publishing": {"S": "publishing"}, ":stale": {"S": stale}},
+    )
+
+    send_publish_job(embedded, PublishJob(task_id=task["id"]))  # its message, delivered again
+    done = settled(embedded, api, task["id"])
+
+    assert done["publication"]["state"] == "published"
+    (video,) = shop.admin.product_videos(int(task["external_ref"]["product_id"]))
+    assert done["publication"]["media_id"] == video.gid
+    assert (*uploads_and_attaches(shop), calls(shop)["product"]) == (*before[:3], before[3] + 1)  # found it
