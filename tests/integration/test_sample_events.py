@@ -45,6 +45,7 @@ FUNCTIONS = {
     "task_stream": "TaskStreamFunction",
     "provider_worker": "ProviderWorkerFunction",
     "delivery_worker": "DeliveryWorkerFunction",
+    "publish_worker": "PublishWorkerFunction",
     "reconciler": "ReconcilerFunction",
     "shop_webhook": "ShopWebhookFunction",
     "shop_events": "ShopEventsFunction",

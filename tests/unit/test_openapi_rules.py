@@ -97,6 +97,7 @@ def _sample(error_type: type[Exception]) -> Exception:
     arguments: dict[str, tuple[Any, ...]] = {
         "WrongStatus": (TaskStatus.FAILED, TaskStatus.IMAGE_GENERATED, "a video can only be generated"),
         "UnsafeRequestUrl": ("webhook_url", "private address"),
+        "CredentialNotForPlatform": ("consumer_key", "consumer_key is not a shopify credential"),
         "IdempotencyConflict": ("t1",),
         "ConnectionNotFound": ("c1",),
         "ShopAlreadyConnected": ("shopify", "acme.myshopify.com"),
