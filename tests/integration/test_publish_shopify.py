@@ -23,15 +23,14 @@ import httpx
 import pytest
 
 from reelay.dal import keys
-from reelay.dal.attribute_values import to_attribute
 from reelay.models.jobs import PublishJob
 from reelay_cli.api_client import ReelayClient
 from reelay_local.aws.embedded import EmbeddedStack
 from reelay_local.commands.local_shop import ShopLink, admin_override, connect_local_shop
 from reelay_local.simulators.shop import LocalShop, ShopConfig
 from tests.integration.pipeline import RunningStack, TenantApi
+from tests.integration.publishing import VIDEO, archive_video
 
-VIDEO = bytes(range(256)) * 1200 + b"\r\n--not-a-boundary\r\n"  # about 300 KB, binary
 PUBLICATION_EVENTS = ("Product Video Published", "Product Video Publish Failed")
 
 
@@ -75,26 +74,6 @@ def generated_task(embedded: EmbeddedStack, api: TenantApi, shop: LocalShop, tit
 
     embedded.stack.pump(until=lambda: generated() is not None, timeout=30)
     return generated() or {}
-
-
-def archive_video(embedded: EmbeddedStack, task: dict[str, Any], *, failed: str | None = None) -> None:
-    """What the archive worker does: the object in the media bucket, then archive["video"] on the task."""
-    key = f"tasks/tenant/{task['id']}/video.mp4"
-    if failed is None:
-        embedded.clients("s3").put_object(
-            Bucket=os.environ["MEDIA_BUCKET"], Key=key, Body=VIDEO, ContentType="video/mp4"
-        )
-        record = {"state": "archived", "key": key, "bytes": len(VIDEO), "content_type": "video/mp4"}
-    else:
-        record = {"state": "failed", "failed_reason": failed, "attempts": 3}
-    record["updated_at"] = keys.iso(datetime.now(UTC))
-    embedded.clients("dynamodb").update_item(
-        TableName=os.environ["TABLE_NAME"],
-        Key=keys.task_key(task["id"]),
-        UpdateExpression="SET #archive = :archive",
-        ExpressionAttributeNames={"#archive": "archive"},
-        ExpressionAttributeValues={":archive": to_attribute({"video": record})},
-    )
 
 
 def settled(embedded: EmbeddedStack, api: TenantApi, task_id: str, timeout: float = 30) -> dict[str, Any]:

@@ -4,7 +4,8 @@ The calls are recorded with botocore hooks (`reelay_local.aws.aws_calls`) while 
 runs its paths on the embedded stack: a submit with a webhook through to its delivery, the
 reads, a replayed delivery and the stuck list, a preview approved, regenerated and rejected,
 credits and avatars, a shop connection made, changed, hooked and removed, a partner-bus event,
-and a reconciler that finishes a task whose callbacks were dropped and puts a lost job back.
+a video put on its product in the local Shopify shop (write-back, with a check of the chain), and
+a reconciler that finishes a task whose callbacks were dropped and puts a lost job back.
 What the template grants comes from SAM's own translation (policy templates expanded), minus
 the AWS-managed policies the event sources attach. An action the code needs only on a path no
 test here reaches is listed in NOT_SEEN_HERE with the reason; one the event source mapping
@@ -23,14 +24,18 @@ import pytest
 
 from reelay.deps import runtime
 from reelay.logic.shop_intake import HookOutcome
+from reelay_cli.api_client import ReelayClient
 from reelay_local.aws.aws_calls import AwsCallLog
 from reelay_local.aws.deploy import translate_full
 from reelay_local.aws.lambda_runtime import LocalFunction, invocation_observers
 from reelay_local.aws.stack import reset_runtime_caches
 from reelay_local.aws.template import load_template
+from reelay_local.commands.local_shop import admin_override, connect_local_shop
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
 from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
+from reelay_local.simulators.shop import LocalShop, ShopConfig
 from tests.integration.pipeline import RunningStack, TenantApi, wait_for
+from tests.integration.publishing import archive_video
 from tests.integration.test_shop_intake import SHOP, SHOPIFY_SECRET, Shop, shopify_product
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,10 +89,19 @@ def _allowed_by_template() -> dict[str, set[str]]:
 
 def _run_every_path() -> None:
     """Drive each function's paths."""
-    with CreatifySimulator(SimulatorConfig(image_seconds=0.2, video_seconds=0.3, seed=7)) as simulator:
-        with RunningStack(simulator, topic_filter={"status": ["video_generated", "failed"]}) as embedded:
+    shop_config = ShopConfig(retry_base_seconds=0.05, image_size=128, media_processing_seconds=0.5)
+    with (
+        CreatifySimulator(SimulatorConfig(image_seconds=0.2, video_seconds=0.3, seed=7)) as simulator,
+        LocalShop(shop_config) as local_shop,
+    ):
+        with RunningStack(
+            simulator,
+            topic_filter={"status": ["video_generated", "failed"]},
+            extra_env=admin_override(local_shop),
+        ) as embedded:
             _pipeline_api_and_review(embedded, simulator)
             _shops(embedded)
+            _write_back(embedded, local_shop)
         simulator.set_faults(webhook_drop_rate=1.0)
         # Quiet at once and lost at once, so one run of the reconciler has work of both kinds.
         env = {"RECONCILE_AFTER_SECONDS": "0", "PROVIDER_JOB_LOST_AFTER_SECONDS": "1"}
@@ -153,6 +167,26 @@ def _shops(embedded: Any) -> None:
         assert partner.invoke(sample) == {"result": outcome.value}
     embedded.stack.pump()
     assert api.request("DELETE", path).status in (200, 204)
+
+
+def _write_back(embedded: Any, shop: LocalShop) -> None:
+    api = TenantApi.create(embedded, name="Write-back owner")
+    with ReelayClient(embedded.api_url, api.tenant.api_key) as client:
+        connect_local_shop(shop, client, write_back=True)
+    product = shop.create_product("Trail Runner", images=1)
+    assert shop.wait_for_deliveries(10)
+
+    def task() -> dict[str, Any] | None:
+        found = api.request("GET", "/v1/product-videos", query=f"product_id={product['id']}").json()["items"]
+        return found[0] if found and found[0]["status"] == "video_generated" else None
+
+    embedded.stack.pump(until=lambda: task() is not None, timeout=30)
+    generated = task() or {}
+    archive_video(embedded, generated)
+    embedded.stack.pump(
+        until=lambda: (api.get(generated["id"]).get("publication") or {}).get("state") == "published",
+        timeout=30,
+    )
 
 
 def _reconciler(embedded: Any, simulator: CreatifySimulator) -> None:

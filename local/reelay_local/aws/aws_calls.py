@@ -119,7 +119,7 @@ class AwsCallLog:
         if service == "dynamodb" and model.name in WRITE_OPERATIONS:
             context["reelay_writes"] = self._writes(model.name, params)
         context["reelay_consistent"] = bool(params.get("ConsistentRead"))
-        if "Key" in params:
+        if "Key" in params and service == "dynamodb":  # S3's Key is an object key, not an item's
             context["reelay_read_kind"] = item_kind(params["Key"])
         elif "IndexName" in params:
             context["reelay_read_kind"] = f"index {params['IndexName']}"
