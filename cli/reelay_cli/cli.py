@@ -121,7 +121,10 @@ def _add_shop_commands(commands: SubCommands) -> None:
         "connect",
         help="connect a shop; prints the hook URL to register in it",
         description="The webhook secret is read from REELAY_SHOP_SECRET, else asked for without "
-        "echo, else read from standard input: never from the command line.",
+        "echo, else read from standard input: never from the command line. With --write-back, so "
+        "are the shop's admin credentials: REELAY_SHOPIFY_ADMIN_TOKEN (Shopify), or "
+        "REELAY_WOO_CONSUMER_KEY and REELAY_WOO_CONSUMER_SECRET (WooCommerce), one line each on "
+        "standard input after the webhook secret.",
     )
     connect.add_argument("platform", choices=["shopify", "woocommerce"])
     connect.add_argument("shop", help="Shopify: acme.myshopify.com; WooCommerce: the site URL")
@@ -130,6 +133,10 @@ def _add_shop_commands(commands: SubCommands) -> None:
     connect.add_argument("--no-auto-video", action="store_true", help="stop each product at its preview")
     connect.add_argument("--image-prompt-template", help="e.g. '{title} by {vendor} on a marble table'")
     connect.add_argument("--video-prompt-template")
+    connect.add_argument("--write-back", action="store_true", help="put each finished video on its product")
+    connect.add_argument("--shopify-api-version", help="Shopify Admin API version (default 2025-10)")
+    connect.add_argument("--woo-video-meta-key", help="WooCommerce product meta key for the video URL")
+    connect.add_argument("--woo-video-in-description", action="store_true", help="also a <video> block")
     connect.add_argument("--json", action="store_true")
     _add_target_options(connect)
     connect.set_defaults(handler=_shop_connect)
@@ -255,28 +262,11 @@ def _history(args: argparse.Namespace, out: TextIO) -> int:
     return task_commands.history(target, args.task_id, args.json, out)
 
 
-def shop_connect_request(args: argparse.Namespace, secret: str) -> dict[str, Any]:
-    request: dict[str, Any] = {"platform": args.platform, "shop": args.shop, "webhook_secret": secret}
-    for name, field in (
-        ("product_type", "type"),
-        ("aspect_ratio", "aspect_ratio"),
-        ("image_prompt_template", "image_prompt_template"),
-        ("video_prompt_template", "video_prompt_template"),
-    ):
-        value = getattr(args, name)
-        if value is not None:
-            request[field] = value
-    if args.no_auto_video:
-        request["auto_video"] = False
-    return request
-
-
 def _shop_connect(args: argparse.Namespace, out: TextIO) -> int:
     from reelay_cli import shop_commands, task_commands
 
     target = task_commands.resolve_target(args.api_url, args.api_key)
-    request = shop_connect_request(args, shop_commands.read_secret())
-    return shop_commands.connect(target, request, args.json, out)
+    return shop_commands.connect(target, shop_commands.connect_request(args), args.json, out)
 
 
 def _shop_list(args: argparse.Namespace, out: TextIO) -> int:

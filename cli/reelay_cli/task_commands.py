@@ -92,7 +92,9 @@ def list_tasks(
             or item.get("failed_reason")
             or ""
         )
-        out.write(f"{item['id']}  {item['status']:<16}  {item['created_at']}  {media}\n")
+        # Write-back's own state beside Creatify's status, when the task has one.
+        shop = f"  [shop: {item['publication']['state']}]" if item.get("publication") else ""
+        out.write(f"{item['id']}  {item['status']:<16}  {item['created_at']}  {media}{shop}\n")
     if page.get("next_cursor"):
         out.write(f"more: reelay list --cursor {page['next_cursor']}\n")
     return 0
@@ -150,6 +152,9 @@ def history_line(entry: dict[str, Any]) -> str:
     if kind == "review":
         new = f" as {entry['regenerated_as']}" if entry.get("regenerated_as") else ""
         return f"review    {entry['action']}{new}"
+    if kind == "publication":
+        detail = entry.get("media_id") or entry.get("reason") or ""
+        return f"shop      video {entry['outcome']}" + (f": {detail}" if detail else "")
     return json.dumps(entry)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +130,49 @@ def test_tenant_budget_takes_credits_or_the_stack_default_never_both_nor_a_negat
     ):
         with pytest.raises(SystemExit):
             parse(wrong)
+
+
+def _connect(argv: list[str], stdin_text: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    from reelay_cli import shop_commands
+
+    for variable in ("REELAY_SHOP_SECRET", "REELAY_SHOPIFY_ADMIN_TOKEN", "REELAY_WOO_CONSUMER_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("REELAY_WOO_CONSUMER_SECRET", raising=False)
+    args = build_parser().parse_args(["shop", "connect", *argv])
+    return shop_commands.connect_request(args, io.StringIO(stdin_text))
+
+
+def test_shop_connect_with_write_back_reads_the_admin_token_like_the_secret_never_from_argv(monkeypatch):
+    request = _connect(["shopify", "acme.myshopify.com", "--write-back"], "whsec-1\nshpat_abc\n", monkeypatch)
+
+    assert request == {
+        "platform": "shopify",
+        "shop": "acme.myshopify.com",
+        "webhook_secret": "whsec-1",
+        "write_back": True,
+        "admin_access_token": "shpat_abc",
+    }
+    with pytest.raises(SystemExit):  # no option takes a credential on the command line
+        build_parser().parse_args(["shop", "connect", "shopify", "a.myshopify.com", "--admin-access-token=x"])
+
+
+def test_shop_connect_with_write_back_takes_woocommerce_keys_from_the_environment(monkeypatch):
+    monkeypatch.setenv("REELAY_WOO_CONSUMER_KEY", "ck_1")
+    monkeypatch.setenv("REELAY_WOO_CONSUMER_SECRET", "cs_1")
+    from reelay_cli import shop_commands
+
+    argv = ["shop", "connect", "woocommerce", "https://shop.example", "--write-back"]
+    argv.append("--woo-video-in-description")
+    request = shop_commands.connect_request(build_parser().parse_args(argv), io.StringIO("wc-secret\n"))
+
+    assert (request["consumer_key"], request["consumer_secret"], request["woo_video_in_description"]) == (
+        "ck_1",
+        "cs_1",
+        True,
+    )
+
+
+def test_shop_connect_without_write_back_asks_for_no_admin_credential(monkeypatch):
+    request = _connect(["shopify", "acme.myshopify.com"], "whsec-1\nshpat_never_read\n", monkeypatch)
+
+    assert "admin_access_token" not in request and "write_back" not in request
