@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from reelay.models.base import ReelayModel
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
@@ -197,13 +197,14 @@ class ShopConnectionRequest(ConnectionSettings):
     consumer_key: SecretStr | None = _credential(_ABOUT_KEY)
     consumer_secret: SecretStr | None = _credential(_ABOUT_CONSUMER_SECRET)
 
-    @model_validator(mode="after")
-    def _credentials_of_its_platform(self) -> ShopConnectionRequest:
-        sent = [name for name in ALL_CREDENTIAL_FIELDS if getattr(self, name) is not None]
-        foreign = foreign_credential(self.platform, sent)
-        if foreign is not None:
-            raise ValueError(foreign_credential_reason(self.platform, foreign))
-        return self
+    @field_validator(*ALL_CREDENTIAL_FIELDS)
+    @classmethod
+    def _credential_of_its_platform(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        platform = info.data.get("platform")
+        name = str(info.field_name)
+        if value is not None and isinstance(platform, Platform) and foreign_credential(platform, [name]):
+            raise ValueError(foreign_credential_reason(platform, name))
+        return value
 
     @field_validator("shop")
     @classmethod
