@@ -41,7 +41,9 @@ STRETCH = 1.2
 # a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
 # change (jobs, events, deliveries), delivery_worker posts one delivery, reconciler looks at quiet
-# tasks, shop_webhook and shop_events take a product from a shop.
+# tasks, shop_webhook and shop_events take a product from a shop, publish_worker claims a
+# publication and uploads its video to the shop (credentials opened, the archived video's S3
+# object read, the shop's HTTP client built).
 CREATIFY = ["deps.creatify", "secrets_provider()"]
 FIRST_CLIENTS: dict[str, list[str]] = {
     "api": ["deps.tasks"],
@@ -65,6 +67,15 @@ FIRST_CLIENTS: dict[str, list[str]] = {
     "reconciler": ["deps.tasks", "deps.job_slots", "deps.provider_queue.sqs", *CREATIFY],
     "shop_webhook": ["deps.connections", "deps.secret_box.kms", "deps.product_intake"],
     "shop_events": ["deps.connections", "deps.product_intake"],
+    "publish_worker": [
+        "deps.publications",
+        "deps.connections",
+        "deps.secret_box.kms",
+        "deps.publish_queue.sqs",
+        "deps.shop_publishers('shopify')",
+        "deps.archived_videos('tasks/t/1/video.mp4', 1, 'video/mp4', 'reelay-1.mp4').key",
+        "__import__('reelay.clients.aws', fromlist=['aws_client']).aws_client('s3')",
+    ],
 }
 FUNCTIONS = sorted(FIRST_CLIENTS)
 
@@ -73,6 +84,8 @@ TEMPLATE_ENV = {
     "TABLE_NAME": "reelay-tasks",
     "PROVIDER_QUEUE_URL": "http://127.0.0.1:9/000000000000/provider",
     "DELIVERY_QUEUE_URL": "http://127.0.0.1:9/000000000000/delivery",
+    "PUBLISH_QUEUE_URL": "http://127.0.0.1:9/000000000000/publish",
+    "MEDIA_BUCKET": "reelay-media",
     "EVENT_BUS_NAME": "reelay",
     "TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:reelay",
     "CREATIFY_BASE_URL": "http://127.0.0.1:9",
