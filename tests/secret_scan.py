@@ -6,7 +6,8 @@ in Lambda) and the output files of `reelay` subprocesses the tests started (`wat
 and fails the test when one holds a secret. Secrets are known two ways:
 
 - by shape, for those Reelay makes: tenant API keys (`rly_` + 43 URL-safe characters) and
-  webhook signing secrets (`whsec_` + base64), so a key a test creates is caught unregistered;
+  webhook signing secrets (`whsec_` + base64), so a key a test creates is caught unregistered,
+  and Shopify Admin API tokens (`shpat_` + 32 hex, as the local shop makes them);
 - by value: `KNOWN_SECRETS` below (the local stack's Creatify credentials), every string
   constant of a test module or helper whose name ends in SECRET or API_KEY (registered as the
   module is collected), and values registered at run time with `register_secret` (e.g. what
@@ -30,7 +31,7 @@ import pytest
 
 # The local stack's Creatify simulator account (reelay up, reelay demo and the fixtures).
 KNOWN_SECRETS = ("sim-api-key",)
-SHAPES = re.compile(r"rly_[A-Za-z0-9_-]{40,}|whsec_[A-Za-z0-9+/]{40,}={0,2}")
+SHAPES = re.compile(r"rly_[A-Za-z0-9_-]{40,}|whsec_[A-Za-z0-9+/]{40,}={0,2}|shpat_[0-9a-fA-F]{32}")
 _CONSTANT_NAME = re.compile(r"(SECRET|API_KEY)$")
 _MIN_LENGTH = 8  # shorter constants ("x", "wrong") are placeholders, and would match everywhere
 _CAPTURED = ("Captured stdout", "Captured stderr", "Captured log")
