@@ -287,3 +287,19 @@ def test_a_retry_after_a_lost_answer_finds_the_attached_video_instead_of_attachi
     (video,) = shop.admin.product_videos(int(task["external_ref"]["product_id"]))
     assert done["publication"]["media_id"] == video.gid
     assert (*uploads_and_attaches(shop), calls(shop)["product"]) == (*before[:3], before[3] + 1)  # found it
+
+
+def test_the_demo_s_last_step_shows_the_product_page_playing_the_video(embedded, api, shop, link):
+    from reelay_local.commands.demo_publication import show_publication
+
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    archive_video(embedded, task)
+    embedded.run_in_background()
+    said: list[str] = []
+
+    with ReelayClient(embedded.api_url, api.tenant.api_key) as client:
+        show_publication(said.append, client, link, task["id"])
+
+    page = f"{shop.base_url}/products/{task['external_ref']['product_id']}"
+    assert said[-1] == f"  the product's page in the shop: {page}"
+    assert f"{len(VIDEO)} bytes" in said[-2]

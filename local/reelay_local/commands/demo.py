@@ -268,7 +268,8 @@ class _ShopSteps:
         with ReelayClient(launched.api_url, launched.api_key) as client:
             self.say("\nConnecting the shop: POST /v1/shop-connections (a random secret, never shown)")
             try:
-                link = connect_local_shop(launched.shop, client)
+                # A Shopify shop also gets write-back: the video goes onto the product.
+                link = connect_local_shop(launched.shop, client, write_back=True)
             except ShopError as exc:  # the shop would not save the webhook (WooCommerce's ping failed)
                 raise DemoFailed(f"the shop's webhook could not be saved: {exc}") from exc
             launched.shop_link = link
@@ -286,6 +287,15 @@ class _ShopSteps:
             self.demo._show_media(final)
             if final["status"] == "failed":
                 raise DemoFailed(f"the task failed: {final.get('failed_reason')}")
+            self._show_publication(client, link, task["id"])
+
+    def _show_publication(self, client: ReelayClient, link: Any, task_id: str) -> None:
+        from reelay_local.commands.demo_publication import PublicationFailed, show_publication
+
+        try:
+            show_publication(self.say, client, link, task_id)
+        except PublicationFailed as exc:
+            raise DemoFailed(str(exc)) from exc
 
     def _create_product(self, link: Any) -> dict[str, Any]:
         self.say(f"\nCreating a product in the shop: {self.TITLE!r} with 2 photos")

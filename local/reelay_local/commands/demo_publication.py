@@ -1,0 +1,66 @@
+"""The demo's last step with `--shop shopify`: the video put on the product in the local shop.
+
+The connection was made with write-back on (the local shop's Admin API token), so the task has
+a publication. Publishing starts once Reelay's archived copy of the video exists; the step waits
+for it to end and prints the product's page in the local shop, whose <video> plays the upload.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from reelay_cli.api_client import ReelayClient
+
+# The archive copies the demo's video in about a second; Shopify-like processing takes the
+# local shop's media_processing_seconds, and the first check comes 2 s after the attach.
+PENDING_SECONDS = 20.0
+PUBLISH_SECONDS = 60.0
+
+
+class PublicationFailed(RuntimeError):
+    pass
+
+
+def show_publication(say: Callable[[str], None], client: ReelayClient, link: Any, task_id: str) -> None:
+    """Wait for the task's publication to end and show where the video is; PublicationFailed if not."""
+    task = client.get(task_id)
+    if task.get("publication") is None:
+        return
+    say("\nPutting the video on the product (write-back to the shop's Admin API):")
+    started = time.monotonic()
+    seen = None
+    while True:
+        publication = client.get(task_id)["publication"]
+        if publication["state"] != seen:
+            seen = publication["state"]
+            say(f"  publication {seen}")
+        if seen in ("published", "failed"):
+            break
+        waited = time.monotonic() - started
+        if seen == "pending" and waited > PENDING_SECONDS:
+            say(
+                "  still pending: publishing starts from Reelay's archived copy of the video, "
+                "which this build does not make yet (the media archive)"
+            )
+            return
+        if waited > PENDING_SECONDS + PUBLISH_SECONDS:
+            raise PublicationFailed(f"the video was still {seen} after {waited:.0f}s")
+        time.sleep(0.3)
+    if seen == "failed":
+        raise PublicationFailed(f"the video was not published: {publication.get('reason')}")
+    product_id = task["external_ref"]["product_id"]
+    page = f"{link.shop.base_url}/products/{product_id}"
+    html = httpx.get(page, timeout=10.0).text
+    source = re.search(r'<video[^>]*><source src="([^"]+)"', html)
+    if source is None:
+        raise PublicationFailed(f"the product page shows no video: {page}")
+    played = httpx.get(link.shop.base_url + source.group(1), timeout=30.0)
+    if played.status_code != 200 or not played.content:
+        raise PublicationFailed(f"the product page's video does not play: {played.status_code}")
+    say(f"  -> on the product as {publication['media_id']}, {len(played.content)} bytes")
+    say(f"  the product's page in the shop: {page}")
