@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from reelay.ports.shop_publishing import ShopPublisher
-
-
-class UnknownPlatform(LookupError):
-    pass
+from reelay.ports.shop_publishing import PublishRefused, ShopPublisher
 
 
 class ShopPublishers:
@@ -34,6 +30,7 @@ class ShopPublishers:
             try:
                 from reelay.clients.woocommerce_admin import WooCommercePublisher  # type: ignore[import-not-found]
             except ImportError:
-                raise UnknownPlatform("no publisher for woocommerce in this build") from None
+                raise PublishRefused("no publisher for woocommerce in this build") from None
             return WooCommercePublisher(base_url_override=self._override)
-        raise UnknownPlatform(f"no publisher for platform {platform!r}")
+        # Refused, not retried: the same platform gets the same answer.
+        raise PublishRefused(f"no publisher for platform {platform!r}")

@@ -99,7 +99,9 @@ def publish(job: PublishJob, deps: Deps, now: datetime | None = None) -> Publish
         publisher = deps.shop_publishers(task.publication.platform or "")
         if job.stage is PublishStage.PUBLISH:
             status = publisher.find(request) or publisher.attach(request)
-            deps.publications.record_media(task.id, job.claim or 0, status.media_id, now=now)
+            if not deps.publications.record_media(task.id, job.claim or 0, status.media_id, now=now):
+                # Another claim took over meanwhile (this one went stale): it goes on, not this one.
+                return PublishOutcome(PublishResult.DROPPED)
         else:
             status = publisher.check(request, job.media_id or "")
         return _settle(task, job, status, deps, now)
