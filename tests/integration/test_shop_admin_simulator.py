@@ -1,0 +1,151 @@
+"""The local shop's Admin GraphQL API and staged-upload target are as strict as Shopify's, over HTTP.
+
+Raw requests here (httpx, hand-built forms), not Reelay's client: these tests are about what the
+simulator accepts and refuses, so that Reelay's tests against it mean something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+# The documents Reelay's client sends (shopify.dev's stagedUploadsCreate and productUpdate).
+from reelay.clients.shopify_admin import ATTACH, STAGE, throttle_wait
+from reelay_local.simulators.shop import LocalShop, ShopConfig
+
+FILE = b"\x00\x01video bytes\r\n" * 100
+
+
+@pytest.fixture
+def shop() -> Iterator[LocalShop]:
+    with LocalShop(ShopConfig(image_size=128, media_processing_seconds=0)) as running:
+        yield running
+
+
+def graphql(
+    shop: LocalShop, query: str, variables: dict[str, Any], token: str | None = None
+) -> httpx.Response:
+    assert shop.admin is not None
+    headers = {"X-Shopify-Access-Token": token if token is not None else shop.admin.access_token}
+    return httpx.post(
+        f"{shop.base_url}/admin/api/2025-10/graphql.json",
+        json={"query": query, "variables": variables},
+        headers=headers,
+    )
+
+
+def stage(shop: LocalShop, **fields: Any) -> dict[str, Any]:
+    item = {"resource": "VIDEO", "filename": "v.mp4", "mimeType": "video/mp4", "httpMethod": "POST", **fields}
+    return graphql(shop, STAGE, {"input": [item]}).json()["data"]["stagedUploadsCreate"]
+
+
+def form(parameters: list[dict[str, str]], file: bytes, *, file_first: bool = False) -> tuple[bytes, str]:
+    boundary = "b0undary"
+    fields = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{p["name"]}"\r\n\r\n{p["value"]}\r\n'.encode()
+        for p in parameters
+    ]
+    part = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="v.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        + file
+        + b"\r\n"
+    )
+    parts = [part, *fields] if file_first else [*fields, part]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def upload(target: dict[str, Any], parameters: list[dict[str, str]], file: bytes, **options: Any) -> int:
+    body, content_type = form(parameters, file, **options)
+    return httpx.post(target["url"], content=body, headers={"Content-Type": content_type}).status_code
+
+
+def test_no_or_a_wrong_access_token_is_a_401_like_shopify_s(shop: LocalShop) -> None:
+    for token in ("", "shpat_wrong"):
+        answer = graphql(shop, STAGE, {"input": []}, token=token)
+        assert answer.status_code == 401
+        assert "Invalid API key or access token" in answer.json()["errors"]
+    assert shop.admin is not None and shop.admin.calls["unauthorized"] == 2
+
+
+def test_a_video_upload_target_needs_its_file_size(shop: LocalShop) -> None:
+    payload = stage(shop)
+
+    assert payload["stagedTargets"] is None
+    assert payload["userErrors"] == [
+        {"field": ["input", "0", "fileSize"], "message": "File size is required for VIDEO"}
+    ]
+
+
+def test_the_staged_target_takes_only_the_policy_s_form_with_the_file_last_and_its_declared_size(
+    shop: LocalShop,
+) -> None:
+    size = str(len(FILE))
+    item = {
+        "resource": "VIDEO",
+        "filename": "v.mp4",
+        "mimeType": "video/mp4",
+        "fileSize": size,
+        "httpMethod": "POST",
+    }
+    raw = graphql(shop, STAGE, {"input": [item]}).json()
+    assert "cost" in raw["extensions"]
+    (target,) = raw["data"]["stagedUploadsCreate"]["stagedTargets"]
+    parameters = target["parameters"]
+
+    assert upload(target, parameters[1:], FILE) == 400  # a parameter missing
+    assert upload(target, parameters, FILE, file_first=True) == 400  # the file before the parameters
+    assert upload(target, parameters, FILE + b"x") == 400  # not the declared size
+    media = {"originalSource": target["resourceUrl"], "mediaContentType": "VIDEO", "alt": "a"}
+    product = shop.create_product("Mug", images=1)
+    early = graphql(
+        shop, ATTACH, {"product": {"id": f"gid://shopify/Product/{product['id']}"}, "media": [media]}
+    )
+    assert early.json()["data"]["productUpdate"]["userErrors"][0]["field"] == ["media", "0", "originalSource"]
+
+    assert upload(target, parameters, FILE) == 204
+    attached = graphql(
+        shop, ATTACH, {"product": {"id": f"gid://shopify/Product/{product['id']}"}, "media": [media]}
+    )
+    (video,) = attached.json()["data"]["productUpdate"]["product"]["media"]["nodes"]
+    assert (video["mediaContentType"], video["status"], video["filename"]) == ("VIDEO", "READY", "v.mp4")
+
+
+def test_an_unknown_product_gets_a_null_product_and_a_user_error(shop: LocalShop) -> None:
+    answer = graphql(shop, ATTACH, {"product": {"id": "gid://shopify/Product/1"}, "media": []}).json()
+
+    assert answer["data"]["productUpdate"] == {
+        "product": None,
+        "userErrors": [{"field": ["id"], "message": "Product does not exist"}],
+    }
+
+
+def test_the_throttle_knob_answers_throttled_with_the_cost_extension_reelay_waits_by(shop: LocalShop) -> None:
+    assert shop.admin is not None
+    shop.admin.throttle_next = 1
+
+    throttled = graphql(shop, STAGE, {"input": []}).json()
+
+    assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
+    cost = throttled["extensions"]["cost"]
+    status = cost["throttleStatus"]
+    assert cost["actualQueryCost"] is None
+    expected = (cost["requestedQueryCost"] - status["currentlyAvailable"]) / status["restoreRate"]
+    assert throttle_wait(cost) == max(1.0, expected)
+    assert (
+        "errors"
+        not in graphql(
+            shop,
+            STAGE,
+            {
+                "input": [
+                    {"resource": "IMAGE", "filename": "a.png", "mimeType": "image/png", "httpMethod": "POST"}
+                ]
+            },
+        ).json()
+    )
