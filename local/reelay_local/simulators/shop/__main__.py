@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=int, default=8, help="deliveries in flight at once")
     parser.add_argument("--image-size", type=int, default=600, help="long side of product photos")
+    parser.add_argument(
+        "--media-processing-seconds",
+        type=float,
+        default=1.0,
+        help="Shopify: how long an attached video takes to become READY",
+    )
+    parser.add_argument("--admin-token", help="Shopify: the Admin API token (default: see /_shop/admin)")
     parser.add_argument("--webhook", metavar="URL", help="subscribe this loopback URL to every product topic")
     parser.add_argument("--secret", help="the webhook's signing secret (default: generated and printed)")
     parser.add_argument("--verbose", action="store_true", help="log every request and delivery to stderr")
@@ -57,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             timeout_seconds=args.timeout_seconds,
             workers=args.workers,
             image_size=args.image_size,
+            media_processing_seconds=args.media_processing_seconds,
+            admin_access_token=args.admin_token,
         )
     except ValueError as error:
         parser.error(str(error))
