@@ -30,6 +30,7 @@ from reelay_local.commands.local_shop import ShopLink, admin_override, connect_l
 from reelay_local.simulators.shop import LocalShop, ShopConfig
 from tests.integration.pipeline import RunningStack, TenantApi
 from tests.integration.publishing import VIDEO, archive_video
+from tests.integration.test_stage_metrics import counted, emf_lines
 
 PUBLICATION_EVENTS = ("Product Video Published", "Product Video Publish Failed")
 
@@ -149,7 +150,7 @@ def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded,
     ]
 
 
-def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedded, api, shop, link):
+def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedded, api, shop, link, capsys):
     task = generated_task(embedded, api, shop, "Trail Runner")
     shop.admin.throttle_next = 2
 
@@ -159,6 +160,10 @@ def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedd
     assert done["publication"]["state"] == "published"
     assert calls(shop)["throttled"] == 2
     assert uploads_and_attaches(shop) == (1, 1, 1)
+    totals = counted(emf_lines(capsys.readouterr().out))
+    service = ("service", "reelay")
+    assert totals[("Publications", (("outcome", "retrying"), service))] == 2
+    assert totals[("Publications", (("outcome", "published"), service))] == 1
 
 
 # ---------------------------------------------------------------------------- failed
