@@ -42,6 +42,7 @@ FUNCTIONS = {
     "delivery_worker": "DeliveryWorkerFunction",
     "provider_webhook": "ProviderWebhookFunction",
     "provider_worker": "ProviderWorkerFunction",
+    "publish_worker": "PublishWorkerFunction",
     "reconciler": "ReconcilerFunction",
     "shop_events": "ShopEventsFunction",
     "shop_webhook": "ShopWebhookFunction",
