@@ -106,14 +106,16 @@ def publish(job: PublishJob, deps: Deps, now: datetime | None = None) -> Publish
             status = publisher.check(request, job.media_id or "")
         return _settle(task, job, status, deps, now)
     except ShopThrottled as throttled:
-        if job.retries >= MAX_THROTTLED:
+        if job.throttles >= MAX_THROTTLED:
             return _fail(task, job, f"the shop kept throttling: {throttled.reason}", deps, now)
-        return _again(job, math.ceil(throttled.retry_after), deps, throttled.reason)
+        again = job.model_copy(update={"throttles": job.throttles + 1})
+        return _again(again, math.ceil(throttled.retry_after), deps, throttled.reason)
     except (ShopUnavailable, SealedSecretUnreadable) as unavailable:
         reason = getattr(unavailable, "reason", str(unavailable))
         if job.retries >= MAX_UNAVAILABLE:
             return _fail(task, job, f"shop unavailable: {reason}", deps, now)
-        return _again(job, UNAVAILABLE_BACKOFF_SECONDS * 2**job.retries, deps, reason)
+        again = job.model_copy(update={"retries": job.retries + 1})
+        return _again(again, UNAVAILABLE_BACKOFF_SECONDS * 2**job.retries, deps, reason)
     except ProductGone:
         return _fail(task, job, PRODUCT_GONE, deps, now)
     except PublishRefused as refused:
@@ -188,6 +190,7 @@ def _settle(task: Task, job: PublishJob, status: MediaStatus, deps: Deps, now: d
             "checks": job.checks + 1,
             "checking_since": since,
             "retries": 0,
+            "throttles": 0,
         }
     )
     deps.publish_queue.send(check, delay_seconds=delay)
@@ -195,8 +198,9 @@ def _settle(task: Task, job: PublishJob, status: MediaStatus, deps: Deps, now: d
 
 
 def _again(job: PublishJob, delay: float, deps: Deps, reason: str) -> PublishOutcome:
+    """The same step again after `delay` seconds, under the same claim."""
     wait = max(1, min(MAX_DELAY_SECONDS, int(delay)))
-    deps.publish_queue.send(job.model_copy(update={"retries": job.retries + 1}), delay_seconds=wait)
+    deps.publish_queue.send(job, delay_seconds=wait)
     logger.info("publish step queued again", extra={"task_id": job.task_id, "delay": wait, "reason": reason})
     return PublishOutcome(PublishResult.RETRYING, reason)
 

@@ -78,8 +78,9 @@ class PublishJob(ReelayModel):
     # for the task stream's first message, which must claim the publication itself.
     claim: int | None = None
     media_id: str | None = None
-    # Safe-to-retry answers so far in this claim (throttled, unavailable).
+    # Safe-to-retry answers so far in this step: the shop unavailable, and the shop throttling.
     retries: int = Field(default=0, ge=0)
+    throttles: int = Field(default=0, ge=0)
     # Checks so far and when the first one was queued (epoch seconds): the wait is bounded.
     checks: int = Field(default=0, ge=0)
     checking_since: float | None = None
