@@ -40,6 +40,13 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
 ALL_CREDENTIAL_FIELDS = ("admin_access_token", "consumer_key", "consumer_secret")
 
 
+def check_api_version(version: str | None) -> str | None:
+    """A Shopify Admin API version Reelay's calls work with: productUpdate takes media from 2024-10."""
+    if version is not None and version != "unstable" and version < "2024-10":
+        raise ValueError("must be 2024-10 or later: productUpdate takes a product's new media from 2024-10")
+    return version
+
+
 def sealed_name(credential: str) -> str:
     """Where a connection keeps a credential, sealed: `sealed_<name>`."""
     return f"sealed_{credential}"
@@ -118,6 +125,11 @@ class ConnectionSettings(ReelayModel):
     @classmethod
     def _template(cls, value: str | None) -> str | None:
         return check_template(value) if value else None
+
+    @field_validator("shopify_api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str | None:
+        return check_api_version(value)
 
 
 class ShopConnection(ConnectionSettings):
@@ -271,6 +283,11 @@ class ShopConnectionUpdate(ReelayModel):
     @classmethod
     def _template(cls, value: str | None) -> str | None:
         return check_template(value) if value else value
+
+    @field_validator("shopify_api_version")
+    @classmethod
+    def _api_version(cls, value: str | None) -> str | None:
+        return check_api_version(value)
 
     @field_validator(*_NOT_NULL)
     @classmethod
