@@ -260,8 +260,8 @@ class LocalShop:
         product = self._catalog.get(product_id)
         videos = []
         if self._admin is not None:
-            ready = self._config.media_processing_seconds
-            videos = [v for v in self._admin.product_videos(product_id) if v.status(ready) == "READY"]
+            seconds = self._admin.processing_seconds  # the knob's value, which a test may change
+            videos = [v for v in self._admin.product_videos(product_id) if v.status(seconds) == "READY"]
         return product_page(product, videos)
 
     @property
