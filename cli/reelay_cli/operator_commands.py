@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from reelay.models.tenant import DEFAULT_OVERLAP_HOURS
 from reelay_cli.plugins import SubCommands
 
-QUEUE_NAMES = ("provider", "delivery", "stream")
+QUEUE_NAMES = ("provider", "delivery", "publish", "stream")
 
 
 def _add_aws_options(parser: argparse.ArgumentParser, *, table: bool) -> None:
@@ -87,13 +87,13 @@ def add_operator_commands(commands: SubCommands, add_target_options: Any) -> Non
     dlq = commands.add_parser("dlq", help="list or redrive the stack's dead-letter queues (AWS credentials)")
     actions = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="each message: kind, task id, age, receive count")
-    listing.add_argument("--queue", choices=QUEUE_NAMES, help="one queue (default: all three)")
+    listing.add_argument("--queue", choices=QUEUE_NAMES, help="one queue (default: all)")
     listing.add_argument("--json", action="store_true")
     _add_aws_options(listing, table=False)
     listing.set_defaults(handler=_dlq_list)
 
     redrive = actions.add_parser("redrive", help="move messages back to the queue they came from")
-    redrive.add_argument("--queue", choices=QUEUE_NAMES[:2], required=True)
+    redrive.add_argument("--queue", choices=[q for q in QUEUE_NAMES if q != "stream"], required=True)
     redrive.add_argument("--task-id", action="append", help="only this task's messages (repeatable)")
     redrive.add_argument("--json", action="store_true")
     _add_aws_options(redrive, table=False)
