@@ -49,6 +49,11 @@ class ShopConfig:
     woocommerce_max_failures: int = 5
     # Long side of the drawn product images, in pixels.
     image_size: int = 600
+    # The WooCommerce REST API key the shop accepts (WooCommerce > Settings > Advanced > REST API);
+    # None: generated at start in WooCommerce's format (ck_/cs_ and 40 hex digits). Read the
+    # pair from LocalShop.woo_admin or GET /_shop/woocommerce/api-key.
+    woo_consumer_key: str | None = None
+    woo_consumer_secret: str | None = None
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -76,6 +81,10 @@ class ShopConfig:
             raise ValueError("woocommerce_max_failures must not be negative")
         if not 64 <= self.image_size <= 4096:
             raise ValueError("image_size must be between 64 and 4096 pixels")
+        for name in ("woo_consumer_key", "woo_consumer_secret"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ValueError(f"{name} must be a non-empty string")
 
     @property
     def receiver_timeout_seconds(self) -> float:

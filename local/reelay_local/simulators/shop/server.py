@@ -6,16 +6,22 @@ Paths:
                                  (a WooCommerce shop pings the address first)
   /_shop/products                GET: every product; POST {title, description?, product_type?,
                                  vendor?, tags?, images?, price?, sku?}: create one
-  /_shop/products/{id}           GET: one product; PATCH {field: value, ...}: change it
+  /_shop/products/{id}           GET: one product; PATCH {field: value, ...}: change it;
+                                 DELETE [?trash=true]: delete it (or move it to WooCommerce's trash)
   /_shop/products/{id}/images    POST {alt?}: add a drawn photo
   /_shop/deliveries              GET [?wait_seconds=N]: every delivery attempt and how many are
                                  pending (with wait_seconds, after waiting up to N s for none)
+  /_shop/woocommerce/api-key     GET, PUT {consumer_key?, consumer_secret?, permissions?}: the
+                                 REST API key a WooCommerce shop accepts (woo_admin.py)
+  /_shop/woocommerce/faults      GET, PUT {throttle_next?, retry_after_seconds?, outage_next?}
+  /_shop/woocommerce/calls       GET: REST API requests received, per operation
+  /wp-json/wc/v3/products/{id}   WooCommerce only: its REST API's GET and PUT (woo_admin.py)
   anything else                  GET/HEAD: a product photo, where the platform keeps them
                                  (/cdn/shop/files/... or /wp-content/uploads/...)
 
 Products are shown as the platform's REST API shows them. Admin errors are JSON,
 {"error": {"code": ..., "message": ...}}: 400 for bad input, 404 for an unknown product or path,
-405 for a method a path does not take. No authentication: it listens on loopback only.
+405 for a method a path does not take. No authentication on /_shop: it listens on loopback only.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,11 +59,22 @@ def error_response(
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
 
 
-def route(shop: LocalShop, method: str, path: str, query: dict[str, list[str]], body: bytes) -> ApiResponse:
+def route(
+    shop: LocalShop,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+) -> ApiResponse:
     """The answer to one request; ShopError and bad JSON become 4xx here."""
     try:
         if path == "/_shop" or path.startswith("/_shop/"):
             return _admin(shop, method, path.rstrip("/") or path, query, body)
+        if path.startswith("/wp-json/") and shop.platform == "woocommerce":
+            from reelay_local.simulators.shop.woo_admin import route_rest
+
+            return route_rest(shop, method, path, query, headers or {}, body)
         if method in ("GET", "HEAD"):
             photo = shop.photo(path)
             if photo is not None:
@@ -92,10 +110,19 @@ def _admin(shop: LocalShop, method: str, path: str, query: dict[str, list[str]],
         product_id = _product_id(match["id"])
         return json_response(201, shop.add_image(product_id, **_fields(body, ("alt",))))
     if match := _PRODUCT.match(path):
-        if _allow(method, "GET", "PATCH", "PUT") == "GET":
+        if _allow(method, "GET", "PATCH", "PUT", "DELETE") == "GET":
             return json_response(200, shop.product(_product_id(match["id"])))
         product_id = _product_id(match["id"])
+        if method == "DELETE":
+            trash = (query.get("trash") or ["false"])[-1].lower() in ("1", "true")
+            return json_response(200, shop.delete_product(product_id, trash=trash))
         return json_response(200, shop.update_product(product_id, **_fields(body, EDITABLE_FIELDS)))
+    if path.startswith("/_shop/woocommerce/") and shop.platform == "woocommerce":
+        from reelay_local.simulators.shop.woo_admin import ADMIN_FIELDS, route_admin
+
+        answer = route_admin(shop, method, path, _fields(body, ADMIN_FIELDS))
+        if answer is not None:
+            return answer
     if path == "/_shop/deliveries":
         _allow(method, "GET")
         wait = _wait_seconds(query)
@@ -214,7 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         split = urlsplit(self.path)
         try:
-            response = route(self.server.shop, self.command, split.path, parse_qs(split.query), body)
+            query = parse_qs(split.query)
+            response = route(self.server.shop, self.command, split.path, query, body, self.headers)
         except Exception:
             log.exception("shop simulator failed on %s %s", self.command, self.path)
             response = error_response(500, "internal_error", "the shop simulator failed; see its log")

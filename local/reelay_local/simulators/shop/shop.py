@@ -9,11 +9,11 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from reelay_local.simulators.shop.catalog import (
     EDITABLE_FIELDS,
@@ -34,6 +34,9 @@ from reelay_local.simulators.shop.images import CONTENT_TYPES, photo_format, pho
 from reelay_local.simulators.shop.server import ShopHttpServer
 from reelay_local.simulators.shop.shopify import ShopifyDialect
 from reelay_local.simulators.shop.woocommerce import WooCommerceDialect
+
+if TYPE_CHECKING:
+    from reelay_local.simulators.shop.woo_admin import WooAdmin
 
 MAX_TITLE = 255
 PING_TIMEOUT_SECONDS = 5.0
@@ -56,6 +59,7 @@ class LocalShop:
         )
         self._server: ShopHttpServer | None = None
         self._dialect: Dialect | None = None
+        self._woo_admin: WooAdmin | None = None
         self._stopped = False
 
     # ---- lifecycle
@@ -220,6 +224,29 @@ class LocalShop:
             product.updated_at = now()
         return self._emit("update", product)
 
+    def change_product(self, product_id: int, change: Callable[[Product], None]) -> dict[str, Any]:
+        """Apply `change` (checked input only) under the catalog's lock, then send one update event."""
+        self._started()
+        product = self._catalog.get(product_id)
+        with self._catalog.locked():
+            change(product)
+            product.updated_at = now()
+        return self._emit("update", product)
+
+    def delete_product(self, product_id: int, *, trash: bool = False) -> dict[str, Any]:
+        """Delete the product for good, or move it to WooCommerce's trash (shown with status "trash").
+
+        Returns the product as it was; no webhook is sent (Reelay subscribes to no delete topic).
+        """
+        dialect = self._started()
+        if trash and self.platform != "woocommerce":
+            raise InvalidInput("only a WooCommerce shop has a trash")
+        with self._catalog.locked():
+            product = self._catalog.get(product_id) if trash else self._catalog.remove(product_id)
+            if trash:
+                product.status, product.updated_at = "trash", now()
+            return dialect.product_json(product)
+
     def product(self, product_id: int) -> dict[str, Any]:
         """The product as the platform's REST API shows it now."""
         dialect = self._started()
@@ -235,6 +262,16 @@ class LocalShop:
         if spec is None:
             return None
         return render_photo(spec), CONTENT_TYPES[spec.format]
+
+    @property
+    def woo_admin(self) -> WooAdmin:
+        """The WooCommerce REST API's state: the API key it accepts, its fault knobs, its call counts."""
+        with self._lock:
+            if self._woo_admin is None:
+                from reelay_local.simulators.shop.woo_admin import WooAdmin
+
+                self._woo_admin = WooAdmin(self._config)  # a Shopify shop refuses (WooAdmin)
+            return self._woo_admin
 
     # ---- deliveries
 
