@@ -100,6 +100,14 @@ def test_a_store_url_off_the_public_internet_is_refused_before_any_connection(sh
             step(_request(shop=shop))
 
 
+def test_the_local_override_opens_loopback_only_not_private_addresses():
+    client = httpx.Client(transport=httpx.MockTransport(_refusing_transport))
+    publisher = WooCommercePublisher(client, base_url_override="http://10.1.2.3:8080")
+
+    with pytest.raises(PublishRefused, match="resolves to a private address"):
+        publisher.find(_request())
+
+
 @pytest.mark.parametrize(
     ("changes", "said"),
     [

@@ -143,8 +143,8 @@ class WooCommercePublisher:
         self, request: PublishRequest, method: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """One request to the product's endpoint; its JSON product, or the typed failure."""
-        url, addresses = self._target(request)
         key, secret = _credentials(request)
+        url, addresses = self._target(request)
         options: dict[str, Any] = {}
         if body is not None:
             options["content"] = json.dumps(body).encode()
@@ -196,7 +196,7 @@ def _product_or_raise(response: httpx.Response, raw: bytes, request: PublishRequ
     data = _json(raw)
     code = str(data.get("code") or "") if isinstance(data, dict) else ""
     message = str(data.get("message") or "") if isinstance(data, dict) else ""
-    said = _scrub(f"{code}: {message}" if code else f"HTTP {status}", request)
+    said = _scrub(f"{code}: {message}" if code else "no WordPress error in the body", request)
     product = request.product_id
     if 200 <= status < 300:
         if not isinstance(data, dict) or str(data.get("id")) != product:

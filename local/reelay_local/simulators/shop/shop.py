@@ -236,7 +236,7 @@ class LocalShop:
     def delete_product(self, product_id: int, *, trash: bool = False) -> dict[str, Any]:
         """Delete the product for good, or move it to WooCommerce's trash (shown with status "trash").
 
-        Returns the product as it was; no webhook is sent (Reelay subscribes to no delete topic).
+        Returns the product's JSON; no webhook is sent (Reelay subscribes to no delete topic).
         """
         dialect = self._started()
         if trash and self.platform != "woocommerce":
@@ -270,7 +270,7 @@ class LocalShop:
             if self._woo_admin is None:
                 from reelay_local.simulators.shop.woo_admin import WooAdmin
 
-                self._woo_admin = WooAdmin(self._config)  # a Shopify shop refuses (WooAdmin)
+                self._woo_admin = WooAdmin(self._config)  # which refuses a Shopify shop's config
             return self._woo_admin
 
     # ---- deliveries
