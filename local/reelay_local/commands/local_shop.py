@@ -64,8 +64,9 @@ def shop_identity(shop: LocalShop) -> str:
 def connect_local_shop(shop: LocalShop, client: ReelayClient, *, write_back: bool = False) -> ShopLink:
     """Connect `shop` for the tenant `client` acts for, and point the shop's webhook at its hook_url.
 
-    With `write_back`, the connection also holds the shop's Admin API token (a Shopify shop's),
-    so each finished video goes onto its product. A WooCommerce shop pings the hook_url before
+    With `write_back`, the connection also holds the shop's admin credentials (a Shopify shop's
+    Admin API token, a WooCommerce shop's REST API key), so each finished video goes onto its
+    product. A WooCommerce shop pings the hook_url before
     it saves the webhook (WebhookPingFailed if that is not answered 2xx); the API's errors come
     back as ApiError.
     """
@@ -74,6 +75,9 @@ def connect_local_shop(shop: LocalShop, client: ReelayClient, *, write_back: boo
     request["webhook_secret"] = secret
     if write_back and shop.admin is not None:
         request.update(write_back=True, admin_access_token=shop.admin.access_token)
+    elif write_back and shop.platform == "woocommerce":
+        key = shop.woo_admin.api_key()
+        request.update(write_back=True, consumer_key=key["consumer_key"], consumer_secret=key["consumer_secret"])
     connection = client.connect_shop(request)
     webhook = shop.configure_webhook(connection["hook_url"], secret=secret)
     return ShopLink(shop=shop, connection=connection, webhook=webhook)

@@ -25,12 +25,8 @@ class ShopPublishers:
 
             return ShopifyPublisher(base_url_override=self._override, allow_loopback=self._allow_loopback)
         if platform == "woocommerce":
-            # The WooCommerce publisher (its own branch) is wired here when merged:
-            # WooCommercePublisher(base_url_override=self._override).
-            try:
-                from reelay.clients.woocommerce_admin import WooCommercePublisher  # type: ignore[import-not-found]
-            except ImportError:
-                raise PublishRefused("no publisher for woocommerce in this build") from None
+            from reelay.clients.woocommerce_admin import WooCommercePublisher
+
             return WooCommercePublisher(base_url_override=self._override)
         # Refused, not retried: the same platform gets the same answer.
         raise PublishRefused(f"no publisher for platform {platform!r}")

@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="Shopify: how long an attached video takes to become READY",
     )
     parser.add_argument("--admin-token", help="Shopify: the Admin API token (default: see /_shop/admin)")
+    parser.add_argument(
+        "--woo-consumer-key", help="the WooCommerce REST API key it accepts (default: generated)"
+    )
+    parser.add_argument("--woo-consumer-secret", help="that key's secret (default: generated)")
     parser.add_argument("--webhook", metavar="URL", help="subscribe this loopback URL to every product topic")
     parser.add_argument("--secret", help="the webhook's signing secret (default: generated and printed)")
     parser.add_argument("--verbose", action="store_true", help="log every request and delivery to stderr")
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             image_size=args.image_size,
             media_processing_seconds=args.media_processing_seconds,
             admin_access_token=args.admin_token,
+            woo_consumer_key=args.woo_consumer_key,
+            woo_consumer_secret=args.woo_consumer_secret,
         )
     except ValueError as error:
         parser.error(str(error))
@@ -89,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"webhook {webhook.id} -> {webhook.address} ({', '.join(webhook.topics)}), "
                 f"secret {webhook.secret}",
+                file=sys.stderr,
+                flush=True,
+            )
+        if config.platform == "woocommerce":
+            key = shop.woo_admin.api_key()
+            print(
+                f"REST API key {key['consumer_key']} secret {key['consumer_secret']} ({key['permissions']})",
                 file=sys.stderr,
                 flush=True,
             )

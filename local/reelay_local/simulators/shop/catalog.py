@@ -54,6 +54,10 @@ class Product:
     variant_id: int = 0
     option_id: int = 0
     images: list[ProductImage] = field(default_factory=list)
+    # WooCommerce's post status ("publish", or "trash" once a merchant trashed it) and its
+    # custom fields as the REST API shows them: [{"id", "key", "value"}, ...].
+    status: str = "publish"
+    meta_data: list[dict[str, Any]] = field(default_factory=list)
 
     def photo(self, image: ProductImage) -> PhotoSpec:
         return PhotoSpec(
@@ -100,6 +104,7 @@ class Catalog:
             self._images_by_path[image.path] = (product.id, image.id)
 
     def remove(self, product_id: int) -> Product:
+        """Delete the product for good; its photos stop being served (its handle stays taken)."""
         with self._lock:
             product = self.get(product_id)
             del self._products[product_id]

@@ -53,6 +53,11 @@ class ShopConfig:
     # video takes to go UPLOADED -> PROCESSING -> READY.
     admin_access_token: str | None = None
     media_processing_seconds: float = 1.0
+    # The WooCommerce REST API key the shop accepts (WooCommerce > Settings > Advanced > REST API);
+    # None: generated at start in WooCommerce's format (ck_/cs_ and 40 hex digits). Read the
+    # pair from LocalShop.woo_admin or GET /_shop/woocommerce/api-key.
+    woo_consumer_key: str | None = None
+    woo_consumer_secret: str | None = None
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -82,6 +87,10 @@ class ShopConfig:
             raise ValueError("media_processing_seconds must not be negative")
         if not 64 <= self.image_size <= 4096:
             raise ValueError("image_size must be between 64 and 4096 pixels")
+        for name in ("woo_consumer_key", "woo_consumer_secret"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ValueError(f"{name} must be a non-empty string")
 
     @property
     def receiver_timeout_seconds(self) -> float:

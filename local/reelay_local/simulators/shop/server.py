@@ -6,7 +6,8 @@ Paths:
                                  (a WooCommerce shop pings the address first)
   /_shop/products                GET: every product; POST {title, description?, product_type?,
                                  vendor?, tags?, images?, price?, sku?}: create one
-  /_shop/products/{id}           GET: one product; PATCH {field: value, ...}: change it
+  /_shop/products/{id}           GET: one product; PATCH {field: value, ...}: change it;
+                                 DELETE [?trash=true]: delete it (or move it to WooCommerce's trash)
   /_shop/products/{id}/images    POST {alt?}: add a drawn photo
   /_shop/deliveries              GET [?wait_seconds=N]: every delivery attempt and how many are
                                  pending (with wait_seconds, after waiting up to N s for none)
@@ -16,12 +17,17 @@ Paths:
   /admin/api/{v}/graphql.json    POST: Shopify's Admin GraphQL API (shopify_admin.py)
   /_staged/{token}               POST: a staged upload's target (staged_uploads.py)
   /products/{id}                 GET: the product's storefront page, with its videos (HTML)
+  /_shop/woocommerce/api-key     GET, PUT {consumer_key?, consumer_secret?, permissions?}: the
+                                 REST API key a WooCommerce shop accepts (woo_admin.py)
+  /_shop/woocommerce/faults      GET, PUT {throttle_next?, retry_after_seconds?, outage_next?}
+  /_shop/woocommerce/calls       GET: REST API requests received, per operation
+  /wp-json/wc/v3/products/{id}   WooCommerce only: its REST API's GET and PUT (woo_admin.py)
   anything else                  GET/HEAD: a product photo, where the platform keeps them
                                  (/cdn/shop/files/... or /wp-content/uploads/...)
 
 Products are shown as the platform's REST API shows them. Admin errors are JSON,
 {"error": {"code": ..., "message": ...}}: 400 for bad input, 404 for an unknown product or path,
-405 for a method a path does not take. No authentication: it listens on loopback only.
+405 for a method a path does not take. No authentication on /_shop: it listens on loopback only.
 """
 
 from __future__ import annotations
@@ -83,6 +89,10 @@ def route(
             except (json.JSONDecodeError, UnicodeDecodeError):
                 return json_response(400, {"errors": "the body is not JSON"})
             return admin.answer(headers, parsed, shop.has_product)
+        if path.startswith("/wp-json/") and shop.platform == "woocommerce":
+            from reelay_local.simulators.shop.woo_admin import route_rest
+
+            return route_rest(shop, method, path, query, headers, body)
         if admin is not None and path.startswith(STAGED_PREFIX) and method == "POST":
             admin.receive_upload(path, headers.get("content-type", ""), body)
             return ApiResponse(204, b"", "text/plain")
@@ -129,10 +139,10 @@ def _admin(shop: LocalShop, method: str, path: str, query: dict[str, list[str]],
     if match := _PRODUCT.match(path):
         if _allow(method, "GET", "PATCH", "PUT", "DELETE") == "GET":
             return json_response(200, shop.product(_product_id(match["id"])))
-        if method == "DELETE":
-            shop.delete_product(_product_id(match["id"]))
-            return ApiResponse(204, b"", "text/plain")
         product_id = _product_id(match["id"])
+        if method == "DELETE":
+            trash = (query.get("trash") or ["false"])[-1].lower() in ("1", "true")
+            return json_response(200, shop.delete_product(product_id, trash=trash))
         return json_response(200, shop.update_product(product_id, **_fields(body, EDITABLE_FIELDS)))
     if path == "/_shop/admin" and shop.admin is not None:
         admin = shop.admin
@@ -149,6 +159,12 @@ def _admin(shop: LocalShop, method: str, path: str, query: dict[str, list[str]],
                 **{name: getattr(admin, name) for name in _KNOBS},
             },
         )
+    if path.startswith("/_shop/woocommerce/") and shop.platform == "woocommerce":
+        from reelay_local.simulators.shop.woo_admin import ADMIN_FIELDS, route_admin
+
+        answer = route_admin(shop, method, path, _fields(body, ADMIN_FIELDS))
+        if answer is not None:
+            return answer
     if path == "/_shop/deliveries":
         _allow(method, "GET")
         wait = _wait_seconds(query)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from reelay_local.simulators.shop.catalog import (
     EDITABLE_FIELDS,
-    MAX_IMAGES,
     Catalog,
     Product,
     ProductImage,
@@ -31,13 +29,16 @@ from reelay_local.simulators.shop.errors import InvalidInput, WebhookPingFailed
 from reelay_local.simulators.shop.events import EventKind, ShopEvent, Webhook
 from reelay_local.simulators.shop.hook_address import check_hook_address
 from reelay_local.simulators.shop.images import CONTENT_TYPES, photo_format, photo_shape, render_photo
+from reelay_local.simulators.shop.product_fields import checked_fields, image_count, text_field
 from reelay_local.simulators.shop.product_page import product_page
 from reelay_local.simulators.shop.server import ShopHttpServer
 from reelay_local.simulators.shop.shopify import ShopifyDialect
 from reelay_local.simulators.shop.shopify_admin import ShopifyAdmin
 from reelay_local.simulators.shop.woocommerce import WooCommerceDialect
 
-MAX_TITLE = 255
+if TYPE_CHECKING:
+    from reelay_local.simulators.shop.woo_admin import WooAdmin
+
 PING_TIMEOUT_SECONDS = 5.0
 
 
@@ -59,6 +60,7 @@ class LocalShop:
         self._server: ShopHttpServer | None = None
         self._dialect: Dialect | None = None
         self._admin: ShopifyAdmin | None = None
+        self._woo_admin: WooAdmin | None = None
         self._stopped = False
 
     # ---- lifecycle
@@ -176,11 +178,11 @@ class LocalShop:
     ) -> dict[str, Any]:
         """Create a product with `images` drawn photos; its create event is queued for every hook."""
         dialect = self._started()
-        fields = _checked_fields(
+        fields = checked_fields(
             title=title, description=description, product_type=product_type, tags=tags, price=price, sku=sku
         )
-        fields["vendor"] = _text("vendor", vendor) if vendor is not None else self._default_vendor()
-        count = _image_count(images, already=0)
+        fields["vendor"] = text_field("vendor", vendor) if vendor is not None else self._default_vendor()
+        count = image_count(images, already=0)
         stamp = now()
         with self._catalog.locked():
             product = Product(
@@ -202,9 +204,9 @@ class LocalShop:
         self._started()
         product = self._catalog.get(product_id)
         if alt is not None:
-            alt = _text("alt", alt)
+            alt = text_field("alt", alt)
         with self._catalog.locked():
-            _image_count(1, already=len(product.images))
+            image_count(1, already=len(product.images))
             stamp = now()
             self._catalog.add_image(product, self._new_image(product, stamp, alt))
             product.updated_at = stamp
@@ -220,13 +222,38 @@ class LocalShop:
             )
         if not fields:
             raise InvalidInput(f"nothing to update; editable: {', '.join(EDITABLE_FIELDS)}")
-        cleaned = _checked_fields(**fields)
+        cleaned = checked_fields(**fields)
         product = self._catalog.get(product_id)
         with self._catalog.locked():
             for name, value in cleaned.items():
                 setattr(product, name, value)
             product.updated_at = now()
         return self._emit("update", product)
+
+    def change_product(self, product_id: int, change: Callable[[Product], None]) -> dict[str, Any]:
+        """Apply `change` (checked input only) under the catalog's lock, then send one update event."""
+        self._started()
+        product = self._catalog.get(product_id)
+        with self._catalog.locked():
+            change(product)
+            product.updated_at = now()
+        return self._emit("update", product)
+
+    def delete_product(self, product_id: int, *, trash: bool = False) -> dict[str, Any]:
+        """Delete the product for good, or move it to WooCommerce's trash (shown with status "trash").
+
+        Returns the product's JSON; no webhook is sent (Reelay subscribes to no delete topic).
+        """
+        dialect = self._started()
+        if trash and self.platform != "woocommerce":
+            raise InvalidInput("only a WooCommerce shop has a trash")
+        with self._catalog.locked():
+            product = self._catalog.get(product_id) if trash else self._catalog.remove(product_id)
+            if trash:
+                product.status, product.updated_at = "trash", now()
+            elif self._admin is not None:
+                self._admin.forget_product(product_id)
+            return dialect.product_json(product)
 
     def product(self, product_id: int) -> dict[str, Any]:
         """The product as the platform's REST API shows it now."""
@@ -244,13 +271,6 @@ class LocalShop:
             return None
         return render_photo(spec), CONTENT_TYPES[spec.format]
 
-    def delete_product(self, product_id: int) -> None:
-        """Remove the product and its media, as deleting it in the shop's admin does."""
-        self._started()
-        self._catalog.remove(product_id)
-        if self._admin is not None:
-            self._admin.forget_product(product_id)
-
     def has_product(self, product_id: int) -> bool:
         return any(product.id == product_id for product in self._catalog.all())
 
@@ -262,12 +282,27 @@ class LocalShop:
         if self._admin is not None:
             seconds = self._admin.processing_seconds  # the knob's value, which a test may change
             videos = [v for v in self._admin.product_videos(product_id) if v.status(seconds) == "READY"]
-        return product_page(product, videos)
+        extra = ""
+        if self.platform == "woocommerce":
+            from reelay_local.simulators.shop.woo_admin import render_product_video
+
+            extra = render_product_video(self.product(product_id))
+        return product_page(product, videos, extra)
 
     @property
     def admin(self) -> ShopifyAdmin | None:
         """Shopify's Admin API of this shop (its token, call counts and knobs); None for WooCommerce."""
         return self._admin
+
+    @property
+    def woo_admin(self) -> WooAdmin:
+        """The WooCommerce REST API's state: the API key it accepts, its fault knobs, its call counts."""
+        with self._lock:
+            if self._woo_admin is None:
+                from reelay_local.simulators.shop.woo_admin import WooAdmin
+
+                self._woo_admin = WooAdmin(self._config)  # which refuses a Shopify shop's config
+            return self._woo_admin
 
     # ---- deliveries
 
@@ -333,64 +368,3 @@ class LocalShop:
                 webhook.status = "disabled"
             else:
                 webhook.failure_count += 1
-
-
-def _checked_fields(**fields: Any) -> dict[str, Any]:
-    """Validate product fields by name (any of EDITABLE_FIELDS); InvalidInput names the first bad one."""
-    cleaned: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "title":
-            title = _text("title", value).strip()
-            if not title:
-                raise InvalidInput("title can't be blank")
-            if len(title) > MAX_TITLE:
-                raise InvalidInput(f"title is too long (at most {MAX_TITLE} characters)")
-            cleaned[name] = title
-        elif name == "tags":
-            cleaned[name] = _tags(value)
-        elif name == "price":
-            cleaned[name] = _price(value)
-        else:
-            cleaned[name] = _text(name, value)
-    return cleaned
-
-
-def _text(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string")
-    return value
-
-
-def _tags(value: Any) -> list[str]:
-    # Shopify's API takes tags as one comma-separated string; a list is accepted too.
-    if isinstance(value, str):
-        items = value.split(",")
-    elif isinstance(value, Iterable) and all(isinstance(tag, str) for tag in value):
-        items = list(value)
-    else:
-        raise InvalidInput("tags must be a list of strings or one comma-separated string")
-    tags: list[str] = []
-    for tag in (item.strip() for item in items):
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
-def _price(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidInput("price must be a decimal number or a string holding one")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidInput(f"price {value!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInput("price must be a finite number, not negative")
-    return f"{amount.quantize(Decimal('0.01'))}"
-
-
-def _image_count(value: Any, *, already: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput("images must be a whole number of images, 0 or more")
-    if already + value > MAX_IMAGES:
-        raise InvalidInput(f"a product holds at most {MAX_IMAGES} images")
-    return value

@@ -13,6 +13,7 @@ Facts this follows (WooCommerce REST API docs and WC_Webhook):
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import secrets
@@ -72,7 +73,7 @@ class WooCommerceDialect:
             "date_modified": modified,
             "date_modified_gmt": modified,
             "type": "simple",
-            "status": "publish",
+            "status": product.status,
             "featured": False,
             "catalog_visibility": "visible",
             "description": product.description,
@@ -94,7 +95,7 @@ class WooCommerceDialect:
             "attributes": [],
             "default_attributes": [],
             "variations": [],
-            "meta_data": [],
+            "meta_data": copy.deepcopy(product.meta_data),
         }
 
     def _term(self, name: str) -> dict[str, Any]:
