@@ -52,6 +52,9 @@ class Settings:
     provider_job_lost_after_seconds: int = 900
     # Credits a tenant may reserve per UTC day unless its own profile says otherwise; 0 is unlimited.
     daily_credit_budget: int = 0
+    # The private bucket holding Reelay's copies of Creatify's files, and the queue of copies to make.
+    media_bucket: str = ""
+    media_queue_url: str = ""
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -113,4 +116,6 @@ def settings() -> Settings:
         unknown_outcome_grace_seconds=_int("UNKNOWN_OUTCOME_GRACE_SECONDS", 180, minimum=1),
         provider_job_lost_after_seconds=_int("PROVIDER_JOB_LOST_AFTER_SECONDS", 900, minimum=1),
         daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
+        media_bucket=env("MEDIA_BUCKET", ""),
+        media_queue_url=env("MEDIA_QUEUE_URL", ""),
     )

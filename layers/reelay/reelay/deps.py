@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
+    from reelay.ports.media import ArchiveStore, MediaCopier, MediaUrls
     from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
     from reelay.ports.stores import (
         ClaimStore,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         TenantStore,
     )
     from reelay.security.callback_tokens import CallbackSigner
+    from reelay.security.media_links import MediaLinkSigner
 
 
 class Deps:
@@ -130,6 +132,39 @@ class Deps:
         from reelay.clients.job_queue import JobQueue
 
         return JobQueue(self.settings.require("delivery_queue_url"))
+
+    @cached_property
+    def media_queue(self) -> JobQueue:
+        from reelay.clients.job_queue import JobQueue
+
+        return JobQueue(self.settings.require("media_queue_url"))
+
+    @cached_property
+    def archive_records(self) -> ArchiveStore:
+        from reelay.dal.archive_records import ArchiveRecords
+
+        return ArchiveRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def media_copier(self) -> MediaCopier:
+        from reelay.clients.media_copy import StreamedMediaCopier
+
+        return StreamedMediaCopier(self.settings.require("media_bucket"))
+
+    @cached_property
+    def media_urls(self) -> MediaUrls:
+        from reelay.clients.media_bucket import PresignedMediaUrls
+
+        return PresignedMediaUrls(self.settings.require("media_bucket"))
+
+    @cached_property
+    def media_links(self) -> MediaLinkSigner:
+        from reelay.clients.secrets import get_secret
+        from reelay.security.media_links import MediaLinkSigner
+
+        # The callback signing secret, under the media link's own label (see security/media_links.py).
+        secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
+        return MediaLinkSigner(str(secret))
 
     @cached_property
     def publisher(self) -> EventPublisher:

@@ -19,6 +19,7 @@ STAGE_METRICS: dict[str, tuple[str, ...]] = {
     "Callbacks": ("outcome",),  # applied, no_change, forbidden, unknown_task
     "Deliveries": ("outcome",),  # the delivery worker's DeliveryResult
     "TasksTerminal": ("status",),  # video_generated, failed
+    "MediaArchives": ("outcome",),  # the media worker's ArchiveResult
 }
 
 

@@ -223,6 +223,15 @@ _TRANSACTION_ACTIONS = {
 }
 
 
+# S3 operations authorized by an action of another name (S3's "actions, resources and conditions" page).
+_S3_ACTIONS = {
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "HeadObject": "GetObject",
+}
+
+
 def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str]:
     if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return {
@@ -232,6 +241,8 @@ def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[st
         }
     if service == "sqs" and operation == "SendMessageBatch":
         return {"sqs:SendMessage"}
+    if service == "s3":
+        return {f"s3:{_S3_ACTIONS.get(operation, operation)}"}
     return {f"{service}:{operation}"}
 
 

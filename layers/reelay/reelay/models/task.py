@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 
 from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
+from reelay.models.media import ArchivedFile, Publication
 from reelay.models.status import TaskStatus, is_terminal
 from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
 
@@ -80,6 +81,10 @@ class Task(ReelayModel):
     # Stored with every task since histories are recorded; an item without it (a task created by
     # an earlier version) is read as False: the steps before its first recorded one are unknown.
     history_from_start: bool = True
+    # Reelay's copies of Creatify's files, by asset ("photo", "video") (reelay.models.media).
+    archive: dict[str, ArchivedFile] = Field(default_factory=dict)
+    # Putting the video on the shop product, for a task from a connection with write-back on.
+    publication: Publication | None = None
 
     @property
     def terminal(self) -> bool:

@@ -39,6 +39,7 @@ class Actor(StrEnum):
     RECONCILER = "reconciler"  # the scheduled look at quiet tasks
     REVIEW = "review"  # the owner's decision on a preview (approve, regenerate, reject)
     DELIVERY = "delivery"  # the delivery worker
+    MEDIA = "media"  # the media worker (archive copies)
 
 
 class CallOutcome(StrEnum):
@@ -109,6 +110,18 @@ def delivery_entry(
 
 def review_entry(action: str, at: datetime, *, regenerated_as: str | None = None) -> dict[str, Any]:
     return _compact(k="r", t=_ms(at), o=action, new=regenerated_as)
+
+
+def archive_entry(
+    asset: str,
+    outcome: str,
+    at: datetime,
+    *,
+    attempt: int,
+    size: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    return _compact(k="a", t=_ms(at), a=asset, o=outcome, n=attempt, b=size, why=_cut(reason))
 
 
 @dataclass(frozen=True)
