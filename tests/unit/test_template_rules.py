@@ -120,6 +120,7 @@ def test_only_the_workers_the_task_stream_and_the_reconciler_may_send_to_queues(
         "TaskStreamFunctionRole",
         "ProviderWorkerFunctionRole",
         "DeliveryWorkerFunctionRole",
+        "MediaWorkerFunctionRole",  # its own delayed retries of a failed copy
         "ReconcilerFunctionRole",  # puts lost provider jobs back
         "ApiFunctionRole",  # a replayed webhook delivery, and nothing else (below)
     }

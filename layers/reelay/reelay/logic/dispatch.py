@@ -45,20 +45,24 @@ class Dispatched:
 
 
 def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatched:
-    """Do what the task lifecycle says entering the new task's row sets in motion."""
+    """Do what the task lifecycle says entering the new task's row sets in motion.
+
+    Also the announcement a row waits for until its archive settles, made for the change that
+    settles it (the media worker's write).
+    """
     done = Dispatched()
     if new is None:
         return done  # a TTL removal: nothing to tell anyone
     reaction = reaction_to(old, new)
     if old is None:
         done.submitted_from = "regenerate" if new.regen_source_id else new.external_ref.source
-    _queue_archive(old, new, deps, done)
-    if reaction is Reaction.ANNOUNCE or announcement_due(old, new):
-        _announce(new, deps, done)
-    elif reaction is Reaction.QUEUE_GEN_IMAGE:
+    if reaction is Reaction.QUEUE_GEN_IMAGE:
         _queue_provider_job(new, image_job(new), deps, done)
     elif reaction is Reaction.QUEUE_GEN_VIDEO:
         _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
+    _queue_archive(old, new, deps, done)
+    if announcement_due(old, new):
+        _announce(new, deps, done)
     return done
 
 

@@ -118,15 +118,12 @@ def reaction_to(old: Task | None, new: Task) -> Reaction | None:
     """What the task stream does for a committed change: the reaction of the row just entered.
 
     Only entering a row counts: a change within the row (a recorded delivery, a provider id,
-    a reconciler check) and every repeat of a record set nothing in motion. An announcement
-    that waits for an archive is made by `announcement_due`, not here.
+    a reconciler check) and every repeat of a record set nothing in motion. When the
+    announcement is made is `announcement_due`'s to say: it may wait for an archive.
     """
     if not _entered(old, new):
         return None
-    rule = rule_for(new.status, new.auto_video)
-    if rule.on_entering is Reaction.ANNOUNCE and rule.archives is not None:
-        return None
-    return rule.on_entering
+    return rule_for(new.status, new.auto_video).on_entering
 
 
 def _entered(old: Task | None, new: Task) -> bool:
@@ -146,18 +143,21 @@ def archive_settled(task: Task, asset: MediaAsset) -> bool:
 
 
 def announcement_due(old: Task | None, new: Task) -> bool:
-    """Whether this change releases an announcement that waited for its row's archive to settle.
+    """Whether the task stream announces the task for this change.
 
-    Due once: when the row is entered with the asset settled already, or when the asset
+    A row that announces without an archive (failed) does so on entering. One that waits for
+    its archive announces once: on entering with the asset settled already, or when the asset
     settles while the task is in the row. Every other change (a claim, a recorded retry, a
-    delivery record) and every repeat of the record is not.
+    delivery record) and every repeat of a record announces nothing.
     """
     rule = rule_for(new.status, new.auto_video)
-    if rule.on_entering is not Reaction.ANNOUNCE or rule.archives is None:
+    if rule.on_entering is not Reaction.ANNOUNCE:
         return False
+    if rule.archives is None:
+        return _entered(old, new)
     if not archive_settled(new, rule.archives):
         return False
-    return _entered(old, new) or old is None or not archive_settled(old, rule.archives)
+    return old is None or _entered(old, new) or not archive_settled(old, rule.archives)
 
 
 def image_job(task: Task) -> ProviderJobKind:
