@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelay.clients.aws import aws_client
+from reelay.clients.aws import aws_session
 
 
 class PresignedMediaUrls:
@@ -17,10 +17,18 @@ class PresignedMediaUrls:
         self.bucket = bucket
         self._s3 = s3
 
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            from botocore.config import Config
+
+            # Signature version 4 (X-Amz-Expires): what S3 requires of new buckets' presigned URLs.
+            self._s3 = aws_session().create_client("s3", config=Config(signature_version="s3v4"))
+        return self._s3
+
     def presigned_get(self, key: str, expires_in: int) -> str:
-        s3 = self._s3 or aws_client("s3")
         return str(
-            s3.generate_presigned_url(
+            self.s3.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
             )
         )
