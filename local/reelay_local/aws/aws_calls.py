@@ -116,7 +116,9 @@ class AwsCallLog:
         service = model.service_model.signing_name
         self.calls[(function, service, model.name)] += 1
         self.iam_actions[function].update(_iam_actions(service, model.name, params))
-        if service == "dynamodb" and model.name in WRITE_OPERATIONS:
+        if service != "dynamodb":
+            return  # units and item kinds are DynamoDB's (an S3 `Key` is a string, not an item key)
+        if model.name in WRITE_OPERATIONS:
             context["reelay_writes"] = self._writes(model.name, params)
         context["reelay_consistent"] = bool(params.get("ConsistentRead"))
         if "Key" in params:
