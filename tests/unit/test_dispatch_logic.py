@@ -149,6 +149,7 @@ def test_approving_a_preview_queues_gen_video_without_announcing_the_preview_aga
 
     assert fakes.provider_queue.jobs == [ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id=TASK_ID)]
     assert done.provider_jobs == [ProviderJobKind.GEN_VIDEO]
+    assert fakes.media_queue.sent == []  # its photo was queued when the preview arrived
     assert nothing_announced(fakes)
 
 

@@ -131,8 +131,11 @@ def _entered(old: Task | None, new: Task) -> bool:
 
 
 def archive_to_queue(old: Task | None, new: Task) -> MediaAsset | None:
-    """The asset whose copy the task stream queues for this change: on entering its row only."""
-    if not _entered(old, new):
+    """The asset whose copy the task stream queues for this change: on entering its status only.
+
+    An approval moves a preview to the other image_generated row, whose photo is queued already.
+    """
+    if old is not None and old.status == new.status:
         return None
     return rule_for(new.status, new.auto_video).archives
 
