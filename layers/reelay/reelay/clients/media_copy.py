@@ -53,16 +53,26 @@ def content_type_of(header: str | None, url: str) -> str:
     return _BY_EXTENSION.get(suffix, declared or "application/octet-stream")
 
 
-def _parts(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
-    """The stream cut into parts of exactly `size` bytes, the last one shorter (or empty)."""
-    buffer = bytearray()
+def _parts(chunks: Iterator[bytes], size: int) -> Iterator[bytearray]:
+    """The stream cut into parts of exactly `size` bytes, the last one shorter (or empty).
+
+    Two buffers take turns (the caller has uploaded a part before it asks for the one after
+    next), so the copy allocates no new part-sized block per part: freed blocks of that size
+    are not handed back to the system at once, and a new one each time would grow the peak.
+    """
+    buffers = (bytearray(size), bytearray(size))
+    turn, filled = 0, 0
     for chunk in chunks:
-        buffer += chunk
-        while len(buffer) >= size:
-            part = bytes(buffer[:size])
-            del buffer[:size]
-            yield part
-    yield bytes(buffer)
+        view = memoryview(chunk)
+        while view:
+            take = min(len(view), size - filled)
+            buffers[turn][filled : filled + take] = view[:take]
+            filled += take
+            view = view[take:]
+            if filled == size:
+                yield buffers[turn]
+                turn, filled = 1 - turn, 0
+    yield buffers[turn][:filled]
 
 
 class StreamedMediaCopier:
@@ -114,14 +124,14 @@ class StreamedMediaCopier:
         parts = _parts(response.iter_bytes(CHUNK_SIZE), self._part_size)
         try:
             first = next(parts)
-            second = next(parts, b"")
+            second = next(parts, bytearray())
         except httpx.HTTPError as exc:
             raise CopyFailed(f"source stream broke: {type(exc).__name__}") from exc
         if not second:
             return self._put_whole(key, first, content_type, declared)
         return self._multipart(key, first, second, parts, content_type, declared)
 
-    def _put_whole(self, key: str, body: bytes, content_type: str, declared: str | None) -> CopiedFile:
+    def _put_whole(self, key: str, body: bytearray, content_type: str, declared: str | None) -> CopiedFile:
         _check_length(len(body), declared)
         try:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
@@ -132,9 +142,9 @@ class StreamedMediaCopier:
     def _multipart(
         self,
         key: str,
-        first: bytes,
-        second: bytes,
-        rest: Iterator[bytes],
+        first: bytearray,
+        second: bytearray,
+        rest: Iterator[bytearray],
         content_type: str,
         declared: str | None,
     ) -> CopiedFile:
@@ -176,7 +186,7 @@ class StreamedMediaCopier:
             self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
 
 
-def _chained(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+def _chained(first: bytearray, second: bytearray, rest: Iterator[bytearray]) -> Iterator[bytearray]:
     yield first
     yield second
     yield from rest
