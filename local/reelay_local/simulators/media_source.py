@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BLOCK = bytes(range(256)) * 256  # 64 KiB
-CONTENT_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png", "bin": "application/octet-stream"}
+CONTENT_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def chunks(size: int) -> Iterator[bytes]:
@@ -46,7 +46,7 @@ class MediaSource:
             def log_message(self, *_: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 source.requests[self.path] += 1
                 kind, _, name = self.path.strip("/").partition("/")
                 stem, _, ext = name.partition(".")

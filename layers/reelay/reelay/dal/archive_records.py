@@ -8,6 +8,7 @@ waited for it (`reelay.logic.task_lifecycle`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +19,11 @@ from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.history_writes import append_clauses
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
 from reelay.models.task_history import HistoryNote
+
+# A pending claim older than this was left by a run that died (the worker's timeout is 5 min,
+# the media queue's visibility timeout 30): a job that finds one may take it over, e.g. one
+# an operator moved back from the dead-letter queue, which SQS counts as received only once.
+STALE_CLAIM = timedelta(minutes=30)
 
 
 def _missing_parent(exc: ClientError) -> bool:
@@ -39,11 +45,13 @@ class ArchiveRecords:
         record = ArchivedFile(state=ArchiveState.PENDING, attempts=attempt + 1, source_url=source_url)
         e = Expression()
         path = f"{e.name('archive')}.{e.name(MediaAsset(asset).value)}"
-        state, attempts = e.name("state"), e.name("attempts")
+        state, attempts, updated = e.name("state"), e.name("attempts"), e.name("updated_at")
+        stale_before = keys.iso(datetime.now(UTC) - STALE_CLAIM)
+        pending = f"{path}.{state} = {e.value(ArchiveState.PENDING.value)}"
         condition = (
-            f"attribute_exists(pk) AND (attribute_not_exists({path}) OR "
-            f"({path}.{state} = {e.value(ArchiveState.PENDING.value)} AND "
-            f"{path}.{attempts} <= {e.value(attempt + 1 if takeover else attempt)}))"
+            f"attribute_exists(pk) AND (attribute_not_exists({path}) OR ({pending} AND "
+            f"({path}.{attempts} <= {e.value(attempt + 1 if takeover else attempt)} OR "
+            f"{path}.{updated} < {e.value(stale_before)})))"
         )
         update = f"SET {path} = {e.value(_stored(record))}"
         try:

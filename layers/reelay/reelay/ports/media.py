@@ -45,7 +45,8 @@ class ArchiveStore(Protocol):
         """Mark the copy of `asset` under way for this attempt, if no other attempt has it.
 
         Holds when the asset has no record yet, or is pending from an earlier attempt (from the
-        same attempt too with `takeover`: a redelivery of a job whose run died). False otherwise.
+        same attempt too with `takeover`: a redelivery of a job whose run died), or pending under
+        a claim so old its run must have died. False otherwise.
         """
         ...
 
