@@ -40,10 +40,11 @@ STRETCH = 1.2
 # expressions on `deps`; each builds the boto3 or httpx client behind it. The paths: api submits
 # a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
-# change (jobs, events, deliveries), delivery_worker posts one delivery, reconciler looks at quiet
-# tasks, shop_webhook and shop_events take a product from a shop, publish_worker claims a
-# publication and uploads its video to the shop (credentials opened, the archived video's S3
-# object read, the shop's HTTP client built).
+# change (jobs, events, deliveries), delivery_worker posts one delivery, media_worker copies one
+# file into the media bucket behind its claim, reconciler looks at quiet tasks, shop_webhook and
+# shop_events take a product from a shop, publish_worker claims a publication and uploads its
+# video to the shop (credentials opened, the archived video's S3 object read, the shop's HTTP
+# client built).
 CREATIFY = ["deps.creatify", "secrets_provider()"]
 FIRST_CLIENTS: dict[str, list[str]] = {
     "api": ["deps.tasks"],
@@ -62,8 +63,10 @@ FIRST_CLIENTS: dict[str, list[str]] = {
         "deps.delivery_queue.sqs",
         "deps.publisher.events",
         "deps.publisher.sns",
+        "deps.media_queue.sqs",
     ],
     "delivery_worker": ["deps.tasks", "deps.tenants", "deps.deliveries", "deps.webhooks"],
+    "media_worker": ["deps.tasks", "deps.archive_records", "deps.media_copier.s3"],
     "reconciler": ["deps.tasks", "deps.job_slots", "deps.provider_queue.sqs", *CREATIFY],
     "shop_webhook": ["deps.connections", "deps.secret_box.kms", "deps.product_intake"],
     "shop_events": ["deps.connections", "deps.product_intake"],
@@ -97,6 +100,7 @@ TEMPLATE_ENV = {
     "PROVIDER_TIMEOUT_SECONDS": "3600",
     "RETENTION_DAYS": "30",
     "DAILY_CREDIT_BUDGET": "0",
+    "MEDIA_QUEUE_URL": "http://127.0.0.1:9/000000000000/media",
     "CREATIFY_READ_TIMEOUT_SECONDS": "8",
     "UNKNOWN_OUTCOME_GRACE_SECONDS": "180",
     "PROVIDER_JOB_LOST_AFTER_SECONDS": "900",

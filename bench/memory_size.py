@@ -40,6 +40,7 @@ FUNCTIONS = {
     "api": "ApiFunction",
     "authorizer": "AuthorizerFunction",
     "delivery_worker": "DeliveryWorkerFunction",
+    "media_worker": "MediaWorkerFunction",
     "provider_webhook": "ProviderWebhookFunction",
     "provider_worker": "ProviderWorkerFunction",
     "publish_worker": "PublishWorkerFunction",

@@ -8,6 +8,7 @@ only the stack's name and the operator's AWS credentials:
 | provider   | ProviderDeadLetterQueue | a provider job (gen_image, gen_video, ...) | ProviderQueue       |
 | delivery   | DeliveryDeadLetterQueue | a webhook delivery (task, event id)        | DeliveryQueue       |
 | publish    | PublishDeadLetterQueue  | a publish job (put a video on its product) | PublishQueue        |
+| media      | MediaDeadLetterQueue    | an archive job (task, photo or video)      | MediaQueue          |
 | stream     | StreamFailureQueue      | where a task-stream batch given up on lies | - (see below)       |
 
 Redrive receives a message, sends its body to the queue the dead-letter queue serves (read
@@ -15,10 +16,12 @@ from SQS itself: ListDeadLetterSourceQueues), and only then deletes it. A crash 
 send and the delete leaves the message in the dead-letter queue, visible again after the hold
 below, so a second redrive sends it once more: at worst a repeat, never a loss. A repeat is
 harmless by design: a provider job is claimed before Creatify is paid (a second copy finds
-the claim and pays nothing), a delivery carries the same event id (`webhook-id`), on
-which receivers deduplicate, and a publish job claims the publication and asks the shop for
-the video before attaching it. SQS's StartMessageMoveTask would do the move server-side, but it
-cannot pick messages by task, and moto (the local stack and the tests) does not implement it.
+the claim and pays nothing), an archive job finds its asset claimed or settled and copies
+nothing again (a claim left by a run that died is taken over once it is stale), a delivery
+carries the same event id (`webhook-id`), on which receivers deduplicate, and a publish job
+claims the publication and asks the shop for the video before attaching it. SQS's
+StartMessageMoveTask would do the move server-side, but it cannot pick messages by task, and
+moto (the local stack and the tests) does not implement it.
 
 A stream-failure message names a range of stream records (shard, sequence numbers), not work
 to send anywhere: those records cannot be put back on the stream. The reconciler queues the
@@ -44,6 +47,7 @@ QUEUES: dict[str, str] = {
     "provider": "ProviderDeadLetterQueue",
     "delivery": "DeliveryDeadLetterQueue",
     "publish": "PublishDeadLetterQueue",
+    "media": "MediaDeadLetterQueue",
     "stream": "StreamFailureQueue",
 }
 # How long a received message stays hidden while a listing or a redrive works on it.
@@ -99,6 +103,8 @@ def describe(body: str) -> tuple[str, str | None, str]:
         return str(data["kind"]), str(data["task_id"]), f"put back {data.get('retries', 0)} times"
     if "stage" in data and "task_id" in data:
         return f"publish {data['stage']}", str(data["task_id"]), f"claim {data.get('claim')}"
+    if "asset" in data and "task_id" in data:
+        return "archive", str(data["task_id"]), f"{data['asset']} attempt {int(data.get('attempt', 0)) + 1}"
     if "event_id" in data and "task_id" in data:
         detail = f"{data['event_id']} attempt {int(data.get('attempt', 0)) + 1}"
         if data.get("replay"):

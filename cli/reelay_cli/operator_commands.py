@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from reelay.models.tenant import DEFAULT_OVERLAP_HOURS
 from reelay_cli.plugins import SubCommands
 
-QUEUE_NAMES = ("provider", "delivery", "publish", "stream")
+QUEUE_NAMES = ("provider", "delivery", "media", "publish", "stream")
 
 
 def _add_aws_options(parser: argparse.ArgumentParser, *, table: bool) -> None:

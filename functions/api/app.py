@@ -1,5 +1,5 @@
 """Public REST API: product videos (submit, read, list, approve, replay a delivery, find the stuck),
-shop connections, avatars, credits."""
+shop connections, avatars, credits, media links."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from console_routes import register_console
+from media_routes import register_media
 
 from reelay.deps import runtime
 from reelay.errors import (
@@ -33,6 +34,7 @@ from reelay.http.json_bodies import strict_json_loads
 from reelay.http.openapi import DocumentedRestResolver, raises
 from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
 from reelay.logic.catalog import credit_statement, list_avatars
+from reelay.logic.media_view import media_object
 from reelay.logic.operator_views import replay_delivery, stuck_tasks
 from reelay.logic.request_video import request_video
 from reelay.logic.review import regenerate_preview, reject_preview
@@ -94,6 +96,7 @@ def _swagger_options() -> dict:
 
 app.enable_swagger_lazily(_swagger_options, path="/swagger")
 register_console(app)
+register_media(app)
 
 
 @app.post(
@@ -128,7 +131,9 @@ def submit(
 @app.get("/v1/product-videos/<id>", summary="Read one product video task")
 @raises(TaskNotFound)
 def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
-    return ProductVideo.from_task(get_tenant_task(tenant_id(app), id, runtime()))
+    deps = runtime()
+    task = get_tenant_task(tenant_id(app), id, deps)
+    return ProductVideo.from_task(task, media_object(task, deps))
 
 
 @app.get(

@@ -203,3 +203,21 @@ class RunningStack:
             os.environ.clear()
             os.environ.update(self._environ)
             reset_runtime_caches()
+
+
+def announcing(records: list[dict[str, Any]], task_id: str, asset: str = "video") -> dict[str, Any]:
+    """The stream record that announces a finished task: the one in which its asset's archive settled.
+
+    (The announcement of video_generated waits for the video's copy: reelay.logic.task_lifecycle.)
+    """
+
+    def state(image: dict[str, Any]) -> str | None:
+        return image.get("archive", {}).get("M", {}).get(asset, {}).get("M", {}).get("state", {}).get("S")
+
+    return next(
+        r
+        for r in records
+        if r["dynamodb"]["Keys"]["pk"]["S"] == f"TASK#{task_id}"
+        and state(r["dynamodb"].get("NewImage", {})) in ("archived", "failed")
+        and state(r["dynamodb"].get("OldImage", {})) not in ("archived", "failed")
+    )

@@ -30,7 +30,7 @@ from tests.integration.aws_faults import (
 )
 from tests.integration.pipeline import (
     TenantApi,
-    entering,
+    announcing,
     stored,
     stream_records,
     successful_provider_calls,
@@ -225,7 +225,8 @@ def test_after_a_failed_stream_record_nothing_later_in_the_batch_is_done_before_
     api.run_until(second)
     embedded.consumers.events(), embedded.consumers.notifications()
     records = stream_records(embedded, TASK_STREAM)
-    batch = [entering(records, first, "video_generated"), entering(records, second, "video_generated")]
+    # The records that announce each video: the ones settling its archive (the announcement waits).
+    batch = [announcing(records, first), announcing(records, second)]
     stream = embedded.stack.functions[TASK_STREAM]
     faults.inject("sns", "Publish", query_error("InternalError", status=500), times=ONE_CALL)
 
@@ -249,7 +250,8 @@ def test_a_batch_is_handed_back_before_the_function_runs_out_of_time_and_nothing
     api.run_until(second)
     embedded.consumers.events()
     records = stream_records(embedded, TASK_STREAM)
-    batch = [entering(records, first, "video_generated"), entering(records, second, "video_generated")]
+    # The records that announce each video: the ones settling its archive (the announcement waits).
+    batch = [announcing(records, first), announcing(records, second)]
     # The first record is always handled; the next one only with time enough left for it.
     function = embedded.stack.functions[TASK_STREAM]
     budget_ms = sys.modules[function.handler.__module__].RECORD_TIME_BUDGET_MS

@@ -20,6 +20,7 @@ from reelay.clients.job_queue import JobQueue
 from reelay.config import settings
 from reelay.deps import Deps
 from reelay.logic.dispatch import dispatch_change
+from reelay.models.media import ArchivedFile, ArchiveState
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from tests.unit.fakes import MemoryJobSlots
@@ -47,7 +48,7 @@ def outbox() -> Iterator[Outbox]:
         sns = boto3.client("sns", region_name="us-east-1")
         queues = {
             name: sqs.create_queue(QueueName=name)["QueueUrl"]
-            for name in ("provider", "delivery", "bus", "topic")
+            for name in ("provider", "delivery", "media", "bus", "topic")
         }
 
         def arn(name: str) -> str:
@@ -66,11 +67,16 @@ def outbox() -> Iterator[Outbox]:
             config=dataclasses.replace(settings(), event_bus_name="reelay-test", topic_arn=topic),
             provider_queue=JobQueue(queues["provider"], sqs=sqs),
             delivery_queue=JobQueue(queues["delivery"], sqs=sqs),
+            media_queue=JobQueue(queues["media"], sqs=sqs),
             publisher=EventPublisher("reelay-test", topic, events=events, sns=sns),
             # No table here: the job slots the dispatcher records live in memory.
             job_slots=MemoryJobSlots(),
         )
         yield Outbox(deps, sqs, queues)
+
+
+def archived(asset: str) -> dict[str, ArchivedFile]:
+    return {asset: ArchivedFile(state=ArchiveState.ARCHIVED, key=f"tasks/acme/{TASK_ID}/{asset}", bytes=1)}
 
 
 def task(status: TaskStatus, *, auto_video: bool = True, webhook: bool = True, **extra: Any) -> Task:
@@ -89,45 +95,68 @@ GENERATED = "Product Video Generated"
 FAILED = "Product Video Failed"
 IMAGE = "Product Video Image Generated"
 
-# (old, new) -> (provider jobs, announced detail-type or None, delivered?)
+# (old, new) -> (provider jobs, archive jobs, announced detail-type or None)
 CASES = [
-    pytest.param(None, task(S.INITIALIZING), ["gen_image"], None, id="insert starts the image"),
-    pytest.param(task(S.VIDEO_GENERATED), None, [], None, id="TTL removal says nothing"),
-    pytest.param(task(S.INITIALIZING), task(S.IMAGE_GENERATING), [], None, id="progress is silent"),
-    pytest.param(task(S.IMAGE_GENERATING), task(S.IMAGE_GENERATED), ["gen_video"], None, id="auto video"),
+    pytest.param(None, task(S.INITIALIZING), ["gen_image"], [], None, id="insert starts the image"),
+    pytest.param(task(S.VIDEO_GENERATED), None, [], [], None, id="TTL removal says nothing"),
+    pytest.param(task(S.INITIALIZING), task(S.IMAGE_GENERATING), [], [], None, id="progress is silent"),
+    pytest.param(
+        task(S.IMAGE_GENERATING), task(S.IMAGE_GENERATED), ["gen_video"], ["photo"], None, id="auto video"
+    ),
     pytest.param(
         task(S.IMAGE_GENERATING, auto_video=False),
         task(S.IMAGE_GENERATED, auto_video=False),
         [],
+        ["photo"],
+        None,
+        id="approval flow archives the image first",
+    ),
+    pytest.param(
+        task(S.IMAGE_GENERATED, auto_video=False),
+        task(S.IMAGE_GENERATED, auto_video=False, archive=archived("photo")),
+        [],
+        [],
         IMAGE,
-        id="approval flow announces the image",
+        id="approval flow announces the archived image",
     ),
     pytest.param(
         task(S.IMAGE_GENERATED, auto_video=False),
         task(S.IMAGE_GENERATED, auto_video=True),
         ["gen_video"],
+        [],
         None,
-        id="approved video starts it",
+        id="approved video starts it (its photo was queued on arrival)",
     ),
     pytest.param(
         task(S.IMAGE_GENERATED),
         task(S.IMAGE_GENERATED, credits_spent=1),
         [],
+        [],
         None,
         id="other changes at image_generated start nothing again",
     ),
-    pytest.param(task(S.VIDEO_GENERATING), task(S.VIDEO_GENERATED), [], GENERATED, id="video done"),
-    pytest.param(task(S.IMAGE_GENERATING), task(S.FAILED), [], FAILED, id="failure"),
+    pytest.param(task(S.VIDEO_GENERATING), task(S.VIDEO_GENERATED), [], ["video"], None, id="video done"),
+    pytest.param(
+        task(S.VIDEO_GENERATED),
+        task(S.VIDEO_GENERATED, archive=archived("video")),
+        [],
+        [],
+        GENERATED,
+        id="video archived: announced",
+    ),
+    pytest.param(task(S.IMAGE_GENERATING), task(S.FAILED), [], [], FAILED, id="failure"),
     pytest.param(
         task(S.INITIALIZING, auto_video=False),
         task(S.FAILED, auto_video=False),
+        [],
         [],
         FAILED,
         id="early failure",
     ),
     pytest.param(
-        task(S.VIDEO_GENERATED),
-        task(S.VIDEO_GENERATED, delivery_attempts=1),
+        task(S.VIDEO_GENERATED, archive=archived("video")),
+        task(S.VIDEO_GENERATED, archive=archived("video"), delivery_attempts=1),
+        [],
         [],
         None,
         id="recording a delivery announces nothing",
@@ -135,13 +164,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "jobs", "announced"), CASES)
-def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs, announced):
+@pytest.mark.parametrize(("old", "new", "jobs", "archives", "announced"), CASES)
+def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs, archives, announced):
     done = dispatch_change(old, new, outbox.deps)
 
     assert [str(kind) for kind in done.provider_jobs] == jobs
     expected = [{"kind": kind, "task_id": TASK_ID, "job_id": "first", "retries": 0} for kind in jobs]
     assert outbox.drain("provider") == expected
+    assert outbox.drain("media") == [{"task_id": TASK_ID, "asset": a, "attempt": 0} for a in archives]
     events = outbox.drain("bus")
     notes = outbox.drain("topic")
     deliveries = outbox.drain("delivery")
@@ -158,7 +188,7 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
             "event_id": expected_id,
             "attempt": 0,
             "not_before": 0.0,
-            "payload": webhook_payload(new),
+            "payload": {**webhook_payload(new), "media": events[0]["detail"]["media"]},
             "replay": 0,
         }
     ]
@@ -166,7 +196,9 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
 
 def test_a_task_without_webhook_url_is_announced_but_not_delivered(outbox):
     done = dispatch_change(
-        task(S.VIDEO_GENERATING, webhook=False), task(S.VIDEO_GENERATED, webhook=False), outbox.deps
+        task(S.VIDEO_GENERATED, webhook=False),
+        task(S.VIDEO_GENERATED, webhook=False, archive=archived("video")),
+        outbox.deps,
     )
 
     assert len(done.events) == 1 and done.deliveries == []

@@ -55,7 +55,7 @@ def test_a_finished_task_is_announced_once_on_each_channel_in_the_documented_sha
     assert event["source"] == "reelay"
     assert event["detail-type"] == "Product Video Generated"
     detail = event["detail"]
-    assert set(detail) == {*WEBHOOK_FIELDS, "tenant_id", "external_ref", "event_id"}
+    assert set(detail) == {*WEBHOOK_FIELDS, "media", "tenant_id", "external_ref", "event_id"}
     assert detail["event_id"] == expected_id
     assert detail["tenant_id"] == api.tenant_id
     assert detail["external_ref"] == {
@@ -79,8 +79,9 @@ def test_a_finished_task_is_announced_once_on_each_channel_in_the_documented_sha
     }
 
     (delivery,) = received
-    assert list(delivery.json()) == list(WEBHOOK_FIELDS)
-    assert delivery.json() == {name: detail[name] for name in WEBHOOK_FIELDS}
+    # Creatify's fields in their order, then Reelay's media object, as in the event.
+    assert list(delivery.json()) == [*WEBHOOK_FIELDS, "media"]
+    assert delivery.json() == {name: detail[name] for name in (*WEBHOOK_FIELDS, "media")}
     assert delivery.headers["webhook-id"] == expected_id
     assert delivery.verified and signature_matches(api.tenant.webhook_secret, delivery)
     recorded = stored(task["id"])

@@ -46,6 +46,7 @@ FUNCTIONS = {
     "provider_worker": "ProviderWorkerFunction",
     "delivery_worker": "DeliveryWorkerFunction",
     "publish_worker": "PublishWorkerFunction",
+    "media_worker": "MediaWorkerFunction",
     "reconciler": "ReconcilerFunction",
     "shop_webhook": "ShopWebhookFunction",
     "shop_events": "ShopEventsFunction",
@@ -123,6 +124,7 @@ def world() -> Iterator[SampleWorld]:
                     webhook_url=receiver.url,
                     auto_video=False,
                     provider_task_id=str(remote.id),
+                    generated_photo_url=simulator.task(str(remote.id))["generated_photo_url"],
                 ),
                 stays_open=False,
             )
@@ -180,6 +182,8 @@ def test_the_sample_event_runs_through_its_real_handler(world, sample):
         assert answer["result"] in ("created", "duplicate")
     else:
         assert answer == {"batchItemFailures": []}
+    if sample.stem == "media_worker":
+        assert stored(SAMPLE_TASK).archive["photo"].state.value == "archived"
     if sample.stem == "delivery_worker":
         (delivery,) = world.receiver.wait_for(1)
         assert delivery.verified

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from reelay.deps import runtime
-from tests.integration.pipeline import TenantApi, detail_types, stored, stream_records, wait_for
+from tests.integration.pipeline import (
+    TenantApi,
+    announcing,
+    detail_types,
+    stored,
+    stream_records,
+    wait_for,
+)
 
 TASK_STREAM = "TaskStreamFunction"
 
@@ -52,13 +59,8 @@ def test_a_failing_record_is_reported_alone_and_the_rest_of_the_batch_is_dispatc
         for r in records
         if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["pk"]["S"] == f"TASK#{second}"
     )
-    finished_first = [
-        r
-        for r in records
-        if _key(r) == f"TASK#{first}"
-        and r["dynamodb"].get("NewImage", {}).get("status", {}).get("S") == "video_generated"
-        and r["dynamodb"].get("OldImage", {}).get("status", {}).get("S") != "video_generated"
-    ]
+    # The first task's video is announced by the record that settles its archive.
+    finished_first = [announcing(records, first)]
     # The provider queue is gone, so queueing the second task's gen_image fails; announcing the
     # first task's video needs only the bus, the topic and the delivery queue.
     embedded.clients("sqs").delete_queue(QueueUrl=embedded.deployed.queue_url("ProviderQueue"))

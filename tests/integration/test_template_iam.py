@@ -60,6 +60,13 @@ NOT_SEEN_HERE: dict[str, set[str]] = {
     # (GetItem) instead of writing when the answer's step applies from no status at all (one
     # that maps back to the first status); the simulator's answers here never do.
     "ReconcilerFunction": {"dynamodb:GetItem"},
+    # A media link is answered with a presigned GetObject URL: presigning makes no AWS call, but
+    # S3 honours the URL only if the signing role may read the object.
+    "ApiFunction": {"s3:GetObject"},
+    # Only a multipart copy that fails part-way aborts its upload, and only a failed copy queues
+    # its own retry; the simulator's files here are small and always there
+    # (tests/integration/test_media_copy.py and test_media_archive.py take those paths).
+    "MediaWorkerFunction": {"s3:AbortMultipartUpload", "sqs:SendMessage*"},
 }
 
 

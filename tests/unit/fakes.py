@@ -47,6 +47,7 @@ from reelay.ports.stores import (
     Transition,
 )
 from reelay.security.callback_tokens import CallbackSigner
+from reelay.security.media_links import MediaLinkSigner
 
 # Result fields a status step may carry; only the non-null ones are written (as in dal/tasks.py).
 _UPDATE_FIELDS = {
@@ -813,6 +814,7 @@ class FakeRuntime:
     delivery_queue: RecordingQueue
     publisher: RecordingPublisher
     budgets: MemoryBudgets
+    media_queue: RecordingQueue = dataclasses.field(default_factory=RecordingQueue)
 
     @classmethod
     def at(cls, now: datetime) -> FakeRuntime:
@@ -857,6 +859,8 @@ class FakeRuntime:
             delivery_queue=self.delivery_queue,
             publisher=self.publisher,
             budgets=self.budgets,
+            media_queue=self.media_queue,
+            media_links=MediaLinkSigner(CALLBACK_SECRET),
             **overrides,
         )
 

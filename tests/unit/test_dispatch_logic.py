@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from reelay.logic.dispatch import dispatch_change
-from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
+from reelay.models.jobs import ArchiveJob, DeliveryJob, ProviderJob, ProviderJobKind
+from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from tests.unit.fakes import WEBHOOK_URL, FakeRuntime, a_task
@@ -34,6 +35,14 @@ def task(status: TaskStatus, *, auto_video: bool = True, webhook: bool = True, *
     )
 
 
+def settled(asset: str, state: ArchiveState = ArchiveState.ARCHIVED) -> dict[str, ArchivedFile]:
+    ext = "jpg" if asset == "photo" else "mp4"
+    if state is ArchiveState.ARCHIVED:
+        key = f"tasks/acme/{TASK_ID}/{asset}.{ext}"
+        return {asset: ArchivedFile(state=state, key=key, bytes=10, content_type="image/jpeg")}
+    return {asset: ArchivedFile(state=state, failed_reason="source answered HTTP 404")}
+
+
 def nothing_announced(fakes: FakeRuntime) -> bool:
     return (fakes.publisher.events, fakes.publisher.messages, fakes.delivery_queue.sent) == ([], [], [])
 
@@ -46,35 +55,80 @@ def test_a_new_task_queues_exactly_one_gen_image_job(fakes: FakeRuntime) -> None
     assert nothing_announced(fakes)
 
 
-def test_a_preview_with_auto_video_queues_gen_video_and_announces_nothing(fakes: FakeRuntime) -> None:
+def test_a_preview_with_auto_video_queues_gen_video_and_the_photo_archive_and_announces_nothing(
+    fakes: FakeRuntime,
+) -> None:
     done = dispatch_change(task(S.IMAGE_GENERATING), task(S.IMAGE_GENERATED), fakes.deps())
 
     assert fakes.provider_queue.jobs == [ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id=TASK_ID)]
+    assert fakes.media_queue.jobs == [ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO)]
     assert done.events == []
     assert nothing_announced(fakes)
 
 
-def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook(fakes: FakeRuntime) -> None:
-    preview = task(S.IMAGE_GENERATED, auto_video=False, generated_photo_url="https://cdn.creatify/p.jpg")
+def test_a_preview_for_review_waits_for_its_photo_archive_before_it_is_announced(fakes: FakeRuntime) -> None:
+    photo = "https://cdn.creatify/p.jpg"
+    entering = task(S.IMAGE_GENERATED, auto_video=False, generated_photo_url=photo)
 
-    done = dispatch_change(task(S.IMAGE_GENERATING, auto_video=False), preview, fakes.deps())
+    done = dispatch_change(task(S.IMAGE_GENERATING, auto_video=False), entering, fakes.deps())
+
+    assert fakes.media_queue.jobs == [ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO)]
+    assert done.events == []
+    assert nothing_announced(fakes)
+
+
+def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook_once_archived(
+    fakes: FakeRuntime,
+) -> None:
+    waiting = task(S.IMAGE_GENERATED, auto_video=False, generated_photo_url="https://cdn.creatify/p.jpg")
+    preview = waiting.model_copy(update={"archive": settled("photo")})
+
+    done = dispatch_change(waiting, preview, fakes.deps())
 
     event_id = f"evt_{TASK_ID}_image_generated"
     assert fakes.provider_queue.sent == []
+    assert fakes.media_queue.sent == []
     assert fakes.publisher.detail_types == ["Product Video Image Generated"]
     assert [e["event_id"] for e in fakes.publisher.events] == [event_id]
     assert fakes.publisher.events[0]["generated_photo_url"] == "https://cdn.creatify/p.jpg"
+    media = fakes.publisher.events[0]["media"]
+    assert media["photo"]["state"] == "archived"
+    assert media["photo"]["key"] == f"tasks/acme/{TASK_ID}/photo.jpg"
+    assert media["video"] is None
     assert fakes.publisher.messages == fakes.publisher.events
-    assert fakes.delivery_queue.sent == [
-        (DeliveryJob(task_id=TASK_ID, event_id=event_id, payload=webhook_payload(preview)), 0)
-    ]
+    body = {**webhook_payload(preview), "media": media}
+    assert fakes.delivery_queue.sent == [(DeliveryJob(task_id=TASK_ID, event_id=event_id, payload=body), 0)]
+    assert list(fakes.delivery_queue.jobs[0].payload)[-1] == "media"
     assert (done.events, done.deliveries) == ([event_id], [event_id])
+
+
+def test_a_claim_or_a_retry_recorded_on_the_archive_announces_nothing(fakes: FakeRuntime) -> None:
+    waiting = task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4")
+    retrying = waiting.model_copy(update={"archive": settled("video", ArchiveState.PENDING)})
+
+    done = dispatch_change(waiting, retrying, fakes.deps())
+
+    assert (done.events, fakes.media_queue.sent) == ([], [])
+    assert nothing_announced(fakes)
+
+
+def test_a_failed_archive_releases_the_announcement_with_its_reason(fakes: FakeRuntime) -> None:
+    waiting = task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4")
+    failed = waiting.model_copy(update={"archive": settled("video", ArchiveState.FAILED)})
+
+    dispatch_change(waiting, failed, fakes.deps())
+    dispatch_change(failed, failed, fakes.deps())  # a later change of the item: no second announcement
+
+    (event,) = fakes.publisher.events
+    assert event["media"]["video"]["state"] == "failed"
+    assert event["media"]["video"]["failed_reason"] == "source answered HTTP 404"
+    assert event["media"]["video"]["url"] is None
 
 
 def test_a_task_without_a_webhook_url_is_announced_but_gets_no_delivery_job(fakes: FakeRuntime) -> None:
     done = dispatch_change(
-        task(S.IMAGE_GENERATING, auto_video=False, webhook=False),
         task(S.IMAGE_GENERATED, auto_video=False, webhook=False),
+        task(S.IMAGE_GENERATED, auto_video=False, webhook=False, archive=settled("photo")),
         fakes.deps(),
     )
 
@@ -95,6 +149,7 @@ def test_approving_a_preview_queues_gen_video_without_announcing_the_preview_aga
 
     assert fakes.provider_queue.jobs == [ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id=TASK_ID)]
     assert done.provider_jobs == [ProviderJobKind.GEN_VIDEO]
+    assert fakes.media_queue.sent == []  # its photo was queued when the preview arrived
     assert nothing_announced(fakes)
 
 
@@ -103,7 +158,9 @@ def test_approving_a_preview_queues_gen_video_without_announcing_the_preview_aga
     [
         pytest.param(
             task(S.VIDEO_GENERATING),
-            task(S.VIDEO_GENERATED, generated_video_url="https://cdn.creatify/v.mp4"),
+            task(
+                S.VIDEO_GENERATED, generated_video_url="https://cdn.creatify/v.mp4", archive=settled("video")
+            ),
             "Product Video Generated",
             id="video_generated",
         ),
@@ -131,7 +188,10 @@ def test_a_finished_task_is_announced_once_with_an_event_id_made_of_task_and_sta
 
 
 def test_a_repeated_stream_record_announces_with_the_same_event_id(fakes: FakeRuntime) -> None:
-    change = (task(S.VIDEO_GENERATING), task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4"))
+    change = (
+        task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4"),
+        task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4", archive=settled("video")),
+    )
 
     first = dispatch_change(*change, fakes.deps())
     again = dispatch_change(*change, fakes.deps())

@@ -9,6 +9,8 @@ import pytest
 from reelay.logic.task_lifecycle import (
     Reaction,
     WaitsOn,
+    announcement_due,
+    archive_to_queue,
     lost_job,
     reaction_to,
     rule_for,
@@ -240,3 +242,83 @@ def test_failed_applies_from_every_status_that_is_not_final() -> None:
 
 def test_initializing_is_never_a_step_forward() -> None:
     assert step_for(StatusUpdate(status=S.INITIALIZING), auto_video=True).allowed_from == frozenset()
+
+
+# ------------------------------------------------------------------------------ archives
+
+
+def _archived(asset: str, state: str = "archived") -> dict[str, Any]:
+    return {asset: {"state": state}}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "asset"),
+    [
+        pytest.param(task(S.IMAGE_GENERATING), task(S.IMAGE_GENERATED), "photo", id="preview, auto video"),
+        pytest.param(
+            task(S.IMAGE_GENERATING, auto_video=False),
+            task(S.IMAGE_GENERATED, auto_video=False),
+            "photo",
+            id="preview for review",
+        ),
+        pytest.param(
+            task(S.IMAGE_GENERATED, auto_video=False),
+            task(S.IMAGE_GENERATED, auto_video=True),
+            None,
+            id="approval: the photo was queued already",
+        ),
+        pytest.param(task(S.VIDEO_GENERATING), task(S.VIDEO_GENERATED), "video", id="video done"),
+        pytest.param(task(S.VIDEO_GENERATING), task(S.FAILED), None, id="failure archives nothing"),
+        pytest.param(task(S.VIDEO_GENERATED), task(S.VIDEO_GENERATED), None, id="a repeat"),
+    ],
+)
+def test_entering_a_status_with_media_queues_its_archive(old: Task, new: Task, asset: str | None) -> None:
+    assert archive_to_queue(old, new) == asset
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "due"),
+    [
+        pytest.param(task(S.VIDEO_GENERATING), task(S.VIDEO_GENERATED), False, id="video, not archived yet"),
+        pytest.param(
+            task(S.VIDEO_GENERATED),
+            task(S.VIDEO_GENERATED, archive=_archived("video")),
+            True,
+            id="video archived",
+        ),
+        pytest.param(
+            task(S.VIDEO_GENERATED),
+            task(S.VIDEO_GENERATED, archive=_archived("video", "failed")),
+            True,
+            id="video archive failed",
+        ),
+        pytest.param(
+            task(S.VIDEO_GENERATED),
+            task(S.VIDEO_GENERATED, archive=_archived("video", "pending")),
+            False,
+            id="a claim or a retry",
+        ),
+        pytest.param(
+            task(S.VIDEO_GENERATED, archive=_archived("video")),
+            task(S.VIDEO_GENERATED, archive=_archived("video"), delivery_attempts=1),
+            False,
+            id="after the announcement",
+        ),
+        pytest.param(
+            task(S.IMAGE_GENERATED, auto_video=False),
+            task(S.IMAGE_GENERATED, auto_video=False, archive=_archived("photo")),
+            True,
+            id="preview's photo archived",
+        ),
+        pytest.param(
+            task(S.IMAGE_GENERATED),
+            task(S.IMAGE_GENERATED, archive=_archived("photo")),
+            False,
+            id="auto video: no preview announcement",
+        ),
+        pytest.param(task(S.VIDEO_GENERATING), task(S.FAILED), True, id="failure: at once"),
+        pytest.param(task(S.FAILED), task(S.FAILED), False, id="failure repeated"),
+    ],
+)
+def test_an_announcement_waits_for_its_archive_to_settle(old: Task, new: Task, due: bool) -> None:
+    assert announcement_due(old, new) is due

@@ -121,6 +121,7 @@ def test_only_the_workers_the_task_stream_and_the_reconciler_may_send_to_queues(
         "ProviderWorkerFunctionRole",
         "DeliveryWorkerFunctionRole",
         "PublishWorkerFunctionRole",  # the next step of its own check chain, delayed
+        "MediaWorkerFunctionRole",  # its own delayed retries of a failed copy
         "ReconcilerFunctionRole",  # puts lost provider jobs back
         "ApiFunctionRole",  # a replayed webhook delivery, and nothing else (below)
     }

@@ -52,9 +52,11 @@ class Settings:
     provider_job_lost_after_seconds: int = 900
     # Credits a tenant may reserve per UTC day unless its own profile says otherwise; 0 is unlimited.
     daily_credit_budget: int = 0
-    # Publishing videos to shops (write-back): its queue, and the bucket holding the archived videos.
-    publish_queue_url: str = ""
+    # The private bucket holding Reelay's copies of Creatify's files, and the queue of copies to make.
     media_bucket: str = ""
+    media_queue_url: str = ""
+    # Publishing videos to shops (write-back): its queue.
+    publish_queue_url: str = ""
     # Dev-only, set by the local emulator (never in the template): send every shop admin call here
     # instead of to the connection's shop, so a connection naming acme.myshopify.com reaches the
     # local shop.
@@ -120,7 +122,8 @@ def settings() -> Settings:
         unknown_outcome_grace_seconds=_int("UNKNOWN_OUTCOME_GRACE_SECONDS", 180, minimum=1),
         provider_job_lost_after_seconds=_int("PROVIDER_JOB_LOST_AFTER_SECONDS", 900, minimum=1),
         daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
-        publish_queue_url=env("PUBLISH_QUEUE_URL", ""),
         media_bucket=env("MEDIA_BUCKET", ""),
+        media_queue_url=env("MEDIA_QUEUE_URL", ""),
+        publish_queue_url=env("PUBLISH_QUEUE_URL", ""),
         shop_admin_base_url=env("REELAY_SHOP_ADMIN_BASE_URL", ""),
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
+    from reelay.ports.media import ArchiveStore, MediaCopier, MediaUrls
     from reelay.ports.publications import PublicationStore
     from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
     from reelay.ports.shop_publishing import ShopPublisher, VideoSource
@@ -136,6 +137,39 @@ class Deps:
         return JobQueue(self.settings.require("delivery_queue_url"))
 
     @cached_property
+    def media_queue(self) -> JobQueue:
+        from reelay.clients.job_queue import JobQueue
+
+        return JobQueue(self.settings.require("media_queue_url"))
+
+    @cached_property
+    def archive_records(self) -> ArchiveStore:
+        from reelay.dal.archive_records import ArchiveRecords
+
+        return ArchiveRecords(self.settings.require("table_name"))
+
+    @cached_property
+    def media_copier(self) -> MediaCopier:
+        from reelay.clients.media_copy import StreamedMediaCopier
+
+        return StreamedMediaCopier(self.settings.require("media_bucket"))
+
+    @cached_property
+    def media_urls(self) -> MediaUrls:
+        from reelay.clients.media_bucket import PresignedMediaUrls
+
+        return PresignedMediaUrls(self.settings.require("media_bucket"))
+
+    @cached_property
+    def media_links(self) -> MediaLinkSigner:
+        from reelay.clients.secrets import get_secret
+        from reelay.security.media_links import MediaLinkSigner
+
+        # The callback signing secret, under the media link's own label (see security/media_links.py).
+        secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
+        return MediaLinkSigner(str(secret))
+
+    @cached_property
     def publisher(self) -> EventPublisher:
         from reelay.clients.event_publisher import EventPublisher
 
@@ -179,13 +213,6 @@ class Deps:
         from reelay.clients.archived_media import ArchivedVideo
 
         return partial(ArchivedVideo, self.settings.require("media_bucket"))
-
-    @cached_property
-    def media_links(self) -> MediaLinkSigner:
-        from reelay.clients.secrets import get_secret
-        from reelay.security.media_links import MediaLinkSigner
-
-        return MediaLinkSigner(str(get_secret(self.settings.require("callback_secret_arn"), max_age=3600)))
 
     @cached_property
     def webhooks(self) -> WebhookSender:

@@ -49,6 +49,14 @@ class IdempotencyConflict(Exception):
         self.task_id = task_id
 
 
+class MediaLinkInvalid(PermissionError):
+    """A media link whose signature does not match its task and asset (or has none)."""
+
+
+class MediaNotArchived(LookupError):
+    """A media link with a good signature, for an asset with no archived copy (yet, or any more)."""
+
+
 class ProviderUnavailable(RuntimeError):
     """Creatify could not answer a read the caller asked for (avatars, credits)."""
 

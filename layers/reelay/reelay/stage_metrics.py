@@ -20,6 +20,7 @@ STAGE_METRICS: dict[str, tuple[str, ...]] = {
     "Deliveries": ("outcome",),  # the delivery worker's DeliveryResult
     "TasksTerminal": ("status",),  # video_generated, failed
     "Publications": ("outcome",),  # the publish worker's PublishResult
+    "MediaArchives": ("outcome",),  # the media worker's ArchiveResult
 }
 
 

@@ -116,7 +116,9 @@ class AwsCallLog:
         service = model.service_model.signing_name
         self.calls[(function, service, model.name)] += 1
         self.iam_actions[function].update(_iam_actions(service, model.name, params))
-        if service == "dynamodb" and model.name in WRITE_OPERATIONS:
+        if service != "dynamodb":
+            return  # units and item kinds are DynamoDB's (an S3 `Key` is a string, not an item key)
+        if model.name in WRITE_OPERATIONS:
             context["reelay_writes"] = self._writes(model.name, params)
         context["reelay_consistent"] = bool(params.get("ConsistentRead"))
         if "Key" in params and service == "dynamodb":  # S3's Key is an object key, not an item's
@@ -223,6 +225,15 @@ _TRANSACTION_ACTIONS = {
 }
 
 
+# S3 operations authorized by an action of another name (S3's "actions, resources and conditions" page).
+_S3_ACTIONS = {
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "HeadObject": "GetObject",
+}
+
+
 def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str]:
     if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
         return {
@@ -232,6 +243,8 @@ def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[st
         }
     if service == "sqs" and operation == "SendMessageBatch":
         return {"sqs:SendMessage"}
+    if service == "s3":
+        return {f"s3:{_S3_ACTIONS.get(operation, operation)}"}
     return {f"{service}:{operation}"}
 
 

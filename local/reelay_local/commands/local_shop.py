@@ -77,7 +77,9 @@ def connect_local_shop(shop: LocalShop, client: ReelayClient, *, write_back: boo
         request.update(write_back=True, admin_access_token=shop.admin.access_token)
     elif write_back and shop.platform == "woocommerce":
         key = shop.woo_admin.api_key()
-        request.update(write_back=True, consumer_key=key["consumer_key"], consumer_secret=key["consumer_secret"])
+        request.update(
+            write_back=True, consumer_key=key["consumer_key"], consumer_secret=key["consumer_secret"]
+        )
     connection = client.connect_shop(request)
     webhook = shop.configure_webhook(connection["hook_url"], secret=secret)
     return ShopLink(shop=shop, connection=connection, webhook=webhook)

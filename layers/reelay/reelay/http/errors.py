@@ -27,6 +27,8 @@ from reelay.errors import (
     CredentialNotForPlatform,
     IdempotencyConflict,
     InvalidCursor,
+    MediaLinkInvalid,
+    MediaNotArchived,
     NothingToDeliver,
     ProviderUnavailable,
     ShopAlreadyConnected,
@@ -199,6 +201,10 @@ LOGIC_ERRORS: dict[type[Exception], ErrorAnswer] = {
     NothingToDeliver: ErrorAnswer(
         409, "nothing_to_deliver", "The task has nothing to deliver (not finished, or no webhook_url)."
     ),
+    MediaLinkInvalid: ErrorAnswer(
+        403, "forbidden", "The link's signature does not match (nothing is said about the task).", "sig"
+    ),
+    MediaNotArchived: ErrorAnswer(404, "not_found", "No archived copy of this asset.", "asset"),
     ProviderUnavailable: ErrorAnswer(503, "provider_unavailable", "Creatify could not answer; try again."),
 }
 

@@ -37,6 +37,7 @@ from reelay.models.api import ErrorBody
 F = TypeVar("F", bound=Callable[..., Any])
 
 _RAISES = "__reelay_raises__"
+_PUBLIC = "__reelay_public__"
 _BODY_METHODS = frozenset({"post", "put", "patch"})
 _SCHEMA_PREFIX = "#/components/schemas/"
 # Powertools' own shapes, which no answer of this API has.
@@ -65,6 +66,12 @@ def raises(*errors: type[Exception]) -> Callable[[F], F]:
         return func
 
     return declare
+
+
+def public(func: F) -> F:
+    """Mark a route that needs no tenant key (its own check stands in): documented without security."""
+    setattr(func, _PUBLIC, True)
+    return func
 
 
 def declared_errors(func: Callable[..., Any]) -> tuple[type[Exception], ...]:
@@ -132,6 +139,8 @@ def tell_the_truth(document: dict[str, Any], routes: list[Any]) -> dict[str, Any
         for status in (204, "204"):
             if status in responses:
                 responses[status].pop("content", None)
+        if getattr(route.func, _PUBLIC, False):
+            operation["security"] = []
         security = operation.get("security", default_security)
         errors = _statuses_of(route.method.lower(), operation, bool(security), declared_errors(route.func))
         for status, meanings in sorted(errors.items()):

@@ -17,11 +17,19 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.logic.media_view import media_object, webhook_body
 from reelay.logic.publication_dispatch import react_to_publication
-from reelay.logic.task_lifecycle import Reaction, image_job, reaction_to
+from reelay.logic.task_lifecycle import (
+    Reaction,
+    announcement_due,
+    archive_to_queue,
+    image_job,
+    reaction_to,
+)
 from reelay.models.events import event_detail
-from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
-from reelay.models.task import Task, webhook_payload
+from reelay.models.jobs import ArchiveJob, DeliveryJob, ProviderJob, ProviderJobKind
+from reelay.models.media import MediaAsset
+from reelay.models.task import Task
 
 logger = Logger(child=True)
 
@@ -29,6 +37,7 @@ logger = Logger(child=True)
 @dataclass
 class Dispatched:
     provider_jobs: list[ProviderJobKind] = field(default_factory=list)
+    archives: list[MediaAsset] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     deliveries: list[str] = field(default_factory=list)
     # For the stage metrics: where a new task came from, and the terminal status just announced.
@@ -37,19 +46,24 @@ class Dispatched:
 
 
 def dispatch_change(old: Task | None, new: Task | None, deps: Deps) -> Dispatched:
-    """Do what the task lifecycle says entering the new task's row sets in motion."""
+    """Do what the task lifecycle says entering the new task's row sets in motion.
+
+    Also the announcement a row waits for until its archive settles, made for the change that
+    settles it (the media worker's write).
+    """
     done = Dispatched()
     if new is None:
         return done  # a TTL removal: nothing to tell anyone
     reaction = reaction_to(old, new)
     if old is None:
         done.submitted_from = "regenerate" if new.regen_source_id else new.external_ref.source
-    if reaction is Reaction.ANNOUNCE:
-        _announce(new, deps, done)
-    elif reaction is Reaction.QUEUE_GEN_IMAGE:
+    if reaction is Reaction.QUEUE_GEN_IMAGE:
         _queue_provider_job(new, image_job(new), deps, done)
     elif reaction is Reaction.QUEUE_GEN_VIDEO:
         _queue_provider_job(new, ProviderJobKind.GEN_VIDEO, deps, done)
+    _queue_archive(old, new, deps, done)
+    if announcement_due(old, new):
+        _announce(new, deps, done)
     _publication(old, new, deps, done)
     return done
 
@@ -69,19 +83,30 @@ def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dis
         done.provider_jobs.append(kind)
 
 
+def _queue_archive(old: Task | None, new: Task, deps: Deps, done: Dispatched) -> None:
+    # A repeated record queues the job again; the media worker's claim makes the copies one.
+    asset = archive_to_queue(old, new)
+    if asset is not None:
+        deps.media_queue.send(ArchiveJob(task_id=new.id, asset=asset))
+        done.archives.append(asset)
+
+
 def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
     # The order keeps repeats rare: the step most likely to fail goes first, so its failure
     # repeats nothing. EventBridge refuses entries under its PutEvents quota (and reports it
     # inside a 200), SNS throttles past its publish quota, and an SQS send to our own queue
     # almost never fails; a failure in a later step repeats the earlier ones on the retry.
-    detail = event_detail(task)
+    media = media_object(task, deps)
+    detail = event_detail(task, media)
     deps.publisher.put_event(detail)
     deps.publisher.publish_message(detail)
     done.events.append(detail["event_id"])
     if task.terminal:
         done.finished_as = task.status.value
     if task.webhook_url:
-        job = DeliveryJob(task_id=task.id, event_id=detail["event_id"], payload=webhook_payload(task))
+        job = DeliveryJob(
+            task_id=task.id, event_id=detail["event_id"], payload=webhook_body(task, deps, media)
+        )
         deps.delivery_queue.send(job)
         done.deliveries.append(job.event_id)
     logger.info("task announced", extra={"task_id": task.id, "status": task.status.value})

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from reelay.deps import Deps
 from reelay.errors import NothingToDeliver
+from reelay.logic.media_view import webhook_body
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.logic.task_views import get_tenant_task
 from reelay.models.events import event_id
 from reelay.models.jobs import DeliveryJob
 from reelay.models.status import TaskStatus
-from reelay.models.task import Task, webhook_payload
+from reelay.models.task import Task
 
 # Enough for any tenant's view of what is stuck; more means something larger is wrong.
 MAX_STUCK = 100
@@ -49,7 +50,7 @@ def replay_delivery(tenant_id: str, task_id: str, deps: Deps) -> ReplayQueued:
     job = DeliveryJob(
         task_id=task.id,
         event_id=event_id(task.id, task.status),
-        payload=webhook_payload(task),
+        payload=webhook_body(task, deps),
         replay=number,
     )
     deps.delivery_queue.send(job)

@@ -1,15 +1,23 @@
 """What each task status sets in motion: the one place to read what happens on image_generated.
 
-| status           | auto_video | waits on  | on entering (task stream) | when quiet (reconciler)         |
-| ---------------- | ---------- | --------- | ------------------------- | ------------------------------- |
-| initializing     | either     | Creatify  | queue gen_image           | no Creatify task: gen_image     |
-| image_generating | either     | Creatify  | -                         | re-read from Creatify           |
-| image_generated  | on         | Creatify  | queue gen_video           | Creatify at image_generated:    |
-|                  |            |           |                           | gen_video; else re-read         |
-| image_generated  | off        | its owner | announce the preview      | - (off the reconciler's list)   |
-| video_generating | either     | Creatify  | -                         | re-read from Creatify           |
-| video_generated  | -          | nobody    | announce                  | -                               |
-| failed           | -          | nobody    | announce                  | -                               |
+| status           | auto_video | waits on  | on entering (task stream)   | when quiet (reconciler)         |
+| ---------------- | ---------- | --------- | --------------------------- | ------------------------------- |
+| initializing     | either     | Creatify  | queue gen_image             | no Creatify task: gen_image     |
+| image_generating | either     | Creatify  | -                           | re-read from Creatify           |
+| image_generated  | on         | Creatify  | queue gen_video;            | Creatify at image_generated:    |
+|                  |            |           | archive the photo           | gen_video; else re-read         |
+| image_generated  | off        | its owner | archive the photo; announce | - (off the reconciler's list)   |
+|                  |            |           | the preview once it settled |                                 |
+| video_generating | either     | Creatify  | -                           | re-read from Creatify           |
+| video_generated  | -          | nobody    | archive the video; announce | -                               |
+|                  |            |           | once it settled             |                                 |
+| failed           | -          | nobody    | announce                    | -                               |
+
+"Archive" queues an archive job for the media worker (`archive_media`). "Once it settled":
+the announcement (event, SNS message, webhook) waits until that asset's archive is archived or
+failed, so what it says about `media` is final; the task stream makes it when it sees the
+media worker's write that settles the asset (or on entering the row, if it had settled before).
+A preview approved before its photo settled is not announced any more (its owner moved on).
 
 Reviewing a preview is possible only at image_generated with auto_video off (and before it
 was regenerated):
@@ -36,6 +44,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from reelay.models.jobs import ProviderJobKind
+from reelay.models.media import ArchiveState, MediaAsset
 from reelay.models.status import RANK, TaskStatus, ranks_below
 from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
 from reelay.models.task_history import Actor
@@ -65,6 +74,8 @@ class StatusRule:
     # The provider job that takes a task on from this row; the reconciler queues it again when
     # the task sat quiet and the job shows no trace (lost, e.g. to the dead-letter queue).
     moved_on_by: ProviderJobKind | None
+    # The asset archived on entering this row; an announcement waits for it to settle.
+    archives: MediaAsset | None = None
 
 
 def _either(rule: StatusRule) -> dict[bool, StatusRule]:
@@ -78,11 +89,13 @@ RULES: dict[TaskStatus, dict[bool, StatusRule]] = {
     ),
     S.IMAGE_GENERATING: _either(StatusRule(WaitsOn.CREATIFY, None, None)),
     S.IMAGE_GENERATED: {
-        True: StatusRule(WaitsOn.CREATIFY, Reaction.QUEUE_GEN_VIDEO, ProviderJobKind.GEN_VIDEO),
-        False: StatusRule(WaitsOn.OWNER, Reaction.ANNOUNCE, None),
+        True: StatusRule(
+            WaitsOn.CREATIFY, Reaction.QUEUE_GEN_VIDEO, ProviderJobKind.GEN_VIDEO, MediaAsset.PHOTO
+        ),
+        False: StatusRule(WaitsOn.OWNER, Reaction.ANNOUNCE, None, MediaAsset.PHOTO),
     },
     S.VIDEO_GENERATING: _either(StatusRule(WaitsOn.CREATIFY, None, None)),
-    S.VIDEO_GENERATED: _either(StatusRule(WaitsOn.NOBODY, Reaction.ANNOUNCE, None)),
+    S.VIDEO_GENERATED: _either(StatusRule(WaitsOn.NOBODY, Reaction.ANNOUNCE, None, MediaAsset.VIDEO)),
     S.FAILED: _either(StatusRule(WaitsOn.NOBODY, Reaction.ANNOUNCE, None)),
 }
 
@@ -105,11 +118,49 @@ def reaction_to(old: Task | None, new: Task) -> Reaction | None:
     """What the task stream does for a committed change: the reaction of the row just entered.
 
     Only entering a row counts: a change within the row (a recorded delivery, a provider id,
-    a reconciler check) and every repeat of a record set nothing in motion.
+    a reconciler check) and every repeat of a record set nothing in motion. When the
+    announcement is made is `announcement_due`'s to say: it may wait for an archive.
     """
-    if old is not None and (old.status, old.auto_video) == (new.status, new.auto_video):
+    if not _entered(old, new):
         return None
     return rule_for(new.status, new.auto_video).on_entering
+
+
+def _entered(old: Task | None, new: Task) -> bool:
+    return old is None or (old.status, old.auto_video) != (new.status, new.auto_video)
+
+
+def archive_to_queue(old: Task | None, new: Task) -> MediaAsset | None:
+    """The asset whose copy the task stream queues for this change: on entering its status only.
+
+    An approval moves a preview to the other image_generated row, whose photo is queued already.
+    """
+    if old is not None and old.status == new.status:
+        return None
+    return rule_for(new.status, new.auto_video).archives
+
+
+def archive_settled(task: Task, asset: MediaAsset) -> bool:
+    file = task.archive.get(MediaAsset(asset).value)
+    return file is not None and file.state is not ArchiveState.PENDING
+
+
+def announcement_due(old: Task | None, new: Task) -> bool:
+    """Whether the task stream announces the task for this change.
+
+    A row that announces without an archive (failed) does so on entering. One that waits for
+    its archive announces once: on entering with the asset settled already, or when the asset
+    settles while the task is in the row. Every other change (a claim, a recorded retry, a
+    delivery record) and every repeat of a record announces nothing.
+    """
+    rule = rule_for(new.status, new.auto_video)
+    if rule.on_entering is not Reaction.ANNOUNCE:
+        return False
+    if rule.archives is None:
+        return _entered(old, new)
+    if not archive_settled(new, rule.archives):
+        return False
+    return old is None or _entered(old, new) or not archive_settled(old, rule.archives)
 
 
 def image_job(task: Task) -> ProviderJobKind:

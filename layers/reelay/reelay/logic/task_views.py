@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reelay.deps import Deps
 from reelay.errors import TaskNotFound
+from reelay.logic.media_view import media_object
 from reelay.models.api import ProductVideo, ProductVideoPage
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
@@ -35,5 +36,6 @@ def list_tenant_tasks(
         tenant_id, status=status, limit=limit, cursor=cursor, external=wanted or None
     )
     return ProductVideoPage(
-        items=[ProductVideo.from_task(t) for t in page.items], next_cursor=page.next_cursor
+        items=[ProductVideo.from_task(t, media_object(t, deps)) for t in page.items],
+        next_cursor=page.next_cursor,
     )

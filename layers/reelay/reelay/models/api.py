@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
-from reelay.models.media import Publication
+from reelay.models.media import ArchiveState, Publication
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (
@@ -109,6 +109,25 @@ class VideoRequest(ReelayModel):
         return None if value == "" else value
 
 
+class MediaFile(ReelayModel):
+    """Reelay's copy of one of Creatify's files (reelay.logic.media_view)."""
+
+    state: ArchiveState
+    key: str | None = Field(default=None, description="The object's key in the media bucket")
+    bytes: int | None = None
+    content_type: str | None = None
+    url: str | None = Field(
+        default=None, description="A lasting media link (302 to a short-lived URL), once archived"
+    )
+    failed_reason: str | None = Field(default=None, description="Why the copy failed (or was retried)")
+
+
+class TaskMedia(ReelayModel):
+    bucket: str | None = Field(default=None, description="The stack's private media bucket")
+    photo: MediaFile | None = None
+    video: MediaFile | None = None
+
+
 class ProductVideo(ReelayModel):
     """A task as the API shows it: the webhook fields plus Reelay's own."""
 
@@ -141,10 +160,14 @@ class ProductVideo(ReelayModel):
     )
     created_at: str
     updated_at: str
+    media: TaskMedia | None = Field(
+        default=None, description="Reelay's copies of the photo and video (on reads, as in events)"
+    )
 
     @classmethod
-    def from_task(cls, task: Task) -> ProductVideo:
+    def from_task(cls, task: Task, media: dict[str, Any] | None = None) -> ProductVideo:
         data: dict[str, Any] = webhook_payload(task)
+        data["media"] = media
         data.update(
             motion_style=task.motion_style,
             auto_video=task.auto_video,

@@ -29,8 +29,11 @@ def event_id(task_id: str, status: TaskStatus | str) -> str:
     return f"evt_{task_id}_{TaskStatus(status).value}"
 
 
-def event_detail(task: Task) -> dict[str, Any]:
+def event_detail(task: Task, media: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The webhook body (Creatify's fields, then `media` when given) plus Reelay's own fields."""
     detail = webhook_payload(task)
+    if media is not None:
+        detail["media"] = media
     detail["tenant_id"] = task.tenant_id
     detail["external_ref"] = task.external_ref.model_dump(mode="json")
     detail["event_id"] = event_id(task.id, task.status)

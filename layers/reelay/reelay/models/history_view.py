@@ -50,6 +50,15 @@ class ReviewAction(_Entry):
     regenerated_as: str | None = None
 
 
+class ArchiveCopy(_Entry):
+    kind: Literal["archive"] = "archive"
+    asset: str = Field(description="photo or video")
+    outcome: str = Field(description="archived, retry_scheduled or failed")
+    attempt: int = Field(description="1 for the first copy attempt")
+    bytes: int | None = Field(default=None, description="The archived file's size")
+    reason: str | None = Field(default=None, description="Why the copy failed")
+
+
 class PublicationOutcome(_Entry):
     kind: Literal["publication"] = "publication"
     outcome: str = Field(description="published or failed: the video on the shop product, or why not")
@@ -58,7 +67,7 @@ class PublicationOutcome(_Entry):
 
 
 HistoryEntry = Annotated[
-    StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome,
+    StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome,
     Field(discriminator="kind"),
 ]
 
@@ -80,7 +89,7 @@ def _at(ms: Any) -> datetime:
 
 def read_entry(
     stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome | None:
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome | None:
     """The typed view of one stored entry; `previous` is the status before it (for a step's `from`).
 
     None for an entry this code cannot read (a kind or an outcome written by a newer version).
@@ -93,7 +102,7 @@ def read_entry(
 
 def _read(
     stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | PublicationOutcome | None:
+) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome | None:
     kind, at = stored.get("k"), _at(stored.get("t", 0))
     if kind == "s":
         return StateChange(at=at, from_status=previous, to_status=stored["to"], by=stored.get("by", ""))
@@ -119,6 +128,15 @@ def _read(
         )
     if kind == "r":
         return ReviewAction(at=at, action=stored.get("o", ""), regenerated_as=stored.get("new"))
+    if kind == "a":
+        return ArchiveCopy(
+            at=at,
+            asset=stored.get("a", ""),
+            outcome=stored.get("o", ""),
+            attempt=stored.get("n", 1),
+            bytes=stored.get("b"),
+            reason=stored.get("why"),
+        )
     if kind == "p":
         return PublicationOutcome(
             at=at, outcome=stored.get("o", ""), reason=stored.get("why"), media_id=stored.get("media")

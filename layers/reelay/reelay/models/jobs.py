@@ -1,4 +1,4 @@
-"""Messages on Reelay's queues: work for the provider worker and the delivery worker."""
+"""Messages on Reelay's queues: work for the provider, delivery and media workers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from reelay.models.base import ReelayModel
+from reelay.models.media import MediaAsset
 
 
 class ProviderJobKind(StrEnum):
@@ -60,6 +61,17 @@ class DeliveryJob(ReelayModel):
     payload: dict[str, Any] | None = None
     # 0 for the delivery the task's outcome set off; n for the operator's or tenant's n-th replay.
     replay: int = Field(default=0, ge=0)
+
+
+class ArchiveJob(ReelayModel):
+    """Copy one of a task's Creatify files into the media bucket (reelay.logic.archive_media)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    asset: MediaAsset
+    # 0 for the copy the task stream queued; n for the n-th retry the worker queued after a failure.
+    attempt: int = Field(default=0, ge=0)
 
 
 class PublishStage(StrEnum):

@@ -115,7 +115,8 @@ class StatusUpdate(ReelayModel):
         )
 
 
-# The outbound webhook body: exactly these fields, in this order (design guide, section 4).
+# Creatify's webhook fields, in this order (design guide, section 4): the outbound webhook body
+# is these, then Reelay's `media` object last (reelay.logic.media_view.webhook_body).
 WEBHOOK_FIELDS: tuple[str, ...] = (
     "id",
     "failed_reason",

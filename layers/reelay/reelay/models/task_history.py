@@ -39,6 +39,7 @@ class Actor(StrEnum):
     RECONCILER = "reconciler"  # the scheduled look at quiet tasks
     REVIEW = "review"  # the owner's decision on a preview (approve, regenerate, reject)
     DELIVERY = "delivery"  # the delivery worker
+    MEDIA = "media"  # the media worker (archive copies)
 
 
 class CallOutcome(StrEnum):
@@ -116,6 +117,18 @@ def publication_entry(
 ) -> dict[str, Any]:
     """How putting the video on the shop product ended (published or failed); once per task."""
     return _compact(k="p", t=_ms(at), o=outcome, why=_cut(reason), media=media_id)
+
+
+def archive_entry(
+    asset: str,
+    outcome: str,
+    at: datetime,
+    *,
+    attempt: int,
+    size: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    return _compact(k="a", t=_ms(at), a=asset, o=outcome, n=attempt, b=size, why=_cut(reason))
 
 
 @dataclass(frozen=True)
