@@ -5,9 +5,10 @@ the staged upload's form and its resourceUrl), and counts every call by operatio
 these tests see that nothing is uploaded or attached twice. The stack sends every admin call to
 it through the local emulator's base-URL override; the connection names the real shop.
 
-Until the media archive is merged, each test puts the archived video into moto S3 itself and
-records it on the task (`archive["video"]`) as the archive worker's conditional update would:
-the task stream sees that change and queues the publish job.
+The whole path runs: the shop's product hook makes the task, Creatify's simulator makes the
+video, the media worker archives it, and its archived copy is what the publish worker uploads.
+What a test changes in the shop or the connection (a knob, a token, a deleted product) is done
+before the video exists, or between the intake and the video (`after_intake`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,6 @@ from reelay_local.aws.embedded import EmbeddedStack
 from reelay_local.commands.local_shop import ShopLink, admin_override, connect_local_shop
 from reelay_local.simulators.shop import LocalShop, ShopConfig
 from tests.integration.pipeline import RunningStack, TenantApi
-from tests.integration.publishing import VIDEO, archive_video
 from tests.integration.test_stage_metrics import counted, emf_lines
 
 PUBLICATION_EVENTS = ("Product Video Published", "Product Video Publish Failed")
@@ -64,10 +64,22 @@ def link(embedded: EmbeddedStack, api: TenantApi, shop: LocalShop) -> ShopLink:
         return connect_local_shop(shop, client, write_back=True)
 
 
-def generated_task(embedded: EmbeddedStack, api: TenantApi, shop: LocalShop, title: str) -> dict[str, Any]:
-    """Create a product in the shop and run its task to video_generated; the task as the API shows it."""
+def generated_task(
+    embedded: EmbeddedStack,
+    api: TenantApi,
+    shop: LocalShop,
+    title: str,
+    after_intake: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Create a product in the shop and run its task to video_generated; the task as the API shows it.
+
+    `after_intake(product)` runs once the shop's hook was answered (the task exists), before the
+    stack is pumped on to the video.
+    """
     product = shop.create_product(title, images=1)
     assert shop.wait_for_deliveries(10)
+    if after_intake is not None:
+        after_intake(product)
 
     def generated() -> dict[str, Any] | None:
         items = api.request("GET", "/v1/product-videos", query=f"product_id={product['id']}").json()["items"]
@@ -93,6 +105,11 @@ def publication_events(embedded: EmbeddedStack) -> list[dict[str, Any]]:
     return [e for e in embedded.consumers.events() if e["detail-type"] in PUBLICATION_EVENTS]
 
 
+def archived_video(task: dict[str, Any]) -> bytes:
+    """The video Creatify's simulator made for the task: what the archive copied and the shop must get."""
+    return httpx.get(task["generated_video_url"]).content
+
+
 def calls(shop: LocalShop) -> dict[str, int]:
     assert shop.admin is not None
     return {name: count for name, count in shop.admin.calls.items() if count}
@@ -109,13 +126,16 @@ def uploads_and_attaches(shop: LocalShop) -> tuple[int, int, int]:
 
 def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded, api, shop, link):
     shop.admin.processing_seconds = 1.0  # UPLOADED -> PROCESSING -> READY: at least one check
+    # Made while the connection is off: its hook is answered and ignored, so it gets no task.
+    path = f"/v1/shop-connections/{link.connection_id}"
+    assert api.request("PATCH", path, json_body={"enabled": False}).status == 200
     other = shop.create_product("Another Shoe", images=1)
+    assert shop.wait_for_deliveries(10)
+    assert api.request("PATCH", path, json_body={"enabled": True}).status == 200
     task = generated_task(embedded, api, shop, "Trail Runner")
-    assert task["publication"]["state"] == "pending"
     assert task["publication"]["connection_id"] == link.connection_id
     product_id = int(task["external_ref"]["product_id"])
 
-    archive_video(embedded, task)
     done = settled(embedded, api, task["id"])
 
     publication = done["publication"]
@@ -123,7 +143,9 @@ def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded,
     assert done["status"] == "video_generated"  # the status stays Creatify's
     (video,) = shop.admin.product_videos(product_id)
     assert publication["media_id"] == video.gid
-    assert (video.filename, video.alt, video.data) == (f"reelay-{task['id']}.mp4", "Trail Runner", VIDEO)
+    assert done["media"]["video"]["state"] == "archived"
+    expected = archived_video(task)
+    assert (video.filename, video.alt, video.data) == (f"reelay-{task['id']}.mp4", "Trail Runner", expected)
     assert shop.admin.product_videos(other["id"]) == []
     assert uploads_and_attaches(shop) == (1, 1, 1)
     assert calls(shop)["node"] >= 1  # it was still processing when attached
@@ -131,7 +153,7 @@ def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded,
     page = httpx.get(f"{shop.base_url}/products/{product_id}").text
     source = re.search(r'<video[^>]*><source src="([^"]+)" type="video/mp4">', page)
     assert source is not None
-    assert httpx.get(shop.base_url + source.group(1)).content == VIDEO
+    assert httpx.get(shop.base_url + source.group(1)).content == expected
 
     (event,) = publication_events(embedded)
     assert event["detail-type"] == "Product Video Published"
@@ -151,10 +173,8 @@ def test_the_video_reaches_ready_on_the_right_product_and_is_announced(embedded,
 
 
 def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedded, api, shop, link, capsys):
+    shop.admin.throttle_next = 2  # no admin call is made before the publish worker's
     task = generated_task(embedded, api, shop, "Trail Runner")
-    shop.admin.throttle_next = 2
-
-    archive_video(embedded, task)
     done = settled(embedded, api, task["id"])
 
     assert done["publication"]["state"] == "published"
@@ -170,10 +190,9 @@ def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedd
 
 
 def test_a_product_deleted_before_publishing_ends_failed_with_the_reason(embedded, api, shop, link):
-    task = generated_task(embedded, api, shop, "Trail Runner")
-    shop.delete_product(int(task["external_ref"]["product_id"]))
-
-    archive_video(embedded, task)
+    task = generated_task(
+        embedded, api, shop, "Trail Runner", after_intake=lambda product: shop.delete_product(product["id"])
+    )
     done = settled(embedded, api, task["id"])
 
     assert (done["publication"]["state"], done["publication"]["reason"]) == (
@@ -191,8 +210,6 @@ def test_a_wrong_access_token_fails_once_with_a_clear_reason_and_no_retry_storm(
     path = f"/v1/shop-connections/{link.connection_id}"
     assert api.request("PATCH", path, json_body={"admin_access_token": "shpat_wrong"}).status == 200
     task = generated_task(embedded, api, shop, "Trail Runner")
-
-    archive_video(embedded, task)
     done = settled(embedded, api, task["id"])
 
     assert done["publication"]["state"] == "failed"
@@ -202,12 +219,15 @@ def test_a_wrong_access_token_fails_once_with_a_clear_reason_and_no_retry_storm(
 
 
 def test_a_missing_access_token_fails_with_a_clear_reason_without_calling_the_shop(embedded, api, shop, link):
-    task = generated_task(embedded, api, shop, "Trail Runner")
     path = f"/v1/shop-connections/{link.connection_id}"
-    answer = api.request("PATCH", path, json_body={"admin_access_token": None})
-    assert answer.status == 200 and answer.json()["has_admin_access_token"] is False
+    answers = []
 
-    archive_video(embedded, task)
+    def remove_token(_product: dict[str, Any]) -> None:
+        answers.append(api.request("PATCH", path, json_body={"admin_access_token": None}))
+
+    # The task got its publication at intake, while the connection still had its token.
+    task = generated_task(embedded, api, shop, "Trail Runner", after_intake=remove_token)
+    assert answers[0].status == 200 and answers[0].json()["has_admin_access_token"] is False
     done = settled(embedded, api, task["id"])
 
     assert (done["publication"]["state"], done["publication"]["reason"]) == (
@@ -220,26 +240,30 @@ def test_a_missing_access_token_fails_with_a_clear_reason_without_calling_the_sh
 def test_a_video_the_shop_cannot_process_ends_failed_with_its_media_errors(embedded, api, shop, link):
     shop.admin.fail_next_media = 1
     task = generated_task(embedded, api, shop, "Trail Runner")
-
-    archive_video(embedded, task)
     done = settled(embedded, api, task["id"])
 
     assert done["publication"]["state"] == "failed"
     assert "GENERIC_FILE_DOWNLOAD_FAILURE" in done["publication"]["reason"]
 
 
-def test_a_failed_archive_fails_the_publication_without_calling_the_shop(embedded, api, shop, link):
-    task = generated_task(embedded, api, shop, "Trail Runner")
+def test_a_failed_archive_fails_the_publication_without_calling_the_shop(simulator, shop):
+    # A stack that does not allow loopback sources: the URL guard refuses Creatify's (local)
+    # video URL, so the archive fails at once, and the publication with it.
+    env = {**admin_override(shop), "REELAY_ALLOW_LOOPBACK_WEBHOOKS": ""}
+    topics = {"status": ["video_generated", "failed"]}
+    with RunningStack(simulator, topic_filter=topics, extra_env=env) as stack:
+        api = TenantApi.create(stack, "Trail Co")
+        with ReelayClient(stack.api_url, api.tenant.api_key) as client:
+            connect_local_shop(shop, client, write_back=True)
+        task = generated_task(stack, api, shop, "Trail Runner")
+        done = settled(stack, api, task["id"])
+        events = publication_events(stack)
 
-    archive_video(embedded, task, failed="source answered 404")
-    done = settled(embedded, api, task["id"])
-
-    assert (done["publication"]["state"], done["publication"]["reason"]) == (
-        "failed",
-        "video archive failed: source answered 404",
-    )
+    assert done["media"]["video"]["state"] == "failed"
+    assert done["publication"]["state"] == "failed"
+    assert done["publication"]["reason"] == f"video archive failed: {done['media']['video']['failed_reason']}"
     assert calls(shop) == {}
-    assert [e["detail-type"] for e in publication_events(embedded)] == ["Product Video Publish Failed"]
+    assert [e["detail-type"] for e in events] == ["Product Video Publish Failed"]
 
 
 # ---------------------------------------------------------------------------- never twice
@@ -255,8 +279,6 @@ def test_a_redelivered_publish_job_never_uploads_or_attaches_twice(embedded, api
     # Two more copies of the first job besides the task stream's own: SQS delivers at least once.
     send_publish_job(embedded, PublishJob(task_id=task["id"]))
     send_publish_job(embedded, PublishJob(task_id=task["id"]))
-
-    archive_video(embedded, task)
     first = settled(embedded, api, task["id"])
     send_publish_job(embedded, PublishJob(task_id=task["id"]))  # and one long after
     embedded.stack.pump()
@@ -272,7 +294,6 @@ def test_a_retry_after_a_lost_answer_finds_the_attached_video_instead_of_attachi
     embedded, api, shop, link
 ):
     task = generated_task(embedded, api, shop, "Trail Runner")
-    archive_video(embedded, task)
     settled(embedded, api, task["id"])
     before = (*uploads_and_attaches(shop), calls(shop)["product"])
     # A worker attached the video and died before recording it: its claim went stale, no media id.
@@ -298,7 +319,6 @@ def test_the_demo_s_last_step_shows_the_product_page_playing_the_video(embedded,
     from reelay_local.commands.demo_publication import show_publication
 
     task = generated_task(embedded, api, shop, "Trail Runner")
-    archive_video(embedded, task)
     embedded.run_in_background()
     said: list[str] = []
 
@@ -307,4 +327,4 @@ def test_the_demo_s_last_step_shows_the_product_page_playing_the_video(embedded,
 
     page = f"{shop.base_url}/products/{task['external_ref']['product_id']}"
     assert said[-1] == f"  the product's page in the shop: {page}"
-    assert f"{len(VIDEO)} bytes" in said[-2]
+    assert f"{len(archived_video(task))} bytes" in said[-2]

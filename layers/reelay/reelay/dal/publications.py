@@ -52,9 +52,13 @@ class PublicationRepository:
         e = Expression()
         state, updated, attempts = (self._path(e, f) for f in ("state", "updated_at", "attempts"))
         publishing = e.value(P.PUBLISHING.value)
+        # Only once the video's archived copy exists: a copy of the job that came early (SQS
+        # delivers at least once) must not take the claim and end the publication for want of it.
+        archived = f"{e.name('archive')}.{e.name('video')}.{e.name('state')} = {e.value('archived')}"
         condition = (
-            f"{state} = {e.value(P.PENDING.value)}"
-            f" OR ({state} = {publishing} AND {updated} < {e.value(keys.iso(stale_before))})"
+            f"({state} = {e.value(P.PENDING.value)}"
+            f" OR ({state} = {publishing} AND {updated} < {e.value(keys.iso(stale_before))}))"
+            f" AND {archived}"
         )
         update = (
             f"SET {state} = {publishing}, {updated} = {e.value(keys.iso(now))},"
