@@ -43,11 +43,11 @@ def show_publication(say: Callable[[str], None], client: ReelayClient, link: Any
             break
         waited = time.monotonic() - started
         if seen == "pending" and waited > PENDING_SECONDS:
-            say(
-                "  still pending: publishing starts from Reelay's archived copy of the video, "
-                "which this build does not make yet (the media archive)"
+            media = client.get(task_id).get("media") or {}
+            archive = (media.get("video") or {}).get("state", "not started")
+            raise PublicationFailed(
+                f"publishing never started: the video's archived copy is {archive} after {waited:.0f}s"
             )
-            return
         if waited > PENDING_SECONDS + PUBLISH_SECONDS:
             raise PublicationFailed(f"the video was still {seen} after {waited:.0f}s")
         time.sleep(0.3)
