@@ -42,11 +42,11 @@ STRETCH = 1.2
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
 # change (jobs, events, deliveries), delivery_worker posts one delivery, reconciler looks at quiet
 # tasks, shop_webhook and shop_events take a product from a shop.
-CREATIFY = ["deps.creatify", "secrets_provider()"]
+CREATIFY = ["deps.creatify", "secrets_client()"]
 FIRST_CLIENTS: dict[str, list[str]] = {
     "api": ["deps.tasks"],
     "authorizer": ["deps.tenants"],
-    "provider_webhook": ["deps.tasks", "secrets_provider()", *CREATIFY],
+    "provider_webhook": ["deps.tasks", *CREATIFY],
     "provider_worker": [
         "deps.claims",
         "deps.tasks",
@@ -132,7 +132,7 @@ spec = importlib.util.spec_from_file_location("app", path)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 imported = time.perf_counter() - started
-from reelay.clients.secrets import secrets_provider
+from reelay.clients.secrets import secrets_client
 from reelay.deps import runtime
 deps = runtime()
 for touch in touches:
