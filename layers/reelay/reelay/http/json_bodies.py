@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+# Only in annotations: the single-route webhook functions parse bodies here without the resolver.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 # Deeper than any request Reelay takes, far below the recursion that would crash the parser.
 MAX_DEPTH = 32
