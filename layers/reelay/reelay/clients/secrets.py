@@ -28,8 +28,9 @@ class SecretNotJson(ValueError):
     """The secret's text is not JSON. It carries no part of the value, and nothing is chained."""
 
 
-# name -> (monotonic time read, SecretString or SecretBinary). The local stack reads from several threads.
-_cache: dict[str, tuple[float, str]] = {}
+# name -> (monotonic time read, SecretString or SecretBinary). The local stack reads from
+# several threads.
+_cache: dict[str, tuple[float, str | bytes]] = {}
 _lock = threading.Lock()
 
 

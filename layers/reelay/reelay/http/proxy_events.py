@@ -1,12 +1,13 @@
 """API Gateway REST proxy events read and answered as dicts, for the single-route functions.
 
-Creatify's callback function has one route and two parameters. Powertools' resolver would
-import its whole event handler (every resolver, asyncio for AppSync's, every event data class)
-and its OpenAPI validation models, most of that function's cold start beside botocore. This
-reads the event as API Gateway sends it and answers in the shape the resolver did: the one error
-shape, `multiValueHeaders`, a compact JSON body, 415 for a body sent as anything but JSON, 400
-naming a parameter that breaks its rule, and 503 (with Retry-After) when AWS is still busy after
-the clients' retries.
+Creatify's callback function has one route and two parameters, the shop webhook function two
+routes and one parameter. Powertools' resolver would import its whole event handler (every
+resolver, asyncio for AppSync's, every event data class) and its OpenAPI validation models,
+most of their cold start beside botocore. This reads the event as API Gateway sends it and
+answers in the shape the resolver did: the one error shape, `multiValueHeaders`, a compact JSON
+body, 415 for a body sent as anything but JSON, 400 naming a parameter that breaks its rule,
+and 503 (with Retry-After) when AWS is still busy after the clients' retries. The API's
+resolver uses the same content-type rule (`json_bodies.sent_as_non_json`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-# As `reelay.http.errors`: seconds a caller is asked to wait after a 503.
+# Seconds a caller is asked to wait after a 503 (here and in `reelay.http.errors`): throttling
+# that outlasted the retries rarely lasts much longer.
 RETRY_AFTER_SECONDS = 2
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
