@@ -45,11 +45,11 @@ STRETCH = 1.2
 # shop_events take a product from a shop, publish_worker claims a publication and uploads its
 # video to the shop (credentials opened, the archived video's S3 object read, the shop's HTTP
 # client built).
-CREATIFY = ["deps.creatify", "secrets_provider()"]
+CREATIFY = ["deps.creatify", "secrets_client()"]
 FIRST_CLIENTS: dict[str, list[str]] = {
     "api": ["deps.tasks"],
     "authorizer": ["deps.tenants"],
-    "provider_webhook": ["deps.tasks", "secrets_provider()", *CREATIFY],
+    "provider_webhook": ["deps.tasks", *CREATIFY],
     "provider_worker": [
         "deps.claims",
         "deps.tasks",
@@ -149,7 +149,7 @@ spec = importlib.util.spec_from_file_location("app", path)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 imported = time.perf_counter() - started
-from reelay.clients.secrets import secrets_provider
+from reelay.clients.secrets import secrets_client
 from reelay.deps import runtime
 deps = runtime()
 for touch in touches:

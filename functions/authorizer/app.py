@@ -1,13 +1,15 @@
-"""Lambda authorizer: the caller's API key names its tenant, or the request is refused."""
+"""Lambda authorizer: the caller's API key names its tenant, or the request is refused.
+
+The event and the policy are read and written as the dicts API Gateway sends and expects:
+Powertools' authorizer data classes would import every Powertools event class (about 15 ms of
+the cold start a waiting API caller pays) for one header and one ARN.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerRequestEvent,
-    APIGatewayAuthorizerResponse,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
@@ -16,28 +18,40 @@ from reelay.logic.tenants import tenant_for_api_key
 logger = Logger()
 
 
-def _presented_key(event: APIGatewayAuthorizerRequestEvent) -> str:
-    value = event.headers.get("authorization") or ""
+def _presented_key(event: dict[str, Any]) -> str:
+    # Header names are case-insensitive; API Gateway passes them as the client spelled them.
+    headers = event.get("headers") or {}
+    value = next((v for k, v in headers.items() if k.lower() == "authorization" and v), "")
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else value.strip()
 
 
+def _all_routes(method_arn: str) -> str:
+    """The ARN of every method and resource of the stage the request came to."""
+    # arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{resource...}
+    prefix, _, path = method_arn.rpartition(":")
+    api_id, stage = path.split("/")[:2]
+    return f"{prefix}:{api_id}/{stage}/*/*"
+
+
 @logger.inject_lambda_context
-@event_source(data_class=APIGatewayAuthorizerRequestEvent)
-def handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict:
     tenant = tenant_for_api_key(_presented_key(event), runtime())
     if tenant is None:
         # API Gateway answers 401 (with the template's gateway response) for this exact message.
         raise PermissionError("Unauthorized")
-    arn = event.parsed_arn
-    policy = APIGatewayAuthorizerResponse(
-        principal_id=tenant.tenant_id,
-        region=arn.region,
-        aws_account_id=arn.aws_account_id,
-        api_id=arn.api_id,
-        stage=arn.stage,
-        context={"tenant_id": tenant.tenant_id},
-    )
     # The answer is cached per key for every route, so it must allow them all.
-    policy.allow_all_routes()
-    return policy.asdict()
+    return {
+        "principalId": tenant.tenant_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow",
+                    "Resource": [_all_routes(event["methodArn"])],
+                }
+            ],
+        },
+        "context": {"tenant_id": tenant.tenant_id},
+    }

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
 from reelay.logic.deliver import deliver
 from reelay.models.jobs import DeliveryJob
+from reelay.sqs_batch import SqsRecord, handle_sqs_batch
 from reelay.stage_metrics import count
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(DeliveryJob.model_validate_json(record.body), runtime())
+def record_handler(record: SqsRecord) -> None:
+    outcome = deliver(DeliveryJob.model_validate_json(record["body"]), runtime())
     count("Deliveries", outcome=outcome.result.value)
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return handle_sqs_batch(event, record_handler, logger)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
@@ -16,9 +15,9 @@ metrics = Metrics()
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
-    # Never raised for bad input: EventBridge would retry it to no end.
-    outcome = receive_partner_event(event.detail, runtime())
+def handler(event: dict, context: LambdaContext) -> dict:
+    # Never raised for bad input: EventBridge would retry it to no end. The event is read as a
+    # dict: Powertools' EventBridgeEvent would import all its event classes for one key.
+    outcome = receive_partner_event(event.get("detail") or {}, runtime())
     metrics.add_metric(name=f"ShopEvent_{outcome.value}", unit=MetricUnit.Count, value=1)
     return {"result": outcome.value}

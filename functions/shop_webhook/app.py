@@ -1,28 +1,40 @@
-"""Shop webhooks over HTTPS: Shopify's and WooCommerce's product hooks, answered within seconds."""
+"""Shop webhooks over HTTPS: Shopify's and WooCommerce's product hooks, answered within seconds.
+
+Two routes, read from the event as API Gateway sends it (`reelay.http.proxy_events`): Powertools'
+resolver and its OpenAPI validation were most of this function's cold start, for one path
+parameter.
+"""
 
 from __future__ import annotations
 
-import base64
-from typing import Annotated
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from reelay.clients.aws import is_aws_outage
 from reelay.deps import runtime
-from reelay.http.errors import error_response, use_error_shape
-from reelay.http.json_bodies import strict_json_loads
-from reelay.http.request_context import callback_base_url
+from reelay.http.proxy_events import (
+    BadParameter,
+    error_answer,
+    json_answer,
+    outage_answer,
+    path_parameter,
+    raw_body,
+)
+from reelay.http.request_context import invoke_url
 from reelay.logic.shop_intake import HookOutcome, receive_shop_hook
 from reelay.models.connection import Platform
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
-use_error_shape(app, json_bodies_only=False)
+
+ROUTES = {
+    "/hooks/shopify/{connection_id}": Platform.SHOPIFY,
+    "/hooks/woocommerce/{connection_id}": Platform.WOOCOMMERCE,
+}
 
 # Refusals a shop should see as such; every other outcome is a 200, so the shop never retries
 # what was taken, ignored on purpose, or could never be taken.
@@ -39,40 +51,40 @@ _REFUSALS = {
 }
 
 
-def _raw_body() -> bytes:
-    # The signature covers the bytes the shop sent: take them as they came, never re-encoded JSON.
-    event = app.current_event
-    body = event.body or ""
-    return base64.b64decode(body) if event.is_base64_encoded else body.encode()
-
-
-def _receive(platform: Platform, connection_id: str) -> Response[dict]:
+def shop_hook(event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        connection_id = path_parameter(event, "connection_id", max_length=64)
+    except BadParameter as bad:
+        answer = error_answer(400, "validation_error", str(bad), bad.name)
+        logger.warning("request refused", extra={"path": event.get("path"), "answer": answer["body"]})
+        return answer
+    platform = ROUTES.get(event.get("resource") or "")
+    if event.get("httpMethod") != "POST" or platform is None or not connection_id:
+        return error_answer(404, "not_found", "no such route")
     outcome = receive_shop_hook(
         platform,
         connection_id,
-        dict(app.current_event.headers or {}),
-        _raw_body(),
+        dict(event.get("headers") or {}),
+        # The signature covers the bytes the shop sent: taken as they came, never re-encoded JSON.
+        raw_body(event),
         runtime(),
-        callback_base_url=callback_base_url(app),
+        callback_base_url=invoke_url(event),
     )
     metrics.add_metric(name=f"ShopHook_{outcome.value}", unit=MetricUnit.Count, value=1)
     refusal = _REFUSALS.get(outcome)
     if refusal is not None:
-        return error_response(*refusal)
-    return Response(status_code=200, content_type="application/json", body={"result": outcome.value})
-
-
-@app.post("/hooks/shopify/<connection_id>")
-def shopify_hook(connection_id: Annotated[str, Path(max_length=64)]) -> Response[dict]:
-    return _receive(Platform.SHOPIFY, connection_id)
-
-
-@app.post("/hooks/woocommerce/<connection_id>")
-def woocommerce_hook(connection_id: Annotated[str, Path(max_length=64)]) -> Response[dict]:
-    return _receive(Platform.WOOCOMMERCE, connection_id)
+        return error_answer(*refusal)
+    return json_answer(200, {"result": outcome.value})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return shop_hook(event)
+    except Exception as exc:
+        # AWS still busy or failing after the clients' retries: a 503 the shop retries, not a 502.
+        if not is_aws_outage(exc):
+            raise
+        logger.exception("AWS unavailable after retries", extra={"path": event.get("path")})
+        return outage_answer()

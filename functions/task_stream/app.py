@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.dal.stream_images import task_images
@@ -18,7 +19,7 @@ logger = Logger()
 RECORD_TIME_BUDGET_MS = 25_000
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+def record_handler(record: dict[str, Any]) -> None:
     images = task_images(record)
     if images is None:
         return  # not a task item (claims, tenants) or a malformed image: nothing to dispatch
@@ -42,15 +43,14 @@ def handler(event: dict, context: LambdaContext) -> dict:
     for SQS, not for an ordered stream.)
     """
     for position, raw in enumerate(event.get("Records", [])):
-        record = DynamoDBRecord(raw)
-        sequence_number = record.dynamodb.sequence_number if record.dynamodb else None
+        sequence_number = (raw.get("dynamodb") or {}).get("SequenceNumber")
         if position and context.get_remaining_time_in_millis() < RECORD_TIME_BUDGET_MS:
             logger.info(
                 "handing the rest of the batch back before time runs out", extra={"handled": position}
             )
             return _retry_from(sequence_number)
         try:
-            record_handler(record)
+            record_handler(raw)
         except Exception:
             logger.exception(
                 "stream record failed; it and the rest of the batch will be retried",

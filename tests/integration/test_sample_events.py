@@ -176,6 +176,9 @@ def test_the_sample_event_runs_through_its_real_handler(world, sample):
         assert answer["principalId"] == SAMPLE_TENANT
         assert answer["context"] == {"tenant_id": SAMPLE_TENANT}
         assert {s["Effect"] for s in answer["policyDocument"]["Statement"]} == {"Allow"}
+        # Cached per key for every route: every method and resource of the request's stage.
+        resources = [r for s in answer["policyDocument"]["Statement"] for r in s["Resource"]]
+        assert resources == ["arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/*/*"]
     elif sample.stem == "reconciler":
         assert answer["errors"] == []
     elif sample.stem.startswith("shop_events"):

@@ -1,4 +1,4 @@
-"""Creatify credentials come from Secrets Manager or SSM through Powertools' cache, and the key
+"""Creatify credentials come from Secrets Manager or SSM through a cache, and the key
 never shows in a repr or an error."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from reelay.clients.creatify_credentials import (
     CreatifyCredentials,
     credentials_from_secret,
 )
+from reelay.clients.secrets import clear_secret_cache
 from reelay.ports.creatify_errors import CreatifyConfigurationError
 
 SECRET_NAME = "reelay/creatify"
@@ -25,11 +25,11 @@ API_KEY = "ck_live_4f1d9c0a7e2b"
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    # Powertools keeps module-level providers and caches: start every test from cold.
-    parameters.clear_caches()
+    # The secret cache is module-level: start every test from cold.
+    clear_secret_cache()
     with mock_aws():
         yield
-    parameters.clear_caches()
+    clear_secret_cache()
 
 
 @pytest.fixture

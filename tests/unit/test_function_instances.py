@@ -22,10 +22,10 @@ def _module_of(instance: int, function: str = PROVIDER_WORKER) -> Any:
     return sys.modules[f"reelay_function_{function.removeprefix('functions/')}_app{suffix}"]
 
 
-def test_each_instance_has_its_own_batch_processor():
+def test_each_instance_is_its_own_module_and_a_warm_one_is_reused():
     first, second = _module_of(0), _module_of(1)
     assert first is not second
-    assert first.processor is not second.processor  # a batch's records live on the processor
+    assert first.record_handler is not second.record_handler
     assert _module_of(1) is second  # a warm instance is reused, not loaded again
 
 

@@ -7,7 +7,10 @@ rest (a request that does not fit the task's state); the API maps each to one an
 
 from __future__ import annotations
 
-from reelay.models.status import TaskStatus
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reelay.models.status import TaskStatus
 
 
 class TaskNotFound(LookupError):

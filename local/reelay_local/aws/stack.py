@@ -52,9 +52,8 @@ def _route_pattern(resource: str) -> re.Pattern[str]:
 
 def reset_runtime_caches() -> None:
     """Forget settings, clients and cached secrets, as a fresh Lambda cold start would."""
-    from aws_lambda_powertools.utilities import parameters
-
     from reelay.clients.aws import aws_client, aws_session
+    from reelay.clients.secrets import clear_secret_cache
     from reelay.config import settings
     from reelay.deps import runtime
 
@@ -62,7 +61,7 @@ def reset_runtime_caches() -> None:
     runtime.cache_clear()
     aws_client.cache_clear()
     aws_session.cache_clear()
-    parameters.clear_caches()
+    clear_secret_cache()
 
 
 class LocalStack:

@@ -1,10 +1,10 @@
 """Creatify API credentials and where they come from.
 
 The client takes either fixed credentials or a zero-argument provider that it calls on every
-request; the provider below reads Secrets Manager through Powertools parameters, whose
+request; the provider below reads Secrets Manager through `reelay.clients.secrets`, whose
 cache (``max_age``) keeps that cheap while still picking up a rotated key within ``max_age``
-seconds. Powertools parameters (and with it boto3) is imported on first use, not at import:
-a cold start that never talks to Creatify does not pay for it.
+seconds. botocore is imported on first use, not at import: a cold start that never talks to
+Creatify does not pay for it.
 """
 
 from __future__ import annotations
@@ -50,22 +50,17 @@ class SecretsManagerCredentials:
     max_age: int = DEFAULT_MAX_AGE
 
     def __call__(self) -> CreatifyCredentials:
-        from aws_lambda_powertools.utilities.parameters.exceptions import (
-            GetParameterError,
-            TransformParameterError,
-        )
-
-        from reelay.clients.secrets import get_secret
+        from reelay.clients.secrets import SecretNotJson, SecretUnavailable, get_secret
 
         try:
             value = get_secret(self.secret_name, transform="json", max_age=self.max_age)
-        except TransformParameterError:
+        except SecretNotJson:
             # `from None`: the JSON error's context holds the raw secret text.
             raise CreatifyConfigurationError(
                 f"Creatify credentials secret {self.secret_name!r} is not a JSON object "
                 '{"api_id": ..., "api_key": ...}'
             ) from None
-        except GetParameterError as exc:
+        except SecretUnavailable as exc:
             raise CreatifyConfigurationError(
                 f"cannot read Creatify credentials secret {self.secret_name!r}: {exc}"
             ) from exc

@@ -1,34 +1,69 @@
-"""Secrets Manager reads through Powertools parameters, on the process's shared boto3 clients.
+"""Secrets Manager reads on the process's shared client, each value cached for a while.
 
-Powertools' `get_secret` builds its default SecretsProvider on a boto3 Session of its own: a
-second session at a cold start (about 35 ms, and its memory) beside the one `aws_client` uses.
-`get_secret` here installs a provider built on `aws_client("secretsmanager")` as Powertools'
-default first, so Powertools' cache (`max_age`, and `parameters.clear_caches()` forgetting it)
-works as before, and the client has the same retries and timeouts as every other.
+A function reads two secrets at most (Creatify's credentials, the callback signing key), by
+name, as a string or a JSON object. Powertools' parameters package did this before, but
+importing it imports boto3 and every provider it has (SSM, AppConfig, DynamoDB), about 20 ms of
+a cold start for one GetSecretValue. The cache here keeps what Powertools' did: a value is read
+again once it is older than `max_age` seconds, so a rotated secret is picked up within that
+time, and `clear_secret_cache()` forgets everything (a test's or the local stack's cold start).
 """
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from typing import Any
 
 from reelay.clients.aws import aws_client
 
-
-def secrets_provider() -> Any:
-    """Powertools' default SecretsProvider, built on the shared client when there is none yet."""
-    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-    from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
-
-    provider = DEFAULT_PROVIDERS.get("secrets")
-    if provider is None:
-        # Two threads may both build one (the local stack's); either serves, and both cache alike.
-        provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto3_client=aws_client("secretsmanager"))
-    return provider
+DEFAULT_MAX_AGE = 300
 
 
-def get_secret(name: str, **options: Any) -> Any:
-    """Powertools' `get_secret(name, **options)` (transform, max_age, ...) on the shared client."""
-    from aws_lambda_powertools.utilities.parameters import get_secret as powertools_get_secret
+class SecretUnavailable(RuntimeError):
+    """Secrets Manager did not give the secret (missing, denied, unreachable); the cause is chained."""
 
-    secrets_provider()
-    return powertools_get_secret(name, **options)
+
+class SecretNotJson(ValueError):
+    """The secret's text is not JSON. It carries no part of the value, and nothing is chained."""
+
+
+# name -> (monotonic time read, SecretString or SecretBinary). The local stack reads from
+# several threads.
+_cache: dict[str, tuple[float, str | bytes]] = {}
+_lock = threading.Lock()
+
+
+def secrets_client() -> Any:
+    """The shared Secrets Manager client (what a first read builds)."""
+    return aws_client("secretsmanager")
+
+
+def get_secret(name: str, *, max_age: float = DEFAULT_MAX_AGE, transform: str | None = None) -> Any:
+    """The secret's SecretString, or with `transform="json"` the JSON it holds, cached `max_age` s."""
+    if transform not in (None, "json"):
+        raise ValueError(f"unknown transform {transform!r}")
+    with _lock:
+        cached = _cache.get(name)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < max_age:
+        text = cached[1]
+    else:
+        try:
+            answer = secrets_client().get_secret_value(SecretId=name)
+            text = answer["SecretString"] if "SecretString" in answer else answer["SecretBinary"]
+        except Exception as exc:
+            raise SecretUnavailable(f"cannot read secret {name!r}: {exc}") from exc
+        with _lock:
+            _cache[name] = (now, text)
+    if transform is None:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise SecretNotJson(f"secret {name!r} is not JSON") from None
+
+
+def clear_secret_cache() -> None:
+    with _lock:
+        _cache.clear()

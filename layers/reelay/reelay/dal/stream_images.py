@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
 from reelay.dal.task_items import task_from_stream_image
@@ -20,20 +21,22 @@ class TaskImages:
     new: Task | None
 
 
-def task_images(record: DynamoDBRecord) -> TaskImages | None:
+def task_images(record: Mapping[str, Any]) -> TaskImages | None:
     """Old and new task of a record; None for other items, or for an image no code can read.
 
     An unreadable image will never become readable by retrying, so it is logged and passed
-    over rather than failed: one poison record must not hold back the shard.
+    over rather than failed: one poison record must not hold back the shard. The record is the
+    stream's dict as Lambda passes it (Powertools' DynamoDBRecord would import every Powertools
+    event class for two keys).
     """
-    raw = record.raw_event.get("dynamodb", {})
+    raw = record.get("dynamodb") or {}
     try:
         old = task_from_stream_image(raw.get("OldImage"))
         new = task_from_stream_image(raw.get("NewImage"))
     except (ValidationError, ValueError, KeyError) as exc:
         logger.error(
             "unreadable task image in stream record; skipped",
-            extra={"event_id": record.event_id, "error": str(exc)[:500]},
+            extra={"event_id": record.get("eventID"), "error": str(exc)[:500]},
         )
         return None
     if old is None and new is None:

@@ -37,13 +37,10 @@ from reelay.errors import (
     WrongStatus,
 )
 from reelay.http.json_bodies import only_json_bodies, sent_as_non_json
+from reelay.http.proxy_events import RETRY_AFTER_SECONDS
 from reelay.models.api import ErrorBody, ErrorDetail
 
 logger = Logger(child=True)
-
-# Seconds a caller is asked to wait after a 503: throttling that outlasted the retries rarely
-# lasts much longer.
-RETRY_AFTER_SECONDS = 2
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[dict]:

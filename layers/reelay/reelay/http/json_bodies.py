@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from reelay.http import proxy_events
+
+# Only in annotations: the single-route webhook functions parse bodies here without the resolver.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 # Deeper than any request Reelay takes, far below the recursion that would crash the parser.
 MAX_DEPTH = 32
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -64,13 +67,7 @@ def strict_json_loads(text: str) -> Any:
 
 def sent_as_non_json(app: APIGatewayRestResolver) -> bool:
     """Whether the request carries a body under another content type than JSON."""
-    event = app.current_event
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    return (
-        event.http_method in _BODY_METHODS
-        and bool(event.body)
-        and content_type not in ("", "application/json")
-    )
+    return proxy_events.sent_as_non_json(app.current_event.raw_event)
 
 
 def only_json_bodies(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+# Only in annotations: a single-route function reads its event without the resolver.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 
 class MissingTenant(RuntimeError):
@@ -24,8 +29,13 @@ def callback_base_url(app: APIGatewayRestResolver) -> str | None:
     Taken from the request context API Gateway fills in, not from client headers. A custom
     domain hides the stage mapping, so deployments behind one set PUBLIC_BASE_URL instead.
     """
-    context = app.current_event.request_context
-    domain, stage = context.domain_name, context.stage
+    return invoke_url(app.current_event.raw_event)
+
+
+def invoke_url(event: Mapping[str, Any]) -> str | None:
+    """`callback_base_url` of a proxy event read as a dict."""
+    context = event.get("requestContext") or {}
+    domain, stage = context.get("domainName"), context.get("stage")
     if not domain or not stage or ".execute-api." not in domain:
         return None
     return f"https://{domain}/{stage}"

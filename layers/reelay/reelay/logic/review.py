@@ -9,15 +9,19 @@ task it regenerates and the rejection is one conditional write.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reelay.deps import Deps
 from reelay.errors import WrongStatus
 from reelay.logic.task_lifecycle import REVIEW_STATUS, awaits_review, review_decision, waits_on_provider
 from reelay.logic.task_views import get_tenant_task
-from reelay.models.api import RegenerateRequest, RejectRequest
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.task_ids import derive_task_id_for_regeneration
+
+# Only in annotations: the reconciler decides deadlines here without the API's request models.
+if TYPE_CHECKING:
+    from reelay.models.api import RegenerateRequest, RejectRequest
 
 REJECTED = "rejected"
 _REGENERATE = "a preview can only be regenerated"

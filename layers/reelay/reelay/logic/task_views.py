@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reelay.deps import Deps
 from reelay.errors import TaskNotFound
 from reelay.logic.media_view import media_object
-from reelay.models.api import ProductVideo, ProductVideoPage
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
+
+# The API's views are built only by a listing; a reader of one task (the review actions the
+# reconciler shares) does not load the API's models.
+if TYPE_CHECKING:
+    from reelay.models.api import ProductVideoPage
 
 
 def get_tenant_task(tenant_id: str, task_id: str, deps: Deps) -> Task:
@@ -35,6 +41,8 @@ def list_tenant_tasks(
     page = deps.tasks.list_by_tenant(
         tenant_id, status=status, limit=limit, cursor=cursor, external=wanted or None
     )
+    from reelay.models.api import ProductVideo, ProductVideoPage
+
     return ProductVideoPage(
         items=[ProductVideo.from_task(t, media_object(t, deps)) for t in page.items],
         next_cursor=page.next_cursor,

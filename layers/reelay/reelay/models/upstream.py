@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyUrl, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
 
@@ -62,6 +62,10 @@ def check_http_url(value: str | None) -> str | None:
     # which Creatify's `format: uri` refuses.
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ValueError("must not contain spaces or control characters")
+    # Here, not at the top: pydantic's URL module (and the importlib.metadata it imports) is
+    # needed only by a path that checks a URL, not by every reader of a task.
+    from pydantic import AnyUrl
+
     url = AnyUrl(value)
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError("must be an absolute http or https URL")

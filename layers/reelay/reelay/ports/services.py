@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel
+# Only in annotations, so these ports cost no model building at a cold start.
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from reelay.models.upstream import (
-    GenImageRequest,
-    GenVideoRequest,
-    Persona,
-    ProductToVideo,
-    RegenImageRequest,
-)
+    from reelay.models.upstream import (
+        GenImageRequest,
+        GenVideoRequest,
+        Persona,
+        ProductToVideo,
+        RegenImageRequest,
+    )
 
 
 class CreatifyApi(Protocol):

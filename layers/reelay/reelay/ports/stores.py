@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from reelay.models.connection import ShopConnection
-from reelay.models.status import TaskStatus
-from reelay.models.task import StatusUpdate, Task
-from reelay.models.task_history import HistoryNote
-from reelay.models.tenant import Tenant, TenantSummary
+# Only in annotations: a function that loads these ports for one store (the authorizer's tenants,
+# the stream's slots) does not pay for building every model module at its cold start.
+if TYPE_CHECKING:
+    from reelay.models.connection import ShopConnection
+    from reelay.models.status import TaskStatus
+    from reelay.models.task import StatusUpdate, Task
+    from reelay.models.task_history import HistoryNote
+    from reelay.models.tenant import Tenant, TenantSummary
 
 
 @dataclass(frozen=True)
