@@ -156,7 +156,7 @@ def test_a_stream_image_of_a_task_reads_back_and_a_claim_image_is_skipped(repo, 
     items = dynamodb.scan(TableName=TABLE)["Items"]
     by_sk = {item["sk"]["S"]: item for item in items}
     assert task_from_stream_image(by_sk["TASK"]) == task
-    assert task_from_stream_image(by_sk["CLAIM#gen_image"]) is None
+    assert task_from_stream_image(by_sk["JOB#gen_image"]) is None
 
 
 # ---------------------------------------------------------------------------- forward-only apply

@@ -40,8 +40,10 @@ from reelay.ports.stores import (
     ApplyResult,
     CreateResult,
     JobSlot,
+    PaidCall,
     ReopenResult,
     Reservation,
+    StartedRun,
     TaskPage,
     TaskStore,
     Transition,
@@ -324,10 +326,21 @@ class MemoryClaims:
 
 
 class MemoryJobSlots:
-    """Implements reelay.ports.stores.JobSlotStore in memory, with dal.job_slots' conditions."""
+    """Implements reelay.ports.stores.JobSlotStore in memory, with dal.job_slots' conditions.
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    A start that pays takes the claim in `claims` and reserves in `budgets` as the one
+    transaction of dal.job_slots does: all of it or, when refused, what one write at a time gets.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = utc_now,
+        claims: MemoryClaims | None = None,
+        budgets: MemoryBudgets | None = None,
+    ) -> None:
         self._clock = clock
+        self._claims = claims if claims is not None else MemoryClaims(clock)
+        self._budgets = budgets if budgets is not None else MemoryBudgets(clock)
         self.slots: dict[tuple[str, str], JobSlot] = {}
 
     def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
@@ -338,8 +351,15 @@ class MemoryJobSlots:
         return slot.job_id == job_id
 
     def start(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lease_until: datetime
-    ) -> JobSlot | None:
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        paying: PaidCall | None = None,
+    ) -> StartedRun | None:
         slot = self.slots.get((task_id, job))
         if slot is None:
             if job_id != FIRST_JOB:
@@ -352,8 +372,22 @@ class MemoryJobSlots:
         ):
             return None
         slot = dataclasses.replace(slot, running_until=_utc(lease_until))
+        took = paying is not None and self._claims.claim(task_id, job, now=now)
+        reservation = None
+        if took:
+            slot = dataclasses.replace(slot, settles_at=None)  # a new claim: no earlier call to wait for
+            assert paying is not None
+            if (task_id, job) not in self._budgets.reservations:
+                reservation = self._budgets.reserve(
+                    paying.tenant_id, task_id, job, paying.credits, limit=paying.limit, now=now
+                )
         self.slots[(task_id, job)] = slot
-        return slot
+        return StartedRun(
+            claimed_at=self._claims.claimed_at(task_id, job),
+            took_claim=took,
+            reservation=reservation,
+            settles_at=slot.settles_at,
+        )
 
     def put_back(
         self,
@@ -818,11 +852,12 @@ class FakeRuntime:
     def at(cls, now: datetime) -> FakeRuntime:
         clock = Clock(now)
         tasks = MemoryTasks(clock)
+        claims, budgets = MemoryClaims(clock), MemoryBudgets(clock)
         return cls(
             clock=clock,
             tasks=tasks,
-            claims=MemoryClaims(clock),
-            job_slots=MemoryJobSlots(clock),
+            claims=claims,
+            job_slots=MemoryJobSlots(clock, claims, budgets),
             deliveries=MemoryDeliveries(tasks),
             history=MemoryHistory(tasks),
             tenants=MemoryTenants(clock),
@@ -830,7 +865,7 @@ class FakeRuntime:
             provider_queue=RecordingQueue(),
             delivery_queue=RecordingQueue(),
             publisher=RecordingPublisher(),
-            budgets=MemoryBudgets(clock),
+            budgets=budgets,
         )
 
     def deps(

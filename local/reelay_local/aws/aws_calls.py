@@ -236,7 +236,7 @@ def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[st
 
 
 def item_kind(key: dict[str, Any]) -> str:
-    """What an item is, from its key's prefixes: `TASK#…`/`CLAIM#…` is `TASK/CLAIM`."""
+    """What an item is, from its key's prefixes: `TASK#…`/`JOB#…` is `TASK/JOB`."""
     parts = []
     for name in ("pk", "sk"):
         value = key.get(name, {})

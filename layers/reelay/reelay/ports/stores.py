@@ -169,6 +169,27 @@ class JobSlot:
     settles_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PaidCall:
+    """What a run that means to pay Creatify asks of its start: the claim and the call's credits."""
+
+    tenant_id: str
+    credits: int
+    limit: int | None  # the tenant's daily budget; None: unlimited (usage is counted all the same)
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """What a run holds once its start was written (see `JobSlotStore.start`)."""
+
+    claimed_at: datetime | None  # when the job's claim was taken; None when nobody holds it
+    took_claim: bool = False  # this start took the claim: the run may call Creatify
+    # What the credits came to when this start reserved them with the claim (None: not reserved).
+    reservation: Reservation | None = None
+    # An unanswered call under the claim may still take effect at Creatify until then.
+    settles_at: datetime | None = None
+
+
 class JobSlotStore(Protocol):
     """At most one provider job per (task, job kind) queued or running, whoever puts one back.
 
@@ -181,9 +202,21 @@ class JobSlotStore(Protocol):
         ...
 
     def start(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lease_until: datetime
-    ) -> JobSlot | None:
-        """Run the job if it owns the slot and no other run holds it; None to drop the message."""
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        paying: PaidCall | None = None,
+    ) -> StartedRun | None:
+        """Run the job if it owns the slot and no other run holds it; None to drop the message.
+
+        With `paying`, the same write also takes the job's claim if nobody holds it and
+        reserves its credits on the tenant's day (see `PaidCall`): the run learns from the
+        answer whether it may call Creatify.
+        """
         ...
 
     def put_back(
