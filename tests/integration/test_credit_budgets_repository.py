@@ -28,7 +28,7 @@ from reelay.dal.claims import ClaimRepository
 from reelay.dal.credit_budgets import CreditBudgetRepository
 from reelay.dal.job_slots import JobSlotRepository
 from reelay.models.jobs import FIRST_JOB
-from reelay.ports.stores import PaidCall, Reservation
+from reelay.ports.job_stores import PaidCall, Reservation
 from reelay_local.aws import moto_dynamodb
 from reelay_local.aws.moto_server import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, MotoServer
 from reelay_local.aws.template import load_template, table_create_kwargs, table_ttl_spec

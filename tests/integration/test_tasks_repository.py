@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -21,9 +22,10 @@ from reelay.dal.tasks import TaskRepository
 from reelay.dal.tenants import TenantRepository
 from reelay.errors import ApiKeyInUse, InvalidCursor, TaskNotFound, TenantExists
 from reelay.logic.apply_update import advance as apply_news
-from reelay.logic.task_lifecycle import REVIEW_STATUS, waits_on_provider
+from reelay.logic.task_lifecycle import REVIEW_STATUS, step_for, waits_on_provider
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, StatusUpdate, Task
+from reelay.models.task_history import CallOutcome, HistoryNote, call_entry, state_entry
 from reelay.models.task_ids import derive_task_id
 from reelay.models.tenant import Tenant
 from reelay.ports.stores import CreateResult, ReopenResult
@@ -402,6 +404,42 @@ def test_credits_of_a_job_recorded_twice_are_counted_once(repo) -> None:
     assert repo.attach_provider_task(task.id, "p-1", credits_spent=3, job="gen_video")
     assert not repo.attach_provider_task(task.id, "p-2", credits_spent=3, job="gen_video")
     assert repo.get(task.id).credits_spent == 4
+
+
+def test_a_call_and_the_step_its_answer_makes_are_recorded_by_one_write(repo) -> None:
+    task = advance(
+        repo, create(repo, new_task()).task, TaskStatus.IMAGE_GENERATING, TaskStatus.IMAGE_GENERATED
+    )
+    step = replace(step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video), by="worker")
+    note = HistoryNote(entry=call_entry("gen_video", CallOutcome.SUBMITTED, T0))
+
+    result = repo.record_call(task.id, "p-1", step, credits_spent=3, job="gen_video", history=note, now=T0)
+
+    assert result is not None and result.applied
+    stored = repo.get(task.id)
+    assert (stored.status, stored.provider_task_id, stored.credits_spent) == (
+        TaskStatus.VIDEO_GENERATING,
+        "p-1",
+        3,
+    )
+    assert stored.history[-2:] == [note.entry, state_entry(TaskStatus.VIDEO_GENERATING, "worker", T0)]
+    assert stored.version == task.version + 1
+
+
+def test_a_call_recorded_already_or_a_step_that_no_longer_applies_writes_nothing(repo) -> None:
+    task = advance(
+        repo, create(repo, new_task()).task, TaskStatus.IMAGE_GENERATING, TaskStatus.IMAGE_GENERATED
+    )
+    step = step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video)
+    assert repo.attach_provider_task(task.id, "p-1", credits_spent=3, job="gen_video")  # an early callback
+    before = repo.get(task.id)
+
+    assert repo.record_call(task.id, "p-1", step, credits_spent=3, job="gen_video") is None  # counted once
+    assert repo.record_call(task.id, "p-2", step, credits_spent=3, job="gen_image") is None  # another id
+    failed = advance(repo, before, TaskStatus.FAILED)
+    late = step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video)
+    assert repo.record_call(task.id, "p-1", late, credits_spent=1, job="regen_image") is None  # terminal
+    assert repo.get(task.id) == failed
 
 
 def test_a_released_claim_can_be_claimed_again(repo, claims) -> None:

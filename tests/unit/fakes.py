@@ -36,18 +36,8 @@ from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, review_entry,
 from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
-from reelay.ports.stores import (
-    ApplyResult,
-    CreateResult,
-    JobSlot,
-    PaidCall,
-    ReopenResult,
-    Reservation,
-    StartedRun,
-    TaskPage,
-    TaskStore,
-    Transition,
-)
+from reelay.ports.job_stores import JobSlot, PaidCall, Reservation, StartedRun
+from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
 from reelay.security.callback_tokens import CallbackSigner
 
 # Result fields a status step may carry; only the non-null ones are written (as in dal/tasks.py).
@@ -203,6 +193,33 @@ class MemoryTasks:
             charged.add(job)
         return True
 
+    def record_call(
+        self,
+        task_id: str,
+        provider_task_id: str,
+        step: Transition,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
+        now: datetime | None = None,
+    ) -> ApplyResult | None:
+        current = self._current(task_id)
+        attaches = current.provider_task_id in (None, provider_task_id) and (
+            job is None or job not in self._charged.get(task_id, set())
+        )
+        steps = (
+            current.status in step.allowed_from
+            and (step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video)
+            and (step.if_version is None or current.version == step.if_version)
+        )
+        if not (attaches and steps):
+            return None  # dal.tasks conditions the one write on both
+        self.attach_provider_task(
+            task_id, provider_task_id, credits_spent=credits_spent, job=job, history=history
+        )
+        return self.apply(task_id, step, now)
+
     def reopen_for_video(
         self,
         task_id: str,
@@ -300,7 +317,7 @@ class MemoryTasks:
 
 
 class MemoryClaims:
-    """Implements reelay.ports.stores.ClaimStore in memory, with dal.claims.ClaimRepository's conditions."""
+    """Implements reelay.ports.job_stores.ClaimStore in memory, with dal.claims' conditions."""
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
@@ -326,7 +343,7 @@ class MemoryClaims:
 
 
 class MemoryJobSlots:
-    """Implements reelay.ports.stores.JobSlotStore in memory, with dal.job_slots' conditions.
+    """Implements reelay.ports.job_stores.JobSlotStore in memory, with dal.job_slots' conditions.
 
     A start that pays takes the claim in `claims` and reserves in `budgets` as the one
     transaction of dal.job_slots does: all of it or, when refused, what one write at a time gets.
@@ -442,7 +459,7 @@ class HeldCredits:
 
 
 class MemoryBudgets:
-    """Implements reelay.ports.stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
+    """Implements reelay.ports.job_stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock

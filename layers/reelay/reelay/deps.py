@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
+    from reelay.ports.job_stores import ClaimStore, CreditBudgetStore, JobSlotStore
     from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
     from reelay.ports.stores import (
-        ClaimStore,
         ConnectionStore,
-        CreditBudgetStore,
         DeliveryLog,
         HistoryLog,
-        JobSlotStore,
         ProductIntake,
         TaskStore,
         TenantStore,

@@ -28,7 +28,7 @@ from reelay.dal.expressions import Expression
 from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.models.clock import utc_now
 from reelay.models.credit_days import day_ends_at, utc_day
-from reelay.ports.stores import Reservation
+from reelay.ports.job_stores import Reservation
 
 # A reservation lives on its job's item, as long as the slot and the claim; a day's count
 # outlives every reservation made on it, so a late release still finds the count it gives back to.

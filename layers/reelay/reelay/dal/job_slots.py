@@ -3,7 +3,7 @@
 A slot lives beside its task (`TASK#<id>` / `JOB#<job>`) and names the job message that owns
 it. Every change is one conditional update, so the task stream, the worker (putting a job
 back) and the reconciler (replacing a lost job) can race freely: exactly one of them wins and
-the others learn that another job owns the slot. The rules are in `reelay.ports.stores`
+the others learn that another job owns the slot. The rules are in `reelay.ports.job_stores`
 (`JobSlotStore`); this module only makes them conditional writes.
 
 The same item holds the job's claim (`claims`) and its credit reservation (`credit_budgets`),
@@ -32,7 +32,7 @@ from reelay.dal.credit_budgets import (
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.models.clock import utc_now
 from reelay.models.jobs import FIRST_JOB
-from reelay.ports.stores import JobSlot, PaidCall, Reservation, StartedRun
+from reelay.ports.job_stores import JobSlot, PaidCall, Reservation, StartedRun
 
 # Long after any message for the job could still arrive (the queue keeps them 14 days).
 SLOT_TTL = timedelta(days=30)

@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from reelay.deps import Deps
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import Task
-from reelay.ports.stores import Reservation
+from reelay.ports.job_stores import Reservation
 
 logger = Logger(child=True)
 

@@ -13,7 +13,7 @@ from reelay.logic.credit_budgets import daily_limit
 from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import Task
-from reelay.ports.stores import PaidCall
+from reelay.ports.job_stores import PaidCall
 
 
 def would_call(task: Task, kind: ProviderJobKind) -> bool:

@@ -32,7 +32,7 @@ from uuid import uuid4
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.apply_update import advance_task
+from reelay.logic.apply_update import advance_task, first_step
 from reelay.logic.callback_urls import callback_url_for
 from reelay.logic.credit_budgets import BUDGET_EXHAUSTED, release_job_credits, reserve_job_credits
 from reelay.logic.job_starts import paid_start
@@ -41,7 +41,7 @@ from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
-from reelay.models.task_history import CallOutcome, HistoryNote, call_entry
+from reelay.models.task_history import Actor, CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, RegenImageRequest
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -52,7 +52,7 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay.ports.stores import Reservation, StartedRun
+from reelay.ports.job_stores import Reservation, StartedRun
 
 logger = Logger(child=True)
 
@@ -289,22 +289,27 @@ def _recover(
 def _record(
     task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: JobResult
 ) -> JobOutcome:
-    entry = call_entry(kind.value, CallOutcome(result.value), datetime.now(UTC))
-    if not deps.tasks.attach_provider_task(
-        task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value, history=HistoryNote(entry=entry)
-    ):
-        # Another call's Creatify task is already recorded and under way; failing the task over
-        # this extra one would throw that work away too.
-        logger.error(
-            f"{kind.value} made a second Creatify task; the one already recorded is kept",
-            extra={"task_id": task.id, "provider_task_id": str(remote.id)},
-        )
-        return JobOutcome(
-            JobResult.SKIPPED, f"Creatify task {remote.id} not recorded: the task names another"
-        )
-    advance_task(deps, task, StatusUpdate.from_provider(remote))
-    logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
-    return JobOutcome(result, str(remote.id))
+    now, pid, update = datetime.now(UTC), str(remote.id), StatusUpdate.from_provider(remote)
+    note = HistoryNote(entry=call_entry(kind.value, CallOutcome(result.value), now))
+    credits, job = CREDITS[kind], kind.value
+    # The call's record and the step its answer makes: one write when both hold (the usual case).
+    step = first_step(deps, task, update, now, by=Actor.WORKER)
+    recorded = deps.tasks.record_call(
+        task.id, pid, step, credits_spent=credits, job=job, history=note, now=now
+    )
+    if recorded is None:
+        if not deps.tasks.attach_provider_task(task.id, pid, credits_spent=credits, job=job, history=note):
+            # Another call's Creatify task is already recorded and under way; failing the task
+            # over this extra one would throw that work away too.
+            logger.error(
+                f"{kind.value} made a second Creatify task; the one already recorded is kept",
+                extra={"task_id": task.id, "provider_task_id": pid},
+            )
+            return JobOutcome(JobResult.SKIPPED, f"Creatify task {pid} not recorded: the task names another")
+        if step.allowed_from:  # else no status steps forward to this one: nothing to write
+            advance_task(deps, task, update)
+    logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": pid})
+    return JobOutcome(result, pid)
 
 
 def _let_go(task: Task, job: ProviderJob, deps: Deps) -> None:
