@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
-from reelay.logic.tenants import tenant_for_api_key
+from reelay.logic.tenants import tenant_id_for_api_key
 
 logger = Logger()
 
@@ -25,18 +25,18 @@ def _presented_key(event: APIGatewayAuthorizerRequestEvent) -> str:
 @logger.inject_lambda_context
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict:
-    tenant = tenant_for_api_key(_presented_key(event), runtime())
-    if tenant is None:
+    tenant_id = tenant_id_for_api_key(_presented_key(event), runtime())
+    if tenant_id is None:
         # API Gateway answers 401 (with the template's gateway response) for this exact message.
         raise PermissionError("Unauthorized")
     arn = event.parsed_arn
     policy = APIGatewayAuthorizerResponse(
-        principal_id=tenant.tenant_id,
+        principal_id=tenant_id,
         region=arn.region,
         aws_account_id=arn.aws_account_id,
         api_id=arn.api_id,
         stage=arn.stage,
-        context={"tenant_id": tenant.tenant_id},
+        context={"tenant_id": tenant_id},
     )
     # The answer is cached per key for every route, so it must allow them all.
     policy.allow_all_routes()

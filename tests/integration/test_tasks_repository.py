@@ -601,6 +601,29 @@ def test_a_tenant_is_found_by_id_and_by_api_key_hash(dynamodb) -> None:
     assert tenants.find_by_api_key_hash("b" * 64) is None
 
 
+def test_the_authorizers_one_read_follows_rotation_and_revocation(dynamodb) -> None:
+    tenants = TenantRepository(TABLE, client=dynamodb)
+    tenants.create(tenant())
+    assert tenants.tenant_id_for_api_key_hash("a" * 64) == "acme"
+    now = datetime.now(UTC)
+    overlap_end = now + timedelta(hours=1)
+    tenants.rotate_api_key("acme", "b" * 64, overlap_end)
+
+    for key_hash, at, expected in [
+        ("a" * 64, overlap_end - timedelta(seconds=1), "acme"),  # the rotated-out key, in its overlap
+        ("a" * 64, overlap_end, None),  # after it, though TTL has not removed the lookup yet
+        ("b" * 64, overlap_end, "acme"),
+        ("c" * 64, now, None),
+    ]:
+        assert tenants.tenant_id_for_api_key_hash(key_hash, now=at) == expected, (key_hash, at)
+        found = tenants.find_by_api_key_hash(key_hash, now=at)
+        assert (found.tenant_id if found else None) == expected
+
+    tenants.revoke_api_keys("acme", previous_only=False, now=now)
+    assert tenants.tenant_id_for_api_key_hash("a" * 64, now=now) is None
+    assert tenants.tenant_id_for_api_key_hash("b" * 64, now=now) is None
+
+
 def test_an_api_key_hash_cannot_belong_to_two_tenants(dynamodb) -> None:
     tenants = TenantRepository(TABLE, client=dynamodb)
     tenants.create(tenant())

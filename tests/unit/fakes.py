@@ -574,10 +574,14 @@ class MemoryTenants:
         return tenant.model_copy(deep=True) if tenant is not None else None
 
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
+        tenant_id = self.tenant_id_for_api_key_hash(api_key_hash, now)
+        return self.get(tenant_id) if tenant_id is not None else None
+
+    def tenant_id_for_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> str | None:
         found = self._keys.get(api_key_hash)
         if found is None or (found[1] is not None and found[1] <= _utc(now or self._clock())):
             return None
-        return self.get(found[0])
+        return found[0]
 
     def list(self) -> list[TenantSummary]:
         ordered = sorted(self._tenants.values(), key=lambda t: (_utc(t.created_at), t.tenant_id))

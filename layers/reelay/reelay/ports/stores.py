@@ -246,6 +246,10 @@ class TenantStore(Protocol):
         """The tenant of a key valid at `now` (a rotated-out key until its overlap ends)."""
         ...
 
+    def tenant_id_for_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> str | None:
+        """find_by_api_key_hash's tenant id, from the key's own lookup alone (the authorizer's one read)."""
+        ...
+
     def list(self) -> list[TenantSummary]:
         """Every tenant, oldest first, without keys or secrets."""
         ...
