@@ -4,7 +4,8 @@ Submits N happy-path products with a webhook_url through the embedded stack (mot
 the Creatify simulator and a webhook receiver on 127.0.0.1), runs each to its video and its
 delivery, and counts what Reelay's handlers asked of AWS (`reelay_local.aws.aws_calls`:
 botocore hooks that ignore the pollers standing in for Lambda's event sources). DynamoDB units
-are computed from item sizes and the table's indexes (moto reports fixed figures). Lambda
+are computed from item sizes and what each of the table's indexes projects (moto reports fixed
+figures): an index is written when the item's entry on it changes, at the entry's size. Lambda
 GB-seconds use each function's MemorySize from template.yaml and the handler's time here,
 which runs against moto on this machine: an estimate of Lambda's billed duration, not a
 measurement of it. The reconciler's schedule is not run (its cost is per minute, not per video).

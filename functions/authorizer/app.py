@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reelay.deps import runtime
-from reelay.logic.tenants import tenant_for_api_key
+from reelay.logic.tenants import tenant_id_for_api_key
 
 logger = Logger()
 
@@ -36,13 +36,13 @@ def _all_routes(method_arn: str) -> str:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict:
-    tenant = tenant_for_api_key(_presented_key(event), runtime())
-    if tenant is None:
+    tenant_id = tenant_id_for_api_key(_presented_key(event), runtime())
+    if tenant_id is None:
         # API Gateway answers 401 (with the template's gateway response) for this exact message.
         raise PermissionError("Unauthorized")
     # The answer is cached per key for every route, so it must allow them all.
     return {
-        "principalId": tenant.tenant_id,
+        "principalId": tenant_id,
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [
@@ -53,5 +53,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict:
                 }
             ],
         },
-        "context": {"tenant_id": tenant.tenant_id},
+        "context": {"tenant_id": tenant_id},
     }

@@ -1,9 +1,10 @@
 """The call log behind bench/calls_per_video.py and the IAM test: what it counts, and the units it computes.
 
-Against in-process moto with the template's table (two indexes, each projecting everything):
-only calls made while a function runs are counted, and write units follow DynamoDB's rules
-(one per started KB on the table and on each index the item is in, a delete and a put when an
-index key moves, twice in a transaction).
+Against in-process moto with the template's table (two indexes: by-tenant projecting keys only,
+open-tasks the keys with tenant_id and updated_at): only calls made while a function runs are
+counted, and write units follow DynamoDB's rules (one per started KB on the table, and per
+started KB of the index entry on each index the item is in, a delete and a put when an index
+key moves, nothing on an index whose entry the write leaves as it was; twice in a transaction).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def test_a_put_costs_a_unit_per_started_kb_on_the_table_and_each_index_holding_t
     client.put_item(TableName=TABLE, Item=task("OPEN#1", padding=1500))
 
     assert log.calls[(FUNCTION, "dynamodb", "PutItem")] == 1
-    assert units(log, "PutItem") == 2 + 2 + 2  # the table, by-tenant, open-tasks: 2 KB each
+    # The table holds 2 KB; each index entry holds the keys (and no projected attribute here).
+    assert units(log, "PutItem") == 2 + 1 + 1
     assert log.actions() == {FUNCTION: {"dynamodb:PutItem"}}
 
 
@@ -96,9 +98,32 @@ def test_an_update_that_moves_an_index_key_deletes_and_puts_that_index_entry(dyn
     )
 
     assert before == 3
-    # Moved: table 1, by-tenant 1, open-tasks 1 + 1. Removed: table 1, by-tenant 1, open-tasks 1.
-    assert units(log, "UpdateItem") == 4 + 3
-    assert log.units_by_target == {"table": 3, "by-tenant": 3, "open-tasks": 1 + 2 + 1}
+    # Moved: table 1, open-tasks 1 + 1. Removed: table 1, open-tasks 1. By-tenant's entry (keys
+    # only) is the same throughout: not written.
+    assert units(log, "UpdateItem") == 3 + 2
+    assert log.units_by_target == {"table": 3, "by-tenant": 1, "open-tasks": 1 + 2 + 1}
+
+
+def test_an_update_writes_only_the_indexes_whose_entry_it_changes(dynamodb):
+    client, log = dynamodb
+    client.put_item(TableName=TABLE, Item=task("OPEN#1"))
+    key = {"pk": {"S": "TASK#1"}, "sk": {"S": "TASK"}}
+
+    client.update_item(
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET #p = :p",
+        ExpressionAttributeNames={"#p": "pad"},
+        ExpressionAttributeValues={":p": {"S": "y"}},
+    )
+    assert log.units_by_target == {"table": 2, "by-tenant": 1, "open-tasks": 1}  # no index written
+    client.update_item(
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET updated_at = :u",
+        ExpressionAttributeValues={":u": {"S": "2026"}},
+    )
+    assert log.units_by_target == {"table": 3, "by-tenant": 1, "open-tasks": 2}  # projected there
 
 
 def test_a_transaction_costs_twice_and_needs_the_actions_of_what_it_holds(dynamodb):

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import boto3
@@ -24,8 +24,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from reelay.dal import keys
+from reelay.dal.claims import ClaimRepository
 from reelay.dal.credit_budgets import CreditBudgetRepository
-from reelay.ports.stores import Reservation
+from reelay.dal.job_slots import JobSlotRepository
+from reelay.models.jobs import FIRST_JOB
+from reelay.ports.job_stores import PaidCall, Reservation
 from reelay_local.aws import moto_dynamodb
 from reelay_local.aws.moto_server import FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION, MotoServer
 from reelay_local.aws.template import load_template, table_create_kwargs, table_ttl_spec
@@ -82,10 +85,13 @@ def eager_thread_switches() -> Iterator[None]:
 
 
 def all_at_once(
-    count: int, client_for: Callable[[], Any], work: Callable[[CreditBudgetRepository, int], T]
+    count: int,
+    client_for: Callable[[], Any],
+    work: Callable[[Any, int], T],
+    repository: Callable[..., Any] = CreditBudgetRepository,
 ) -> list[T]:
     """`work(repository, n)` for n in 0..count-1, each on its own thread and client, started together."""
-    repositories = [CreditBudgetRepository(TABLE, client=client_for()) for _ in range(count)]
+    repositories = [repository(TABLE, client=client_for()) for _ in range(count)]
     start = threading.Barrier(count)
 
     def one(n: int) -> T:
@@ -97,8 +103,9 @@ def all_at_once(
 
 
 def reservation_items(client: Any) -> list[dict[str, Any]]:
+    """The job items that hold a reservation (it lives beside the job's slot and claim)."""
     items = client.scan(TableName=TABLE)["Items"]
-    return [i for i in items if i["entity"]["S"] == keys.ENTITY_CREDIT_RESERVATION]
+    return [i for i in items if i["entity"]["S"] == keys.ENTITY_JOB_SLOT and "reserved_at" in i]
 
 
 pytestmark = pytest.mark.usefixtures("eager_thread_switches")
@@ -149,7 +156,7 @@ def test_a_reservation_released_from_twenty_threads_at_once_is_given_back_once(c
 
     assert results.count(True) == 1
     assert repo.used(TENANT, TODAY) == 1
-    assert [i["sk"]["S"] for i in reservation_items(client_for())] == ["CREDITS#gen_image"]
+    assert [i["sk"]["S"] for i in reservation_items(client_for())] == ["JOB#gen_image"]
 
 
 def test_credits_given_back_make_room_for_another_job(client_for):
@@ -223,3 +230,73 @@ def test_a_transaction_cancelled_by_a_conflicting_one_is_tried_again(client_for)
     assert repo.reserve(TENANT, "task-1", "gen_image", 1, limit=5, now=NOW) is Reservation.RESERVED
     assert conflicts == []
     assert repo.used(TENANT, TODAY) == 1
+
+
+# ---------------------------------------------------------------------------- a job's start pays once
+# A first run starts its job's slot, takes the claim and reserves in one transaction with the
+# day's count (dal.job_slots): the same guarantees, from one write.
+
+LEASE = timedelta(minutes=2)
+
+
+def paid_start(
+    repo: JobSlotRepository, task_id: str, credits: int, limit: int | None, now: datetime = NOW
+) -> Any:
+    paying = PaidCall(tenant_id=TENANT, credits=credits, limit=limit)
+    return repo.start(task_id, "gen_video", FIRST_JOB, now=now, lease_until=now + LEASE, paying=paying)
+
+
+def test_twenty_parallel_starts_of_one_job_claim_it_once_and_count_its_credits_once(client_for):
+    starts = all_at_once(
+        20, client_for, lambda repo, n: paid_start(repo, "task-1", 3, 10), repository=JobSlotRepository
+    )
+
+    winners = [run for run in starts if run is not None and run.took_claim]
+    assert len(winners) == 1
+    assert winners[0].reservation is Reservation.RESERVED
+    assert all(run is None for run in starts if run is not winners[0])  # the slot was held
+    assert CreditBudgetRepository(TABLE, client=client_for()).used(TENANT, TODAY) == 3
+    assert [i["sk"]["S"] for i in reservation_items(client_for())] == ["JOB#gen_video"]
+
+
+def test_a_start_after_the_lease_finds_the_claim_held_and_reserves_nothing(client_for):
+    repo = JobSlotRepository(TABLE, client=client_for())
+    assert paid_start(repo, "task-1", 3, 10).took_claim
+
+    again = paid_start(repo, "task-1", 3, 10, now=NOW + 2 * LEASE)  # the first run crashed
+
+    assert again is not None  # the slot is free again: this run recovers the unknown outcome
+    assert (again.took_claim, again.reservation, again.claimed_at) == (False, None, NOW)
+    assert CreditBudgetRepository(TABLE, client=client_for()).used(TENANT, TODAY) == 3
+
+
+def test_fifty_parallel_paid_starts_on_a_budget_of_ten_credits_reserve_exactly_ten(client_for):
+    starts = all_at_once(
+        50, client_for, lambda repo, n: paid_start(repo, f"task-{n}", 1, 10), repository=JobSlotRepository
+    )
+
+    assert all(run is not None and run.took_claim for run in starts)
+    assert Counter(run.reservation for run in starts) == {
+        Reservation.RESERVED: 10,
+        Reservation.OVER_BUDGET: 40,
+    }
+    assert CreditBudgetRepository(TABLE, client=client_for()).used(TENANT, TODAY) == 10
+    assert len(reservation_items(client_for())) == 10
+
+
+def test_a_reservation_left_without_its_claim_is_never_counted_twice(client_for):
+    """A crash between giving the claim up and giving the credits back leaves the reservation alone."""
+    client = client_for()
+    budgets = CreditBudgetRepository(TABLE, client=client)
+    repo = JobSlotRepository(TABLE, client=client)
+    assert paid_start(repo, "task-1", 3, 10).took_claim
+    ClaimRepository(TABLE, client=client).release("task-1", "gen_video")
+
+    again = paid_start(repo, "task-1", 3, 10, now=NOW + 2 * LEASE)
+
+    assert again is not None and again.took_claim and again.reservation is None
+    assert budgets.reserve(TENANT, "task-1", "gen_video", 3, limit=10, now=NOW) is Reservation.ALREADY_HELD
+    assert budgets.used(TENANT, TODAY) == 3
+    assert budgets.release("task-1", "gen_video") is True
+    assert budgets.used(TENANT, TODAY) == 0
+    assert repo.get("task-1", "gen_video") is not None  # the slot outlives its claim and credits

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -21,9 +22,10 @@ from reelay.dal.tasks import TaskRepository
 from reelay.dal.tenants import TenantRepository
 from reelay.errors import ApiKeyInUse, InvalidCursor, TaskNotFound, TenantExists
 from reelay.logic.apply_update import advance as apply_news
-from reelay.logic.task_lifecycle import REVIEW_STATUS, waits_on_provider
+from reelay.logic.task_lifecycle import REVIEW_STATUS, step_for, waits_on_provider
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, StatusUpdate, Task
+from reelay.models.task_history import CallOutcome, HistoryNote, call_entry, state_entry
 from reelay.models.task_ids import derive_task_id
 from reelay.models.tenant import Tenant
 from reelay.ports.stores import CreateResult, ReopenResult
@@ -156,7 +158,7 @@ def test_a_stream_image_of_a_task_reads_back_and_a_claim_image_is_skipped(repo, 
     items = dynamodb.scan(TableName=TABLE)["Items"]
     by_sk = {item["sk"]["S"]: item for item in items}
     assert task_from_stream_image(by_sk["TASK"]) == task
-    assert task_from_stream_image(by_sk["CLAIM#gen_image"]) is None
+    assert task_from_stream_image(by_sk["JOB#gen_image"]) is None
 
 
 # ---------------------------------------------------------------------------- forward-only apply
@@ -404,6 +406,42 @@ def test_credits_of_a_job_recorded_twice_are_counted_once(repo) -> None:
     assert repo.get(task.id).credits_spent == 4
 
 
+def test_a_call_and_the_step_its_answer_makes_are_recorded_by_one_write(repo) -> None:
+    task = advance(
+        repo, create(repo, new_task()).task, TaskStatus.IMAGE_GENERATING, TaskStatus.IMAGE_GENERATED
+    )
+    step = replace(step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video), by="worker")
+    note = HistoryNote(entry=call_entry("gen_video", CallOutcome.SUBMITTED, T0))
+
+    result = repo.record_call(task.id, "p-1", step, credits_spent=3, job="gen_video", history=note, now=T0)
+
+    assert result is not None and result.applied
+    stored = repo.get(task.id)
+    assert (stored.status, stored.provider_task_id, stored.credits_spent) == (
+        TaskStatus.VIDEO_GENERATING,
+        "p-1",
+        3,
+    )
+    assert stored.history[-2:] == [note.entry, state_entry(TaskStatus.VIDEO_GENERATING, "worker", T0)]
+    assert stored.version == task.version + 1
+
+
+def test_a_call_recorded_already_or_a_step_that_no_longer_applies_writes_nothing(repo) -> None:
+    task = advance(
+        repo, create(repo, new_task()).task, TaskStatus.IMAGE_GENERATING, TaskStatus.IMAGE_GENERATED
+    )
+    step = step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video)
+    assert repo.attach_provider_task(task.id, "p-1", credits_spent=3, job="gen_video")  # an early callback
+    before = repo.get(task.id)
+
+    assert repo.record_call(task.id, "p-1", step, credits_spent=3, job="gen_video") is None  # counted once
+    assert repo.record_call(task.id, "p-2", step, credits_spent=3, job="gen_image") is None  # another id
+    failed = advance(repo, before, TaskStatus.FAILED)
+    late = step_for(StatusUpdate(status=TaskStatus.VIDEO_GENERATING), task.auto_video)
+    assert repo.record_call(task.id, "p-1", late, credits_spent=1, job="regen_image") is None  # terminal
+    assert repo.get(task.id) == failed
+
+
 def test_a_released_claim_can_be_claimed_again(repo, claims) -> None:
     task = create(repo, new_task()).task
     assert claims.claim(task.id, "gen_image", now=T0)
@@ -561,6 +599,29 @@ def test_a_tenant_is_found_by_id_and_by_api_key_hash(dynamodb) -> None:
     assert tenants.get("acme").webhook_secret.get_secret_value() == "whsec_abc"
     assert tenants.get("globex") is None
     assert tenants.find_by_api_key_hash("b" * 64) is None
+
+
+def test_the_authorizers_one_read_follows_rotation_and_revocation(dynamodb) -> None:
+    tenants = TenantRepository(TABLE, client=dynamodb)
+    tenants.create(tenant())
+    assert tenants.tenant_id_for_api_key_hash("a" * 64) == "acme"
+    now = datetime.now(UTC)
+    overlap_end = now + timedelta(hours=1)
+    tenants.rotate_api_key("acme", "b" * 64, overlap_end)
+
+    for key_hash, at, expected in [
+        ("a" * 64, overlap_end - timedelta(seconds=1), "acme"),  # the rotated-out key, in its overlap
+        ("a" * 64, overlap_end, None),  # after it, though TTL has not removed the lookup yet
+        ("b" * 64, overlap_end, "acme"),
+        ("c" * 64, now, None),
+    ]:
+        assert tenants.tenant_id_for_api_key_hash(key_hash, now=at) == expected, (key_hash, at)
+        found = tenants.find_by_api_key_hash(key_hash, now=at)
+        assert (found.tenant_id if found else None) == expected
+
+    tenants.revoke_api_keys("acme", previous_only=False, now=now)
+    assert tenants.tenant_id_for_api_key_hash("a" * 64, now=now) is None
+    assert tenants.tenant_id_for_api_key_hash("b" * 64, now=now) is None
 
 
 def test_an_api_key_hash_cannot_belong_to_two_tenants(dynamodb) -> None:

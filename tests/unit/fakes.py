@@ -36,16 +36,8 @@ from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, review_entry,
 from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
-from reelay.ports.stores import (
-    ApplyResult,
-    CreateResult,
-    JobSlot,
-    ReopenResult,
-    Reservation,
-    TaskPage,
-    TaskStore,
-    Transition,
-)
+from reelay.ports.job_stores import JobSlot, PaidCall, Reservation, StartedRun
+from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
 from reelay.security.callback_tokens import CallbackSigner
 from reelay.security.media_links import MediaLinkSigner
 
@@ -202,6 +194,33 @@ class MemoryTasks:
             charged.add(job)
         return True
 
+    def record_call(
+        self,
+        task_id: str,
+        provider_task_id: str,
+        step: Transition,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
+        now: datetime | None = None,
+    ) -> ApplyResult | None:
+        current = self._current(task_id)
+        attaches = current.provider_task_id in (None, provider_task_id) and (
+            job is None or job not in self._charged.get(task_id, set())
+        )
+        steps = (
+            current.status in step.allowed_from
+            and (step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video)
+            and (step.if_version is None or current.version == step.if_version)
+        )
+        if not (attaches and steps):
+            return None  # dal.tasks conditions the one write on both
+        self.attach_provider_task(
+            task_id, provider_task_id, credits_spent=credits_spent, job=job, history=history
+        )
+        return self.apply(task_id, step, now)
+
     def reopen_for_video(
         self,
         task_id: str,
@@ -299,7 +318,7 @@ class MemoryTasks:
 
 
 class MemoryClaims:
-    """Implements reelay.ports.stores.ClaimStore in memory, with dal.claims.ClaimRepository's conditions."""
+    """Implements reelay.ports.job_stores.ClaimStore in memory, with dal.claims' conditions."""
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
@@ -325,10 +344,21 @@ class MemoryClaims:
 
 
 class MemoryJobSlots:
-    """Implements reelay.ports.stores.JobSlotStore in memory, with dal.job_slots' conditions."""
+    """Implements reelay.ports.job_stores.JobSlotStore in memory, with dal.job_slots' conditions.
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    A start that pays takes the claim in `claims` and reserves in `budgets` as the one
+    transaction of dal.job_slots does: all of it or, when refused, what one write at a time gets.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = utc_now,
+        claims: MemoryClaims | None = None,
+        budgets: MemoryBudgets | None = None,
+    ) -> None:
         self._clock = clock
+        self._claims = claims if claims is not None else MemoryClaims(clock)
+        self._budgets = budgets if budgets is not None else MemoryBudgets(clock)
         self.slots: dict[tuple[str, str], JobSlot] = {}
 
     def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
@@ -339,8 +369,15 @@ class MemoryJobSlots:
         return slot.job_id == job_id
 
     def start(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lease_until: datetime
-    ) -> JobSlot | None:
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+        paying: PaidCall | None = None,
+    ) -> StartedRun | None:
         slot = self.slots.get((task_id, job))
         if slot is None:
             if job_id != FIRST_JOB:
@@ -353,8 +390,22 @@ class MemoryJobSlots:
         ):
             return None
         slot = dataclasses.replace(slot, running_until=_utc(lease_until))
+        took = paying is not None and self._claims.claim(task_id, job, now=now)
+        reservation = None
+        if took:
+            slot = dataclasses.replace(slot, settles_at=None)  # a new claim: no earlier call to wait for
+            assert paying is not None
+            if (task_id, job) not in self._budgets.reservations:
+                reservation = self._budgets.reserve(
+                    paying.tenant_id, task_id, job, paying.credits, limit=paying.limit, now=now
+                )
         self.slots[(task_id, job)] = slot
-        return slot
+        return StartedRun(
+            claimed_at=self._claims.claimed_at(task_id, job),
+            took_claim=took,
+            reservation=reservation,
+            settles_at=slot.settles_at,
+        )
 
     def put_back(
         self,
@@ -409,7 +460,7 @@ class HeldCredits:
 
 
 class MemoryBudgets:
-    """Implements reelay.ports.stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
+    """Implements reelay.ports.job_stores.CreditBudgetStore in memory, with dal.credit_budgets' conditions."""
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
@@ -524,10 +575,14 @@ class MemoryTenants:
         return tenant.model_copy(deep=True) if tenant is not None else None
 
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
+        tenant_id = self.tenant_id_for_api_key_hash(api_key_hash, now)
+        return self.get(tenant_id) if tenant_id is not None else None
+
+    def tenant_id_for_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> str | None:
         found = self._keys.get(api_key_hash)
         if found is None or (found[1] is not None and found[1] <= _utc(now or self._clock())):
             return None
-        return self.get(found[0])
+        return found[0]
 
     def list(self) -> list[TenantSummary]:
         ordered = sorted(self._tenants.values(), key=lambda t: (_utc(t.created_at), t.tenant_id))
@@ -820,11 +875,12 @@ class FakeRuntime:
     def at(cls, now: datetime) -> FakeRuntime:
         clock = Clock(now)
         tasks = MemoryTasks(clock)
+        claims, budgets = MemoryClaims(clock), MemoryBudgets(clock)
         return cls(
             clock=clock,
             tasks=tasks,
-            claims=MemoryClaims(clock),
-            job_slots=MemoryJobSlots(clock),
+            claims=claims,
+            job_slots=MemoryJobSlots(clock, claims, budgets),
             deliveries=MemoryDeliveries(tasks),
             history=MemoryHistory(tasks),
             tenants=MemoryTenants(clock),
@@ -832,7 +888,7 @@ class FakeRuntime:
             provider_queue=RecordingQueue(),
             delivery_queue=RecordingQueue(),
             publisher=RecordingPublisher(),
-            budgets=MemoryBudgets(clock),
+            budgets=budgets,
         )
 
     def deps(

@@ -28,7 +28,7 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay.ports.stores import Reservation
+from reelay.ports.job_stores import Reservation
 from tests.unit.fakes import TENANT, FakeRuntime, a_task
 
 S = TaskStatus

@@ -155,7 +155,22 @@ def test_no_function_may_scan_the_table_that_holds_tenants_webhook_secrets(trans
     }
 
     assert table_actions
-    assert not {"dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:DeleteTable"} & table_actions
+    assert not {"dynamodb:Scan", "dynamodb:DeleteTable"} & table_actions
+
+
+def test_a_batch_read_of_the_table_reaches_task_and_connection_items_only(translated):
+    """Listings read by key what a keys-only index named; never a tenant profile (its secrets)."""
+    batch = [
+        (role, statement)
+        for role, statement in statements(translated)
+        if "dynamodb:BatchGetItem" in {str(action) for action in as_list(statement.get("Action", []))}
+    ]
+
+    assert {role for role, _ in batch} == {"ApiFunctionRole", "ReconcilerFunctionRole"}
+    for role, statement in batch:
+        assert as_list(statement.get("Action")) == ["dynamodb:BatchGetItem"], role
+        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert leading and all(key in ("TASK#*", "CONN#*") for key in as_list(leading)), role
 
 
 def test_the_authorizer_can_only_read_single_items(translated):

@@ -15,6 +15,7 @@ from reelay.logic.tenants import (
     roll_webhook_secret,
     rotate_api_key,
     tenant_for_api_key,
+    tenant_id_for_api_key,
 )
 from reelay.security.webhook_signing import headers
 from tests.unit.fakes import FakeRuntime
@@ -143,3 +144,16 @@ def test_tenants_are_listed_oldest_first_without_secrets(fake):
 
     assert [t.tenant_id for t in listed] == [first.tenant.tenant_id, second.tenant.tenant_id]
     assert "webhook_secret" not in listed[0].model_dump()
+
+
+def test_the_authorizers_answer_is_the_key_lookups_tenant_id_and_none_once_revoked(fake):
+    deps = fake.deps()
+    new = create_tenant("Acme", deps)
+    rotated = rotate_api_key(new.tenant.tenant_id, deps, timedelta(hours=24), now=NOW)
+
+    assert tenant_id_for_api_key(new.api_key, deps) == new.tenant.tenant_id
+    assert tenant_id_for_api_key(rotated.value, deps) == new.tenant.tenant_id
+    assert tenant_id_for_api_key("", deps) is None
+    revoke_api_keys(new.tenant.tenant_id, deps)
+    assert tenant_id_for_api_key(new.api_key, deps) is None
+    assert tenant_id_for_api_key(rotated.value, deps) is None

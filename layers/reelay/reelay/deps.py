@@ -15,17 +15,15 @@ from typing import TYPE_CHECKING, Any
 from reelay.config import Settings, settings
 
 if TYPE_CHECKING:
+    from reelay.ports.job_stores import ClaimStore, CreditBudgetStore, JobSlotStore
     from reelay.ports.media import ArchiveStore, MediaCopier, MediaUrls
     from reelay.ports.publications import PublicationStore
     from reelay.ports.services import CreatifyApi, EventPublisher, JobQueue, SecretBox, WebhookSender
     from reelay.ports.shop_publishing import ShopPublisher, VideoSource
     from reelay.ports.stores import (
-        ClaimStore,
         ConnectionStore,
-        CreditBudgetStore,
         DeliveryLog,
         HistoryLog,
-        JobSlotStore,
         ProductIntake,
         TaskStore,
         TenantStore,

@@ -202,17 +202,21 @@ class AwsCallLog:
         units["table"] = _kb(max(before.size if before else 0, after.size if after else 0))
         if before is not None and after is not None and before.attributes == after.attributes:
             return units  # nothing changed: no index is written
-        for index in self._backend().get_table(table_name).global_indexes:
+        table = self._backend().get_table(table_name)
+        for index in table.global_indexes:
             names = [k["AttributeName"] for k in index.schema]
             old = _index_key(before, names)
             new = _index_key(after, names)
+            # What the index holds of the item: its projection (keys only, some, or all).
+            old_entry, new_entry = _projected(before, index), _projected(after, index)
             if old is not None and new is not None and old == new:
-                units[index.name] += _kb(max(before.size, after.size))  # type: ignore[union-attr]
+                if old_entry != new_entry:  # an update that touches no projected attribute: no write
+                    units[index.name] += _kb(max(_size(old_entry), _size(new_entry)))
                 continue
             if old is not None:
-                units[index.name] += _kb(before.size)  # type: ignore[union-attr]
+                units[index.name] += _kb(_size(old_entry))
             if new is not None:
-                units[index.name] += _kb(after.size)  # type: ignore[union-attr]
+                units[index.name] += _kb(_size(new_entry))
         return units
 
 
@@ -249,7 +253,7 @@ def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[st
 
 
 def item_kind(key: dict[str, Any]) -> str:
-    """What an item is, from its key's prefixes: `TASK#…`/`CLAIM#…` is `TASK/CLAIM`."""
+    """What an item is, from its key's prefixes: `TASK#…`/`JOB#…` is `TASK/JOB`."""
     parts = []
     for name in ("pk", "sk"):
         value = key.get(name, {})
@@ -262,6 +266,26 @@ def _index_key(image: _Image | None, names: list[str]) -> tuple[Any, ...] | None
     if image is None or any(name not in image.attributes for name in names):
         return None
     return tuple(repr(image.attributes[name]) for name in names)
+
+
+def _projected(image: _Image | None, index: Any) -> dict[str, Any]:
+    """The attributes of the index's entry for the item (moto's own projection rules)."""
+    if image is None:
+        return {}
+    projection = index.projection or {}
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return image.attributes
+    wanted = {*index.table_key_attrs, *(k["AttributeName"] for k in index.schema)}
+    if kind == "INCLUDE":
+        wanted |= set(projection.get("NonKeyAttributes", []))
+    return {name: value for name, value in image.attributes.items() if name in wanted}
+
+
+def _size(attributes: dict[str, Any]) -> int:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    return Item(None, None, attributes).size() if attributes else 0  # type: ignore[arg-type]
 
 
 def _kb(size: int) -> int:

@@ -57,6 +57,8 @@ class EventSourceSpec:
     maximum_retry_attempts: int | None = None
     on_failure_arn: str | None = None
     maximum_concurrency: int | None = None
+    # FilterCriteria patterns, parsed; a record must match one to reach the function.
+    filter_patterns: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -246,6 +248,9 @@ def deploy(
                 maximum_retry_attempts=props.get("MaximumRetryAttempts"),
                 on_failure_arn=resolve(on_failure) if on_failure else None,
                 maximum_concurrency=int(resolve(concurrency)) if concurrency is not None else None,
+                filter_patterns=[
+                    json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])
+                ],
             )
         )
     return DeployedStack(

@@ -258,9 +258,29 @@ def _stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict
     return shaped
 
 
+def matches_filter(event: Any, pattern: Any) -> bool:
+    """Whether a record matches one of a mapping's FilterCriteria patterns, as Lambda decides.
+
+    The subset the template uses: nested objects, and at the leaves a list of exact values
+    (strings, numbers, booleans, null). Any other rule (prefix, exists, numeric) is refused
+    here rather than matched wrongly.
+    """
+    if isinstance(pattern, dict):
+        return isinstance(event, dict) and all(
+            name in event and matches_filter(event[name], rule) for name, rule in pattern.items()
+        )
+    if isinstance(pattern, list) and all(not isinstance(v, (dict, list)) for v in pattern):
+        return event in pattern
+    raise NotImplementedError(f"filter rule {pattern!r} is not supported by the local stack")
+
+
 @dataclass
 class StreamSource:
-    """A DynamoDB stream feeding one function, shard by shard, in order."""
+    """A DynamoDB stream feeding one function, shard by shard, in order.
+
+    With `filter_patterns` (the mapping's FilterCriteria), a record that matches none is dropped
+    before any batch is made, as Lambda drops it: it invokes nothing and is never retried.
+    """
 
     streams: Any
     stream_arn: str
@@ -270,6 +290,7 @@ class StreamSource:
     on_failure: Callable[[list[dict[str, Any]]], None] | None = None
     region: str = "us-east-1"
     report_batch_item_failures: bool = True
+    filter_patterns: list[dict[str, Any]] = field(default_factory=list)
     _iterators: dict[str, str | None] = field(default_factory=dict)
     _pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
@@ -292,12 +313,14 @@ class StreamSource:
             if not pending and iterator:
                 answer = self.streams.get_records(ShardIterator=iterator, Limit=1000)
                 self._iterators[shard_id] = answer.get("NextShardIterator")
-                pending.extend(
-                    _stream_record(r, self.stream_arn, self.region) for r in answer.get("Records", [])
-                )
+                records = [_stream_record(r, self.stream_arn, self.region) for r in answer.get("Records", [])]
+                pending.extend(r for r in records if self._wanted(r))
             if pending:
                 handled += self._deliver(shard_id, pending)
         return handled
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        return not self.filter_patterns or any(matches_filter(record, p) for p in self.filter_patterns)
 
     def _deliver(self, shard_id: str, pending: list[dict[str, Any]]) -> int:
         batch = pending[: self.batch_size]

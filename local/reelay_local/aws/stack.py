@@ -151,6 +151,7 @@ class LocalStack:
                     on_failure=on_failure,
                     region=self.deployed.region,
                     report_batch_item_failures=source.report_batch_item_failures,
+                    filter_patterns=source.filter_patterns,
                 )
 
     def _stream_failure_sender(

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item, to_attribute, to_item
+from reelay.dal.batch_reads import items_for
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.transactions import is_refused_transaction, write_transaction
 from reelay.errors import ConnectionNotFound, ShopAlreadyConnected
@@ -100,7 +101,9 @@ class ConnectionRepository:
         found: list[ShopConnection] = []
         while True:
             response = self._client.query(**params)
-            found += [_connection_from_item(item) for item in response.get("Items", [])]
+            # The index holds keys only: the connections are read from the table.
+            entries = response.get("Items", [])
+            found += [_connection_from_item(item) for item in items_for(self._client, self._table, entries)]
             if not response.get("LastEvaluatedKey"):
                 return found
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -18,15 +18,18 @@ from reelay.errors import TaskNotFound
 from reelay.models.task_history import HISTORY_LIMIT, HistoryNote
 
 
-def append_clauses(e: Expression, note: HistoryNote | None) -> tuple[list[str], list[str]]:
-    """The SET and ADD clauses that record `note` in the same UpdateItem as the rest."""
-    if note is None:
-        return [], []
-    if not note.keep:
-        return [], [f"{e.name('history_dropped')} {e.value(1)}"]
-    history = e.name("history")
-    append = f"{history} = list_append(if_not_exists({history}, {e.value([])}), {e.value([note.entry])})"
-    return [append], []
+def append_clauses(e: Expression, *notes: HistoryNote | None) -> tuple[list[str], list[str]]:
+    """The SET and ADD clauses that record `notes` (in order) in the same UpdateItem as the rest."""
+    given = [note for note in notes if note is not None]
+    kept = [note.entry for note in given if note.keep]
+    sets: list[str] = []
+    adds: list[str] = []
+    if kept:
+        history = e.name("history")
+        sets.append(f"{history} = list_append(if_not_exists({history}, {e.value([])}), {e.value(kept)})")
+    if len(kept) < len(given):
+        adds.append(f"{e.name('history_dropped')} {e.value(len(given) - len(kept))}")
+    return sets, adds
 
 
 class TaskHistoryLog:

@@ -4,9 +4,7 @@
 | -------------- | ------------------- | ----------- | -------------------------------------------- |
 | task           | TASK#<id>           | TASK        | by-tenant: TENANT#<t> / <created_at>#<id>    |
 |                |                     |             | open-tasks (while open): OPEN#<n> / <updated>|
-| provider claim | TASK#<id>           | CLAIM#<job> | -                                            |
-| provider job   | TASK#<id>           | JOB#<job>   | - (the one job queued or running for a kind) |
-| credit reserve | TASK#<id>           | CREDITS#<job>| - (TTL, like the claim)                     |
+| provider job   | TASK#<id>           | JOB#<job>   | - (its slot, claim and credit reservation; TTL)|
 | tenant         | TENANT#<t>          | PROFILE     | -                                            |
 | credit budget  | TENANT#<t>          | BUDGET#<day>| - (one per UTC day; TTL)                     |
 | api key        | APIKEY#<sha256 hex> | APIKEY      | - (TTL: a rotated-out key, after its overlap)|
@@ -30,9 +28,7 @@ OPEN_INDEX = "open-tasks"
 
 # `entity` on every item says what it is, so a stream reader can skip what is not a task.
 ENTITY_TASK = "task"
-ENTITY_CLAIM = "claim"
 ENTITY_JOB_SLOT = "job_slot"
-ENTITY_CREDIT_RESERVATION = "credit_reservation"
 ENTITY_CREDIT_BUDGET = "credit_budget"
 ENTITY_TENANT = "tenant"
 ENTITY_API_KEY = "api_key"
@@ -66,16 +62,8 @@ def task_key(task_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": task_pk(task_id)}, "sk": {"S": TASK_SK}}
 
 
-def claim_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CLAIM#{job}"}}
-
-
 def job_slot_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"JOB#{job}"}}
-
-
-def credit_reservation_key(task_id: str, job: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": task_pk(task_id)}, "sk": {"S": f"CREDITS#{job}"}}
 
 
 def tenant_pk(tenant_id: str) -> str:

@@ -1,7 +1,10 @@
 """Reading the task table's indexes: a tenant's tasks newest first, and the reconciler's open list.
 
 Both indexes are eventually consistent: a reader that acts on a task re-reads it, or makes
-its write conditional on what it read.
+its write conditional on what it read. They project little (template.yaml: by-tenant the
+keys, open-tasks the keys with tenant_id and updated_at), so a task's updates write an index
+only when they move its key; the tasks themselves are read from the table by their keys
+(`batch_reads`), one BatchGetItem per page.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from reelay.dal import keys
+from reelay.dal.batch_reads import items_for
 from reelay.dal.cursors import decode_cursor, encode_cursor
 from reelay.dal.expressions import Expression
 from reelay.dal.task_items import task_from_item
@@ -56,13 +60,17 @@ class TaskIndexes:
             "KeyConditionExpression": f"{e.name('tenant_pk')} = {e.value(keys.tenant_pk(tenant_id))}",
             "ScanIndexForward": False,
         }
-        filters = []
-        if status is not None:
-            filters.append(f"{e.name('status')} = {e.value(TaskStatus(status).value)}")
-        for name, wanted in (external or {}).items():
-            filters.append(f"{e.name('external_ref')}.{e.name(name)} = {e.value(wanted)}")
-        if filters:
-            params["FilterExpression"] = " AND ".join(filters)
+        wanted = {"status": TaskStatus(status).value} if status is not None else {}
+        external = external or {}
+        filtered = bool(wanted or external)
+
+        def matches(raw: dict[str, Any]) -> bool:
+            # The index holds keys only: the filters apply to the items read from the table.
+            ref = raw.get("external_ref", {}).get("M", {})
+            return all(raw.get(name, {}).get("S") == value for name, value in wanted.items()) and all(
+                ref.get(name, {}).get("S") == value for name, value in external.items()
+            )
+
         params.update(e.params())
         start = decode_cursor(cursor, tenant_id) if cursor else None
 
@@ -72,12 +80,14 @@ class TaskIndexes:
             remaining = limit - len(items)
             # One more than needed tells whether another page exists without a further read; with
             # a filter, read wider pages since only some items match.
-            page_size = remaining + 1 if not filters else max(remaining + 1, MAX_PAGE)
+            page_size = remaining + 1 if not filtered else max(remaining + 1, MAX_PAGE)
             query = {**params, "Limit": page_size}
             if start:
                 query["ExclusiveStartKey"] = start
             response = self._client.query(**query)
-            for raw in response.get("Items", []):
+            for raw in items_for(self._client, self._table, response.get("Items", [])):
+                if not matches(raw):
+                    continue
                 if len(items) == limit:
                     return TaskPage(items=items, next_cursor=encode_cursor(tenant_id, last_sk))
                 items.append(task_from_item(raw))
@@ -123,7 +133,9 @@ class TaskIndexes:
             }
             while True:
                 response = self._client.query(**params)
-                found += [task_from_item(raw) for raw in response.get("Items", [])]
+                found += [
+                    task_from_item(raw) for raw in items_for(self._client, self._table, response["Items"])
+                ]
                 if not response.get("LastEvaluatedKey"):
                     break
                 params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -143,8 +155,11 @@ class TaskIndexes:
         }
         while True:
             response = self._client.query(**params)
-            for raw in response.get("Items", []):
-                yield raw["open_sk"]["S"], task_from_item(raw)
+            entries = response.get("Items", [])
+            places = {(entry["pk"]["S"], entry["sk"]["S"]): entry["open_sk"]["S"] for entry in entries}
+            for raw in items_for(self._client, self._table, entries):
+                # Ordered by the index's place, which the merge of the shards relies on.
+                yield places[(raw["pk"]["S"], raw["sk"]["S"])], task_from_item(raw)
             if not response.get("LastEvaluatedKey"):
                 return
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -4,8 +4,8 @@ The table is the single source of truth and its conditional writes are the concu
 control: creating is a conditional put on a derived id (write and dedup at once), and a
 status step is a conditional update that applies only from the statuses logic allowed.
 Nothing here decides *what* should happen to a task (`reelay.logic.task_lifecycle` does);
-it makes what logic decided happen at most once. Claims and delivery records live beside
-the tasks in the same table, in `claims.py` and `deliveries.py`.
+it makes what logic decided happen at most once. Provider jobs (slot, claim, credits) and
+delivery records live beside the tasks in the same table, in `job_slots.py` and `deliveries.py`.
 
 Key formats and index names live in `reelay.dal.keys`; callers see only `Task`.
 """
@@ -24,6 +24,7 @@ from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.history_writes import append_clauses
 from reelay.dal.task_indexes import TaskIndexes
 from reelay.dal.task_items import task_from_item
+from reelay.dal.task_updates import attach_clauses, update_expression
 from reelay.errors import TaskNotFound
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
@@ -150,6 +151,17 @@ class TaskRepository(TaskIndexes):
 
     def _step_expression(self, task_id: str, step: Transition, now: datetime) -> dict[str, Any]:
         e = Expression()
+        condition, sets, removes, adds = self._step_clauses(e, task_id, step, now)
+        return {
+            "ConditionExpression": condition,
+            "UpdateExpression": update_expression(sets, removes, adds),
+            **e.params(),
+        }
+
+    def _step_clauses(
+        self, e: Expression, task_id: str, step: Transition, now: datetime, before: HistoryNote | None = None
+    ) -> tuple[str, list[str], list[str], list[str]]:
+        """The step's condition and its SET, REMOVE and ADD clauses; `before` goes in the history first."""
         status = e.name("status")
         allowed = sorted(s.value for s in step.allowed_from)
         condition = f"{status} IN ({', '.join(e.value(s) for s in allowed)})"
@@ -165,9 +177,12 @@ class TaskRepository(TaskIndexes):
         ]
         fields = step.update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
         sets += [f"{e.name(field)} = {e.value(value)}" for field, value in fields.items()]
-        if step.by is not None:
-            # Always kept: a task takes at most five steps, since statuses only move forward.
-            sets += append_clauses(e, HistoryNote(entry=state_entry(step.update.status, step.by, now)))[0]
+        # The step's own entry is always kept: a task takes at most five steps, statuses only move forward.
+        own = (
+            HistoryNote(entry=state_entry(step.update.status, step.by, now)) if step.by is not None else None
+        )
+        history_sets, adds = append_clauses(e, before, own)
+        sets += history_sets
         removes: list[str] = []
         if step.stays_open:
             sets.append(f"{e.name('open_pk')} = {e.value(self._open_pk(task_id))}")
@@ -178,10 +193,46 @@ class TaskRepository(TaskIndexes):
             if self._retention is not None:
                 expires = int((now + self._retention).timestamp())
                 sets.append(f"{e.name('expires_at')} = {e.value(expires)}")
-        expression = "SET " + ", ".join(sets)
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
-        return {"ConditionExpression": condition, "UpdateExpression": expression, **e.params()}
+        return condition, sets, removes, adds
+
+    def record_call(
+        self,
+        task_id: str,
+        provider_task_id: str,
+        step: Transition,
+        *,
+        credits_spent: int = 0,
+        job: str | None = None,
+        history: HistoryNote | None = None,
+        now: datetime | None = None,
+    ) -> ApplyResult | None:
+        """`attach_provider_task` and `apply(step)` in one conditional write, when both hold.
+
+        None when the write was refused (another provider task is named, the job's call was
+        recorded already, or the step does not apply now): nothing is written, and the caller
+        makes them one at a time.
+        """
+        if not step.allowed_from:
+            return None
+        e = Expression()
+        condition, sets, removes, adds = self._step_clauses(e, task_id, step, now or utc_now(), history)
+        attach_condition, attach_sets, attach_adds = attach_clauses(e, provider_task_id, credits_spent, job)
+        if step.update.provider_task_id is not None:
+            attach_sets = []  # the step sets the id itself (one path may be set once per write)
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=keys.task_key(task_id),
+                UpdateExpression=update_expression([*attach_sets, *sets], removes, [*attach_adds, *adds]),
+                ConditionExpression=f"{attach_condition} AND {condition}",
+                ReturnValues="ALL_NEW",
+                **e.params(),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return ApplyResult(applied=True, task=task_from_item(response["Attributes"]))
 
     def attach_provider_task(
         self,
@@ -202,19 +253,9 @@ class TaskRepository(TaskIndexes):
         TaskNotFound if the task does not exist.
         """
         e = Expression()
-        pid = e.name("provider_task_id")
-        pid_value = e.value(provider_task_id)
-        condition = f"attribute_exists(pk) AND (attribute_not_exists({pid}) OR {pid} = {pid_value})"
-        history_sets, adds = append_clauses(e, history)
-        expression = "SET " + ", ".join([f"{pid} = {pid_value}", *history_sets])
-        if credits_spent:
-            adds.append(f"{e.name('credits_spent')} {e.value(credits_spent)}")
-        if job is not None:
-            charged = e.name("charged_jobs")
-            condition += f" AND NOT contains({charged}, {e.value(job)})"
-            adds.append(f"{charged} {e.value({job})}")
-        if adds:
-            expression += " ADD " + ", ".join(adds)
+        condition, sets, adds = attach_clauses(e, provider_task_id, credits_spent, job)
+        history_sets, history_adds = append_clauses(e, history)
+        expression = update_expression([*sets, *history_sets], [], [*adds, *history_adds])
         try:
             self._client.update_item(
                 TableName=self._table,

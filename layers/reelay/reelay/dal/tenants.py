@@ -125,6 +125,15 @@ class TenantRepository:
 
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
         """The tenant whose API key has this SHA-256 (lowercase hex) and is valid at `now`, or None."""
+        tenant_id = self.tenant_id_for_api_key_hash(api_key_hash, now)
+        return self.get(tenant_id) if tenant_id is not None else None
+
+    def tenant_id_for_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> str | None:
+        """The id of the tenant whose key this is, valid at `now`; None for no such key.
+
+        One strongly consistent read: the lookup item alone says it all, since every change to
+        a key (creation, rotation, revocation) writes its lookup in the profile's transaction.
+        """
         response = self._client.get_item(
             TableName=self._table, Key=keys.api_key_key(api_key_hash), ConsistentRead=True
         )
@@ -135,7 +144,7 @@ class TenantRepository:
         # TTL removes an expired lookup only eventually: the time itself decides.
         if expires is not None and float(expires["N"]) <= _now(now).timestamp():
             return None
-        return self.get(item["tenant_id"]["S"])
+        return str(item["tenant_id"]["S"])
 
     def list(self) -> list[TenantSummary]:
         """Every tenant, oldest first (the directory partition; it holds no secret)."""

@@ -22,7 +22,7 @@ from reelay.models.task import StatusUpdate, Task, utc_now
 from reelay.models.task_history import Actor, CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import ProductToVideo
 from reelay.ports.creatify_errors import CreatifyNotFound
-from reelay.ports.stores import ApplyResult, TaskStore
+from reelay.ports.stores import ApplyResult, TaskStore, Transition
 
 logger = Logger(child=True)
 
@@ -138,6 +138,12 @@ def advance_task(
         recheck_after=timedelta(seconds=deps.settings.reconcile_after_seconds),
         by=by,
     )
+
+
+def first_step(deps: Deps, task: Task, update: StatusUpdate, now: datetime, *, by: Actor) -> Transition:
+    """The step `advance_task` makes first, on the caller's copy (a store may make it with another write)."""
+    hold = review_hold(task, timedelta(seconds=deps.settings.reconcile_after_seconds))
+    return replace(step_for(update, task.auto_video, review_hold=hold, now=now), by=by)
 
 
 def apply_provider_state(task: Task, truth: ProductToVideo, deps: Deps, *, by: Actor) -> bool:

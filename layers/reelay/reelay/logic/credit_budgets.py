@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from reelay.deps import Deps
 from reelay.models.jobs import CREDITS, ProviderJobKind
 from reelay.models.task import Task
-from reelay.ports.stores import Reservation
+from reelay.ports.job_stores import Reservation
 
 logger = Logger(child=True)
 
@@ -34,10 +34,18 @@ def daily_limit(tenant_id: str, deps: Deps) -> int | None:
     return limit or None
 
 
-def reserve_job_credits(task: Task, kind: ProviderJobKind, deps: Deps) -> bool:
-    """True when the call may go ahead: its credits are reserved now, or held since an earlier try."""
-    limit = daily_limit(task.tenant_id, deps)
-    result = deps.budgets.reserve(task.tenant_id, task.id, kind.value, CREDITS[kind], limit=limit)
+def reserve_job_credits(
+    task: Task, kind: ProviderJobKind, deps: Deps, reserved: Reservation | None = None
+) -> bool:
+    """True when the call may go ahead: its credits are reserved now, or held since an earlier try.
+
+    `reserved` is what the job's start came to when it reserved with its claim; None reserves now.
+    """
+    limit = None
+    result = reserved
+    if result is None:
+        limit = daily_limit(task.tenant_id, deps)
+        result = deps.budgets.reserve(task.tenant_id, task.id, kind.value, CREDITS[kind], limit=limit)
     if result is Reservation.OVER_BUDGET:
         logger.warning(
             "daily credit budget exhausted",

@@ -4,6 +4,7 @@ Creatify's POSTs carry no idempotency key, so every paid call is guarded:
 - a claim (conditional write) is taken before the call, so a redelivered job never calls twice;
 - the call's credits are reserved on the tenant's daily budget before it goes out (once per job,
   however often its claim is retaken), and given back whenever Creatify certainly did no work;
+  a first run starts its slot, takes the claim and reserves in one write (`JobSlotStore.start`);
 - a safe-to-retry failure releases the claim and puts the job back with a delay;
 - an outcome-unknown failure is settled at once if Creatify can tell: the task is looked up
   right away (a slow answer usually means the work was done) and recorded when found; when
@@ -31,15 +32,16 @@ from uuid import uuid4
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.apply_update import advance_task
+from reelay.logic.apply_update import advance_task, first_step
 from reelay.logic.callback_urls import callback_url_for
 from reelay.logic.credit_budgets import BUDGET_EXHAUSTED, release_job_credits, reserve_job_credits
+from reelay.logic.job_starts import paid_start
 from reelay.logic.provider_lookups import effect_at_creatify, remote_past_image, settled_by_answer
 from reelay.logic.task_lifecycle import REVIEW_STATUS
 from reelay.models.jobs import CREDITS, ProviderJob, ProviderJobKind
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
-from reelay.models.task_history import CallOutcome, HistoryNote, call_entry
+from reelay.models.task_history import Actor, CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, RegenImageRequest
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -50,7 +52,7 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
-from reelay.ports.stores import JobSlot
+from reelay.ports.job_stores import Reservation, StartedRun
 
 logger = Logger(child=True)
 
@@ -97,7 +99,10 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
     if task is None:
         return JobOutcome(JobResult.SKIPPED, "unknown task")
     name = job.kind.value
-    slot = deps.job_slots.start(task.id, name, job.job_id, now=now, lease_until=now + JOB_LEASE)
+    paying = paid_start(task, job.kind, deps)
+    slot = deps.job_slots.start(
+        task.id, name, job.job_id, now=now, lease_until=now + JOB_LEASE, paying=paying
+    )
     if slot is None:
         return JobOutcome(JobResult.SKIPPED, "not this message's turn: another run or a newer job has it")
     try:
@@ -105,12 +110,14 @@ def run_provider_job(job: ProviderJob, deps: Deps, now: datetime | None = None) 
     except BaseException:
         deps.job_slots.let_go(task.id, name, job.job_id)
         raise
-    if outcome.result not in (JobResult.RETRY_SCHEDULED, JobResult.CHECK_SCHEDULED):
+    if outcome.result in (JobResult.FAILED, JobResult.SKIPPED):
+        # A job that called or recovered moved its task on, and the task alone turns any copy
+        # of it away; one that failed or had nothing to do says so on its slot.
         deps.job_slots.finish(task.id, name, job.job_id)
     return outcome
 
 
-def _run(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
+def _run(task: Task, job: ProviderJob, slot: StartedRun, deps: Deps, now: datetime) -> JobOutcome:
     if task.terminal:
         return JobOutcome(JobResult.SKIPPED, f"task already {task.status}")
     if job.kind in (ProviderJobKind.GEN_IMAGE, ProviderJobKind.REGEN_IMAGE):
@@ -123,17 +130,19 @@ def _run(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime)
 # task: the same claim, the same recovery through the callback URL, its own credit.
 
 
-def _gen_image(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
+def _gen_image(task: Task, job: ProviderJob, slot: StartedRun, deps: Deps, now: datetime) -> JobOutcome:
     if task.provider_task_id:
         return JobOutcome(JobResult.SKIPPED, f"{job.kind.value} already made")
-    if deps.claims.claim(task.id, job.kind.value, now=now):
-        return _call_gen_image(task, job, deps, now)
+    if slot.took_claim:
+        return _call_gen_image(task, job, deps, now, slot.reservation)
     return _recover(task, job, slot, deps, now, _call_gen_image)
 
 
-def _call_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+def _call_gen_image(
+    task: Task, job: ProviderJob, deps: Deps, now: datetime, reserved: Reservation | None = None
+) -> JobOutcome:
     name = job.kind.value
-    if not reserve_job_credits(task, job.kind, deps):
+    if not reserve_job_credits(task, job.kind, deps, reserved):
         return _fail(task, BUDGET_EXHAUSTED, deps)
     try:
         if job.kind is ProviderJobKind.REGEN_IMAGE:
@@ -170,24 +179,26 @@ def _call_gen_image(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> 
 # ---------------------------------------------------------------------------- gen_video
 
 
-def _gen_video(task: Task, job: ProviderJob, slot: JobSlot, deps: Deps, now: datetime) -> JobOutcome:
+def _gen_video(task: Task, job: ProviderJob, slot: StartedRun, deps: Deps, now: datetime) -> JobOutcome:
     if not task.provider_task_id:
         return _fail(task, "no preview image to make a video from", deps)
     if task.status is not REVIEW_STATUS:
         return JobOutcome(JobResult.SKIPPED, f"task is {task.status}, not {REVIEW_STATUS}")
-    if deps.claims.claim(task.id, job.kind.value, now=now):
-        return _call_gen_video(task, job, deps, now)
+    if slot.took_claim:
+        return _call_gen_video(task, job, deps, now, slot.reservation)
     return _recover(task, job, slot, deps, now, _call_gen_video)
 
 
-def _call_gen_video(task: Task, job: ProviderJob, deps: Deps, now: datetime) -> JobOutcome:
+def _call_gen_video(
+    task: Task, job: ProviderJob, deps: Deps, now: datetime, reserved: Reservation | None = None
+) -> JobOutcome:
     assert task.provider_task_id
     body = GenVideoRequest(
         motion_style=task.motion_style,
         video_prompt=task.video_prompt,
         webhook_url=callback_url_for(task, deps),
     )
-    if not reserve_job_credits(task, job.kind, deps):
+    if not reserve_job_credits(task, job.kind, deps, reserved):
         return _fail(task, BUDGET_EXHAUSTED, deps)
     try:
         remote = deps.creatify.gen_video(task.provider_task_id, body)
@@ -243,7 +254,7 @@ def _settle_unknown(
 def _recover(
     task: Task,
     job: ProviderJob,
-    slot: JobSlot,
+    slot: StartedRun,
     deps: Deps,
     now: datetime,
     call: Callable[[Task, ProviderJob, Deps, datetime], JobOutcome],
@@ -278,22 +289,27 @@ def _recover(
 def _record(
     task: Task, remote: ProductToVideo, kind: ProviderJobKind, deps: Deps, result: JobResult
 ) -> JobOutcome:
-    entry = call_entry(kind.value, CallOutcome(result.value), datetime.now(UTC))
-    if not deps.tasks.attach_provider_task(
-        task.id, str(remote.id), credits_spent=CREDITS[kind], job=kind.value, history=HistoryNote(entry=entry)
-    ):
-        # Another call's Creatify task is already recorded and under way; failing the task over
-        # this extra one would throw that work away too.
-        logger.error(
-            f"{kind.value} made a second Creatify task; the one already recorded is kept",
-            extra={"task_id": task.id, "provider_task_id": str(remote.id)},
-        )
-        return JobOutcome(
-            JobResult.SKIPPED, f"Creatify task {remote.id} not recorded: the task names another"
-        )
-    advance_task(deps, task, StatusUpdate.from_provider(remote))
-    logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": str(remote.id)})
-    return JobOutcome(result, str(remote.id))
+    now, pid, update = datetime.now(UTC), str(remote.id), StatusUpdate.from_provider(remote)
+    note = HistoryNote(entry=call_entry(kind.value, CallOutcome(result.value), now))
+    credits, job = CREDITS[kind], kind.value
+    # The call's record and the step its answer makes: one write when both hold (the usual case).
+    step = first_step(deps, task, update, now, by=Actor.WORKER)
+    recorded = deps.tasks.record_call(
+        task.id, pid, step, credits_spent=credits, job=job, history=note, now=now
+    )
+    if recorded is None:
+        if not deps.tasks.attach_provider_task(task.id, pid, credits_spent=credits, job=job, history=note):
+            # Another call's Creatify task is already recorded and under way; failing the task
+            # over this extra one would throw that work away too.
+            logger.error(
+                f"{kind.value} made a second Creatify task; the one already recorded is kept",
+                extra={"task_id": task.id, "provider_task_id": pid},
+            )
+            return JobOutcome(JobResult.SKIPPED, f"Creatify task {pid} not recorded: the task names another")
+        if step.allowed_from:  # else no status steps forward to this one: nothing to write
+            advance_task(deps, task, update)
+    logger.info(f"{kind.value} {result}", extra={"task_id": task.id, "provider_task_id": pid})
+    return JobOutcome(result, pid)
 
 
 def _let_go(task: Task, job: ProviderJob, deps: Deps) -> None:

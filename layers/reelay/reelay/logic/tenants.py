@@ -62,6 +62,13 @@ def tenant_for_api_key(api_key: str, deps: Deps) -> Tenant | None:
     return deps.tenants.find_by_api_key_hash(hash_api_key(api_key))
 
 
+def tenant_id_for_api_key(api_key: str, deps: Deps) -> str | None:
+    """The caller's tenant id, or None: what the authorizer asks on every request, in one read."""
+    if not api_key:
+        return None
+    return deps.tenants.tenant_id_for_api_key_hash(hash_api_key(api_key))
+
+
 def list_tenants(deps: Deps) -> list[TenantSummary]:
     return deps.tenants.list()
 

@@ -30,7 +30,7 @@ CREDITS: dict[ProviderJobKind, int] = {
 
 
 # The id of the first job of a kind, the one the task stream queues: every copy a repeated
-# stream record makes shares it, so the copies share one job slot (reelay.ports.stores.JobSlot).
+# stream record makes shares it, so the copies share one job slot (reelay.ports.job_stores.JobSlot).
 FIRST_JOB = "first"
 
 
