@@ -146,8 +146,10 @@ def test_a_product_created_in_the_local_shop_becomes_a_video_event_naming_it_and
     assert created.status_code == 201, created.text
     product_id = str(created.json()["id"])
 
-    events = _drain(_sqs(ready), ready["consumer_events_queue_url"], want=1, timeout=30)
-    assert [e["detail-type"] for e in events] == ["Product Video Generated"], up.describe()
+    # The connection has write-back on: the video is announced, then put on the product.
+    events = _drain(_sqs(ready), ready["consumer_events_queue_url"], want=2, timeout=45)
+    kinds = [e["detail-type"] for e in events]
+    assert kinds == ["Product Video Generated", "Product Video Published"], up.describe()
     ref = events[0]["detail"]["external_ref"]
     assert (ref["source"], ref["shop"], ref["product_id"], ref["title"]) == (
         "woocommerce",
@@ -162,6 +164,10 @@ def test_a_product_created_in_the_local_shop_becomes_a_video_event_naming_it_and
     with api:
         found = api.get("/v1/product-videos", params={"source": "woocommerce", "product_id": product_id})
     assert [task["id"] for task in found.json()["items"]] == [events[0]["detail"]["id"]]
+    meta = httpx.get(f"{shop}/_shop/products/{product_id}").json()["meta_data"]
+    assert [m["value"] for m in meta if m["key"] == "reelay_video_url"] == [
+        events[1]["detail"]["media"]["video"]["url"]
+    ]
 
     shop_port = int(shop.rsplit(":", 1)[1])
     assert shop_port in ready["ports"]

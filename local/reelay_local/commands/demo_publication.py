@@ -1,8 +1,9 @@
-"""The demo's last step with `--shop shopify`: the video put on the product in the local shop.
+"""The demo's last step with `--shop`: the video put on the product in the local shop.
 
-The connection was made with write-back on (the local shop's Admin API token), so the task has
-a publication. Publishing starts once Reelay's archived copy of the video exists; the step waits
-for it to end and prints the product's page in the local shop, whose <video> plays the upload.
+The connection was made with write-back on (a Shopify shop's Admin API token, a WooCommerce
+shop's REST API key), so the task has a publication. Publishing starts once Reelay's archived
+copy of the video exists; the step waits for it to end and prints the product's page in the
+local shop, whose <video> plays it (Shopify: the uploaded copy; WooCommerce: the media link).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import httpx
@@ -31,7 +33,7 @@ def show_publication(say: Callable[[str], None], client: ReelayClient, link: Any
     task = client.get(task_id)
     if task.get("publication") is None:
         return
-    say("\nPutting the video on the product (write-back to the shop's Admin API):")
+    say("\nPutting the video on the product (write-back to the shop's admin API):")
     started = time.monotonic()
     seen = None
     while True:
@@ -56,10 +58,14 @@ def show_publication(say: Callable[[str], None], client: ReelayClient, link: Any
     product_id = task["external_ref"]["product_id"]
     page = f"{link.shop.base_url}/products/{product_id}"
     html = httpx.get(page, timeout=10.0).text
-    source = re.search(r'<video[^>]*><source src="([^"]+)"', html)
+    # Shopify's page plays the shop's own copy (<source src="/...">); a WooCommerce page the
+    # product meta's media link (<video src="http...">), which Reelay's API redirects to the file.
+    source = re.search(r'<video[^>]*?\ssrc="([^"]+)"|<video[^>]*><source src="([^"]+)"', html)
     if source is None:
         raise PublicationFailed(f"the product page shows no video: {page}")
-    played = httpx.get(link.shop.base_url + source.group(1), timeout=30.0)
+    src = unescape(source.group(1) or source.group(2))
+    url = src if src.startswith(("http://", "https://")) else link.shop.base_url + src
+    played = httpx.get(url, timeout=30.0, follow_redirects=True)
     if played.status_code != 200 or not played.content:
         raise PublicationFailed(f"the product page's video does not play: {played.status_code}")
     say(f"  -> on the product as {publication['media_id']}, {len(played.content)} bytes")

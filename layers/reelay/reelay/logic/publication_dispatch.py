@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reelay.deps import Deps
+from reelay.logic.media_view import media_object
 from reelay.models.events import publication_event_detail
 from reelay.models.jobs import PublishJob
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset, PublicationState
@@ -40,7 +41,7 @@ def react_to_publication(old: Task | None, new: Task, deps: Deps) -> list[str]:
         return []
     before = old.publication.state if old is not None and old.publication is not None else None
     if publication.state in ENDED and before != publication.state:
-        detail = publication_event_detail(new)
+        detail = publication_event_detail(new, media_object(new, deps))
         deps.publisher.put_event(detail)
         deps.publisher.publish_message(detail)
         return [detail["event_id"]]

@@ -45,11 +45,12 @@ def publication_event_id(task_id: str, state: str) -> str:
     return f"evt_{task_id}_{_PUBLICATION_EVENT_SUFFIX[state]}"
 
 
-def publication_event_detail(task: Task) -> dict[str, Any]:
-    """The task payload with its publication: what `Product Video Published` / `... Publish Failed` carry."""
+def publication_event_detail(task: Task, media: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task payload (with `media`) and its publication: what `Product Video Published` /
+    `... Publish Failed` carry."""
     if task.publication is None:
         raise ValueError(f"task {task.id} has no publication to announce")
-    detail = event_detail(task)
+    detail = event_detail(task, media)
     state = task.publication.state.value
     detail["publication"] = task.publication.model_dump(mode="json")
     detail["event_id"] = publication_event_id(task.id, state)
