@@ -23,6 +23,7 @@ from reelay.logic.dispatch import dispatch_change
 from reelay.models.media import ArchivedFile, ArchiveState
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
+from reelay.security.media_links import MediaLinkSigner
 from tests.unit.fakes import MemoryJobSlots
 
 S = TaskStatus
@@ -71,6 +72,8 @@ def outbox() -> Iterator[Outbox]:
             publisher=EventPublisher("reelay-test", topic, events=events, sns=sns),
             # No table here: the job slots the dispatcher records live in memory.
             job_slots=MemoryJobSlots(),
+            # Media links are signed with a key of this test's own (no stack secret here).
+            media_links=MediaLinkSigner("dispatch-decisions-media-link-key"),
         )
         yield Outbox(deps, sqs, queues)
 

@@ -275,6 +275,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
     def log_message(self, format: str, *args: Any) -> None:
+        # The request line without its query string: WooCommerce takes a REST API key there
+        # (consumer_key, consumer_secret), which no log line may carry.
+        args = tuple(re.sub(r"\?\S*", "", a) if isinstance(a, str) else a for a in args)
         log.debug("%s " + format, self.address_string(), *args)
 
     def _handle(self) -> None:
