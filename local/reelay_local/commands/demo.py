@@ -268,7 +268,7 @@ class _ShopSteps:
         with ReelayClient(launched.api_url, launched.api_key) as client:
             self.say("\nConnecting the shop: POST /v1/shop-connections (a random secret, never shown)")
             try:
-                # A Shopify shop also gets write-back: the video goes onto the product.
+                # The shop also gets write-back: the video goes onto the product.
                 link = connect_local_shop(launched.shop, client, write_back=True)
             except ShopError as exc:  # the shop would not save the webhook (WooCommerce's ping failed)
                 raise DemoFailed(f"the shop's webhook could not be saved: {exc}") from exc

@@ -110,7 +110,7 @@ class Launched:
         if self.shop is None:
             raise RuntimeError("this launch has no local shop (LaunchOptions.shop)")
         with ReelayClient(self.api_url, self.api_key) as client:
-            # A Shopify shop also gets write-back: each finished video goes onto its product.
+            # The shop also gets write-back: each finished video goes onto its product.
             self.shop_link = connect_local_shop(self.shop, client, write_back=True)
         return self.shop_link
 

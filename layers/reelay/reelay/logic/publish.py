@@ -29,6 +29,7 @@ from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.errors import SealedSecretUnreadable
+from reelay.logic.media_view import link_base
 from reelay.logic.shop_connections import opened_credentials
 from reelay.models.jobs import MAX_DELAY_SECONDS, PublishJob, PublishStage
 from reelay.models.media import ArchiveState, MediaAsset, PublicationState
@@ -55,8 +56,8 @@ MAX_UNAVAILABLE = 5
 MAX_THROTTLED = 20
 UNAVAILABLE_BACKOFF_SECONDS = 30
 # A claim no message has refreshed for this long belongs to a worker that died: longer than
-# any delay in the chain (SQS caps delays at 15 minutes) plus the worker's timeout.
-CLAIM_STALE_AFTER = timedelta(minutes=20)
+# any delay in the chain (SQS caps delays at 15 minutes) plus the worker's timeout (5 minutes).
+CLAIM_STALE_AFTER = timedelta(minutes=30)
 
 PROCESSING_TIMED_OUT = "shop did not finish processing the video"
 PRODUCT_GONE = "product deleted in the shop"
@@ -144,7 +145,10 @@ def _request(task: Task, job: PublishJob, deps: Deps) -> PublishRequest:
         source = deps.archived_videos(video.key, video.bytes or 0, content_type, filename)
     video_url = None
     if connection.platform.value == "woocommerce":
-        base = task.callback_base_url or deps.settings.public_base_url
+        # The same base the events' media links name (the public base URL first).
+        base = link_base(task, deps)
+        if base is None:
+            raise _Ended("no public base URL for the video's media link")
         video_url = deps.media_links.link(base, task.id, MediaAsset.VIDEO)
     return PublishRequest(
         task_id=task.id,
