@@ -15,8 +15,9 @@ from botocore.exceptions import ClientError
 
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
-from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.expressions import Expression, conditional_update, is_condition_failure
 from reelay.dal.history_writes import append_clauses
+from reelay.dal.task_updates import update_expression
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
 from reelay.models.task_history import HistoryNote
 
@@ -73,43 +74,25 @@ class ArchiveRecords:
     def _first_record(self, task_id: str, asset: MediaAsset, record: ArchivedFile) -> bool:
         e = Expression()
         archive = e.name("archive")
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.task_key(task_id),
-                UpdateExpression=f"SET {archive} = {e.value({MediaAsset(asset).value: _stored(record)})}",
-                ConditionExpression=f"attribute_exists(pk) AND attribute_not_exists({archive})",
-                **e.params(),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
-            return False
-        return True
+        update = f"SET {archive} = {e.value({MediaAsset(asset).value: _stored(record)})}"
+        condition = f"attribute_exists(pk) AND attribute_not_exists({archive})"
+        return (
+            conditional_update(self._client, self._table, keys.task_key(task_id), e, update, condition)
+            is not None
+        )
 
     def settle(
         self, task_id: str, asset: MediaAsset, file: ArchivedFile, history: HistoryNote | None
     ) -> bool:
         e = Expression()
         path = f"{e.name('archive')}.{e.name(MediaAsset(asset).value)}"
-        sets = [f"{path} = {e.value(_stored(file))}"]
         history_sets, adds = append_clauses(e, history)
-        update = "SET " + ", ".join(sets + history_sets)
-        if adds:
-            update += " ADD " + ", ".join(adds)
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.task_key(task_id),
-                UpdateExpression=update,
-                ConditionExpression=f"{path}.{e.name('state')} = {e.value(ArchiveState.PENDING.value)}",
-                **e.params(),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
-            return False
-        return True
+        update = update_expression([f"{path} = {e.value(_stored(file))}", *history_sets], [], adds)
+        condition = f"{path}.{e.name('state')} = {e.value(ArchiveState.PENDING.value)}"
+        return (
+            conditional_update(self._client, self._table, keys.task_key(task_id), e, update, condition)
+            is not None
+        )
 
 
 def _stored(file: ArchivedFile) -> dict[str, Any]:

@@ -39,3 +39,32 @@ class Expression:
 
 def is_condition_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def conditional_update(
+    client: Any,
+    table: str,
+    key: dict[str, Any],
+    e: Expression,
+    update: str,
+    condition: str,
+    *,
+    return_new: bool = False,
+) -> dict[str, Any] | None:
+    """One conditional UpdateItem: the item's new attributes (with `return_new`, else {}), or
+    None when its condition failed; any other error is raised."""
+    extra = {"ReturnValues": "ALL_NEW"} if return_new else {}
+    try:
+        response = client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            **extra,
+            **e.params(),
+        )
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return response.get("Attributes", {}) if return_new else {}

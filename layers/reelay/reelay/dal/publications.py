@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
-from reelay.dal.expressions import Expression, is_condition_failure
+from reelay.dal.expressions import Expression, conditional_update
 from reelay.dal.history_writes import append_clauses
 from reelay.dal.task_items import task_from_item
 from reelay.models.media import PublicationState
@@ -29,20 +27,10 @@ class PublicationRepository:
         self._table = table_name
 
     def _update(self, task_id: str, e: Expression, update: str, condition: str) -> Task | None:
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=keys.task_key(task_id),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ReturnValues="ALL_NEW",
-                **e.params(),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return task_from_item(response["Attributes"])
+        item = conditional_update(
+            self._client, self._table, keys.task_key(task_id), e, update, condition, return_new=True
+        )
+        return task_from_item(item) if item is not None else None
 
     @staticmethod
     def _path(e: Expression, field: str) -> str:
