@@ -186,6 +186,38 @@ def test_throttled_answers_are_waited_out_and_the_video_is_published_once(embedd
     assert totals[("Publications", (("outcome", "published"), service))] == 1
 
 
+def test_a_regenerated_preview_takes_the_write_back_with_it_and_only_its_video_is_published(
+    embedded, api, shop, link
+):
+    path = f"/v1/shop-connections/{link.connection_id}"
+    assert api.request("PATCH", path, json_body={"auto_video": False}).status == 200
+    product = shop.create_product("Trail Runner", images=1)
+    assert shop.wait_for_deliveries(10)
+    (listed,) = api.request("GET", "/v1/product-videos", query=f"product_id={product['id']}").json()["items"]
+    old = api.run_until(listed["id"], "image_generated")
+    assert old["publication"]["state"] == "pending"
+
+    answer = api.request("POST", f"/v1/product-videos/{old['id']}/regenerate", json_body={})
+    assert answer.status == 201, answer.body
+    new = answer.json()
+
+    assert new["publication"]["state"] == "pending"
+    assert (new["publication"]["connection_id"], new["publication"]["product_id"]) == (
+        link.connection_id,
+        str(product["id"]),
+    )
+    assert api.get(old["id"]).get("publication") is None  # not left waiting for a video forever
+    api.run_until(new["id"], "image_generated")
+    assert api.request("POST", f"/v1/product-videos/{new['id']}/video", json_body={}).status in (200, 202)
+    done = settled(embedded, api, new["id"])
+
+    assert done["publication"]["state"] == "published"
+    (video,) = shop.admin.product_videos(product["id"])
+    assert video.filename == f"reelay-{new['id']}.mp4"
+    assert uploads_and_attaches(shop) == (1, 1, 1)
+    assert [e["detail"]["event_id"] for e in publication_events(embedded)] == [f"evt_{new['id']}_published"]
+
+
 # ---------------------------------------------------------------------------- failed
 
 

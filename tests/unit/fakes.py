@@ -254,7 +254,12 @@ class MemoryTasks:
             return _stored(current)
         entry = review_entry("regenerated", self._now(None), regenerated_as=new_task_id)
         updated = self._write(
-            task_id, {"regenerated_as": new_task_id, **self._noted(task_id, HistoryNote(entry=entry))}
+            task_id,
+            {
+                "regenerated_as": new_task_id,
+                "publication": None,
+                **self._noted(task_id, HistoryNote(entry=entry)),
+            },
         )
         self._open.pop(task_id, None)
         return _stored(updated)

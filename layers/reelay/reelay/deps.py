@@ -165,7 +165,7 @@ class Deps:
 
         # The callback signing secret, under the media link's own label (see security/media_links.py).
         secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
-        return MediaLinkSigner(str(secret))
+        return MediaLinkSigner(secret)
 
     @cached_property
     def publisher(self) -> EventPublisher:
@@ -179,7 +179,7 @@ class Deps:
         from reelay.security.callback_tokens import CallbackSigner
 
         secret = get_secret(self.settings.require("callback_secret_arn"), max_age=3600)
-        return CallbackSigner(str(secret))
+        return CallbackSigner(secret)
 
     @cached_property
     def publications(self) -> PublicationStore:

@@ -314,7 +314,8 @@ class TaskRepository(TaskIndexes):
                 Key=keys.task_key(task_id),
                 UpdateExpression=(
                     f"SET {', '.join([f'{link} = {new_value}', *history_sets])}"
-                    f" REMOVE {e.name('open_pk')}, {e.name('open_sk')}"
+                    # The publication moved to the new task (reelay.logic.review).
+                    f" REMOVE {e.name('open_pk')}, {e.name('open_sk')}, {e.name('publication')}"
                 ),
                 # Written once: a repeat (the same new task) is answered from the stored item,
                 # so the history records the regeneration once.

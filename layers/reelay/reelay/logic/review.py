@@ -15,6 +15,7 @@ from reelay.deps import Deps
 from reelay.errors import WrongStatus
 from reelay.logic.task_lifecycle import REVIEW_STATUS, awaits_review, review_decision, waits_on_provider
 from reelay.logic.task_views import get_tenant_task
+from reelay.models.media import Publication
 from reelay.models.status import TaskStatus
 from reelay.models.task import StatusUpdate, Task
 from reelay.models.task_ids import derive_task_id_for_regeneration
@@ -45,6 +46,9 @@ def regenerate_preview(
     """A new task whose preview Creatify regenerates from this one's (regen_image, 1 credit).
 
     The old task keeps its status (statuses only move forward) and waits for nobody any more.
+    A shop write-back moves with the preview: the new task's video is the one to put on the
+    product, so it starts a fresh publication and the old task's is removed when the two are
+    linked (it would otherwise wait for a video that never comes).
     Raises TaskNotFound, or WrongStatus when the preview does not wait for review.
     """
     old = get_tenant_task(tenant_id, task_id, deps)
@@ -70,12 +74,24 @@ def regenerate_preview(
         review_deadline_hours=old.review_deadline_hours,
         review_deadline_action=old.review_deadline_action,
         callback_base_url=callback_base_url or old.callback_base_url,
+        publication=_moved_publication(old),
     )
     created = deps.tasks.create(new, stays_open=waits_on_provider(new.status, new.auto_video))
     # Linked after the new task exists: a crash in between is mended by asking again, which
     # lands on the same new task.
     deps.tasks.link_regeneration(old.id, new_id)
     return Regenerated(task=created.task, created=created.created)
+
+
+def _moved_publication(old: Task) -> Publication | None:
+    # None once linked: the new task, created by the first request, already holds it.
+    if old.publication is None:
+        return None
+    return Publication(
+        platform=old.publication.platform,
+        connection_id=old.publication.connection_id,
+        product_id=old.publication.product_id,
+    )
 
 
 def reject_preview(tenant_id: str, task_id: str, request: RejectRequest, deps: Deps) -> Task:
