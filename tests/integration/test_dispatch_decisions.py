@@ -193,6 +193,9 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
             "not_before": 0.0,
             "payload": {**webhook_payload(new), "media": events[0]["detail"]["media"]},
             "replay": 0,
+            # Where to and for whom: the delivery worker reads no task.
+            "webhook_url": new.webhook_url,
+            "tenant_id": new.tenant_id,
         }
     ]
 

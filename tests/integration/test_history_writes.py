@@ -106,14 +106,21 @@ def test_a_note_for_a_task_that_does_not_exist_creates_nothing(dynamodb, tasks):
 
 
 def test_a_delivery_past_the_bound_is_still_recorded_and_its_entry_counted(tasks, dynamodb):
+    # The delivery worker reads no task: the write itself finds the history full.
+    log = TaskHistoryLog(TABLE, client=dynamodb)
+    for n in range(HISTORY_LIMIT - 1):
+        log.note("t", call_entry("gen_video", CallOutcome.CHECK_SCHEDULED, T0, reason=str(n)))
     deliveries = DeliveryRecords(TABLE, client=dynamodb)
-    entry = delivery_entry(1, "delivered", T0, status_code=200, latency_ms=12)
+    entry = delivery_entry(1, "retry_scheduled", T0, status_code=500, latency_ms=12)
 
-    assert deliveries.record("t", 1, {"result": "delivered"}, history=HistoryNote(entry=entry, keep=False))
-    assert deliveries.record("t", 2, {"result": "delivered"}, history=HistoryNote(entry=entry))
+    assert deliveries.record("t", 1, {"result": "retry_scheduled"}, history=entry)
+    assert deliveries.record("t", 2, {"result": "delivered"}, history={**entry, "n": 2})
+    assert not deliveries.record("t", 1, {"result": "late duplicate"}, history=entry)
 
     task = tasks.get("t")
-    assert task.delivery_attempts == 2 and task.history_dropped == 1 and task.history == [entry]
+    assert task.delivery_attempts == 2 and task.last_delivery["result"] == "delivered"
+    assert len(task.history) == HISTORY_LIMIT and task.history[-1] == entry
+    assert task.history_dropped == 1  # the second attempt's entry, counted once
 
 
 def test_a_regeneration_linked_twice_is_recorded_once_and_the_first_link_wins(tasks):

@@ -32,7 +32,7 @@ from reelay.models.events import detail_type_of
 from reelay.models.jobs import FIRST_JOB
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
-from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, review_entry, state_entry
+from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, note_for, review_entry, state_entry
 from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
@@ -521,7 +521,7 @@ class MemoryDeliveries:
         attempts: int,
         last: dict[str, Any],
         replay: int = 0,
-        history: HistoryNote | None = None,
+        history: dict[str, Any] | None = None,
     ) -> bool:
         current = self._tasks._current(task_id)
         seen = self._replay_seen.get(task_id)
@@ -535,7 +535,8 @@ class MemoryDeliveries:
         if replay:
             self._replay_seen[task_id] = replay
         changes = {"delivery_attempts": attempts, "last_delivery": dict(last)}
-        self._tasks._write(task_id, {**changes, **self._tasks._noted(task_id, history)})
+        note = note_for(current.history, history) if history is not None else None
+        self._tasks._write(task_id, {**changes, **self._tasks._noted(task_id, note)})
         return True
 
     def request_replay(self, task_id: str) -> int:

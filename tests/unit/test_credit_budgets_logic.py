@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from reelay.dal.tenant_cache import TTL_SECONDS, CachedTenants
+from reelay.deps import Deps
 from reelay.errors import TenantNotFound
 from reelay.logic.catalog import credit_statement
 from reelay.logic.credit_budgets import daily_limit
@@ -353,3 +355,23 @@ def test_the_memory_store_refuses_a_second_reservation_for_the_same_job(fakes: F
     assert budgets.reserve(TENANT, "u", "gen_image", 1, limit=1) is Reservation.OVER_BUDGET
     assert (budgets.release("t", "gen_image"), budgets.release("t", "gen_image")) == (True, False)
     assert budgets.used(TENANT, TODAY) == 0
+
+
+def test_the_worker_applies_a_changed_budget_within_a_minute_and_the_credits_view_at_once(fakes):
+    with_budget(fakes, 10)
+    seconds = [0.0]
+    base = fakes.deps()
+    deps = Deps(
+        config=base.settings,
+        tenants=base.tenants,
+        tenant_profiles=CachedTenants(base.tenants, clock=lambda: seconds[0]),
+    )
+    assert daily_limit(TENANT, deps, cached=True) == 10
+
+    set_daily_credit_budget(TENANT, 2, deps)
+    seconds[0] = TTL_SECONDS - 1
+
+    assert daily_limit(TENANT, deps, cached=True) == 10  # the worker's read of a minute ago
+    assert daily_limit(TENANT, deps) == 2  # what GET /v1/credits shows
+    seconds[0] = TTL_SECONDS
+    assert daily_limit(TENANT, deps, cached=True) == 2

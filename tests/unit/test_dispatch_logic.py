@@ -97,7 +97,11 @@ def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook_
     assert media["video"] is None
     assert fakes.publisher.messages == fakes.publisher.events
     body = {**webhook_payload(preview), "media": media}
-    assert fakes.delivery_queue.sent == [(DeliveryJob(task_id=TASK_ID, event_id=event_id, payload=body), 0)]
+    # The job says where to and for whom, so the delivery worker reads no task.
+    job = DeliveryJob(
+        task_id=TASK_ID, event_id=event_id, payload=body, webhook_url=preview.webhook_url, tenant_id="acme"
+    )
+    assert fakes.delivery_queue.sent == [(job, 0)]
     assert list(fakes.delivery_queue.jobs[0].payload)[-1] == "media"
     assert (done.events, done.deliveries) == ([event_id], [event_id])
 

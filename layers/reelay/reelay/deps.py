@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         HistoryLog,
         ProductIntake,
         TaskStore,
+        TenantReader,
         TenantStore,
     )
     from reelay.security.callback_tokens import CallbackSigner
@@ -110,6 +111,13 @@ class Deps:
         from reelay.dal.tenants import TenantRepository
 
         return TenantRepository(self.settings.require("table_name"))
+
+    @cached_property
+    def tenant_profiles(self) -> TenantReader:
+        """The tenants read through a cache of a minute: for workers, never for authorization."""
+        from reelay.dal.tenant_cache import CachedTenants
+
+        return CachedTenants(self.tenants)
 
     @cached_property
     def creatify(self) -> CreatifyApi:

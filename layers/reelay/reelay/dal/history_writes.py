@@ -32,6 +32,21 @@ def append_clauses(e: Expression, *notes: HistoryNote | None) -> tuple[list[str]
     return sets, adds
 
 
+def room_clause(e: Expression) -> str:
+    """The condition that the history has room for one more entry.
+
+    A writer that read nothing appends under it, and on a refusal tells a full history
+    (`history_full`) from its own condition failing.
+    """
+    history = e.name("history")
+    return f"(attribute_not_exists({history}) OR size({history}) < {e.value(HISTORY_LIMIT)})"
+
+
+def history_full(item: dict[str, Any]) -> bool:
+    """Whether a stored item (as DynamoDB returns it) has no room left in its history."""
+    return len(item.get("history", {}).get("L", [])) >= HISTORY_LIMIT
+
+
 class TaskHistoryLog:
     """Entries with no other write to ride in (retries, checks, refusals): one UpdateItem each."""
 
@@ -45,17 +60,13 @@ class TaskHistoryLog:
         True when appended. Raises TaskNotFound if the task does not exist.
         """
         e = Expression()
-        history = e.name("history")
         sets, _ = append_clauses(e, HistoryNote(entry=entry))
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=keys.task_key(task_id),
                 UpdateExpression="SET " + sets[0],
-                ConditionExpression=(
-                    f"attribute_exists(pk) AND (attribute_not_exists({history})"
-                    f" OR size({history}) < {e.value(HISTORY_LIMIT)})"
-                ),
+                ConditionExpression=f"attribute_exists(pk) AND {room_clause(e)}",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **e.params(),
             )

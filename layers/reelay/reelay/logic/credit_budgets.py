@@ -26,9 +26,14 @@ logger = Logger(child=True)
 BUDGET_EXHAUSTED = "credit budget exhausted"
 
 
-def daily_limit(tenant_id: str, deps: Deps) -> int | None:
-    """The tenant's daily budget in credits; None when unlimited."""
-    tenant = deps.tenants.get(tenant_id)
+def daily_limit(tenant_id: str, deps: Deps, *, cached: bool = False) -> int | None:
+    """The tenant's daily budget in credits; None when unlimited.
+
+    `cached`: as read up to a minute ago (`deps.tenant_profiles`), for the provider worker,
+    which checks it before every paid call; a budget the tenant just changed applies a minute
+    later at most. What the API shows is read fresh.
+    """
+    tenant = (deps.tenant_profiles if cached else deps.tenants).get(tenant_id)
     own = tenant.daily_credit_budget if tenant is not None else None
     limit = own if own is not None else deps.settings.daily_credit_budget
     return limit or None
@@ -44,7 +49,7 @@ def reserve_job_credits(
     limit = None
     result = reserved
     if result is None:
-        limit = daily_limit(task.tenant_id, deps)
+        limit = daily_limit(task.tenant_id, deps, cached=True)
         result = deps.budgets.reserve(task.tenant_id, task.id, kind.value, CREDITS[kind], limit=limit)
     if result is Reservation.OVER_BUDGET:
         logger.warning(

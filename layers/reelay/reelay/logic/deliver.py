@@ -18,9 +18,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.errors import TaskNotFound
 from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
-from reelay.models.task import Task, webhook_payload
-from reelay.models.task_history import delivery_entry, note_for
+from reelay.models.task import webhook_payload
+from reelay.models.task_history import delivery_entry
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 from reelay.security.webhook_signing import headers as signature_headers
 
@@ -46,28 +47,49 @@ class DeliveryOutcome:
     status_code: int | None = None
 
 
+@dataclass(frozen=True)
+class _Target:
+    """What an attempt needs of its task: from the job, or read for a job that predates that."""
+
+    webhook_url: str
+    tenant_id: str
+    body: dict[str, Any]
+
+
+def _target(job: DeliveryJob, deps: Deps) -> _Target | None:
+    if job.webhook_url and job.tenant_id and job.payload is not None:
+        return _Target(job.webhook_url, job.tenant_id, job.payload)
+    task = deps.tasks.get(job.task_id)
+    if task is None or not task.webhook_url:
+        return None
+    return _Target(task.webhook_url, task.tenant_id, job.payload or webhook_payload(task))
+
+
 def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryOutcome:
     now = time.time() if now is None else now
     if job.not_before > now:
         _requeue(job, deps, job.not_before - now)
         return DeliveryOutcome(DeliveryResult.WAITING)
-    task = deps.tasks.get(job.task_id)
-    if task is None or not task.webhook_url:
+    target = _target(job, deps)
+    if target is None:
         return DeliveryOutcome(DeliveryResult.SKIPPED)
-    tenant = deps.tenants.get(task.tenant_id)
+    # Read through a minute's cache: the secrets overlap a day during a roll (dal/tenant_cache.py).
+    tenant = deps.tenant_profiles.get(target.tenant_id)
     if tenant is None:
         return DeliveryOutcome(DeliveryResult.SKIPPED)
     try:
         # The addresses checked here are the ones the POST connects to: no second look-up.
-        addresses = check_outbound_url(task.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks)
+        addresses = check_outbound_url(
+            target.webhook_url, allow_loopback=deps.settings.allow_loopback_webhooks
+        )
     except HostDoesNotResolve as exc:
         # DNS may be down for a while, like the receiver itself: an attempt that failed.
-        return _after_failure(task, job, deps, now, None, str(exc))
+        return _after_failure(target, job, deps, now, None, str(exc))
     except UnsafeUrl as exc:
-        _record(deps, task, job, {"result": DeliveryResult.REFUSED.value, "error": str(exc)})
+        _record(deps, target, job, {"result": DeliveryResult.REFUSED.value, "error": str(exc)})
         return DeliveryOutcome(DeliveryResult.REFUSED)
 
-    body = json.dumps(job.payload or webhook_payload(task), separators=(",", ":")).encode()
+    body = json.dumps(target.body, separators=(",", ":")).encode()
     sent_headers = {
         "content-type": "application/json",
         "user-agent": "Reelay-Webhooks/1",
@@ -77,23 +99,23 @@ def deliver(job: DeliveryJob, deps: Deps, now: float | None = None) -> DeliveryO
         ),
     }
     started = time.monotonic()
-    answer = deps.webhooks.post(task.webhook_url, addresses, body, sent_headers)
+    answer = deps.webhooks.post(target.webhook_url, addresses, body, sent_headers)
     latency_ms = round((time.monotonic() - started) * 1000)
     status_code = answer.status_code
     error = answer.error
 
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     if status_code is not None and 200 <= status_code < 300:
-        _record(deps, task, job, {**last, "result": DeliveryResult.DELIVERED.value}, latency_ms)
+        _record(deps, target, job, {**last, "result": DeliveryResult.DELIVERED.value}, latency_ms)
         return DeliveryOutcome(DeliveryResult.DELIVERED, status_code)
     if status_code == 410:
-        _record(deps, task, job, {**last, "result": DeliveryResult.GONE.value}, latency_ms)
+        _record(deps, target, job, {**last, "result": DeliveryResult.GONE.value}, latency_ms)
         return DeliveryOutcome(DeliveryResult.GONE, status_code)
-    return _after_failure(task, job, deps, now, status_code, error, latency_ms)
+    return _after_failure(target, job, deps, now, status_code, error, latency_ms)
 
 
 def _after_failure(
-    task: Task,
+    target: _Target,
     job: DeliveryJob,
     deps: Deps,
     now: float,
@@ -105,12 +127,12 @@ def _after_failure(
     last = {"status_code": status_code, "error": error, "event_id": job.event_id}
     next_attempt = job.attempt + 1
     if next_attempt >= len(SCHEDULE_SECONDS):
-        _record(deps, task, job, {**last, "result": DeliveryResult.GAVE_UP.value}, latency_ms)
+        _record(deps, target, job, {**last, "result": DeliveryResult.GAVE_UP.value}, latency_ms)
         logger.warning("webhook delivery gave up", extra={"task_id": job.task_id, "event_id": job.event_id})
         return DeliveryOutcome(DeliveryResult.GAVE_UP, status_code)
     wait = SCHEDULE_SECONDS[next_attempt]
     last = {**last, "result": DeliveryResult.RETRY_SCHEDULED.value, "next_in_seconds": wait}
-    _record(deps, task, job, last, latency_ms)
+    _record(deps, target, job, last, latency_ms)
     _requeue(job.model_copy(update={"attempt": next_attempt, "not_before": now + wait}), deps, wait)
     return DeliveryOutcome(DeliveryResult.RETRY_SCHEDULED, status_code)
 
@@ -121,7 +143,7 @@ def _requeue(job: DeliveryJob, deps: Deps, wait: float) -> None:
 
 
 def _record(
-    deps: Deps, task: Task, job: DeliveryJob, last: dict[str, Any], latency_ms: int | None = None
+    deps: Deps, target: _Target, job: DeliveryJob, last: dict[str, Any], latency_ms: int | None = None
 ) -> None:
     at = datetime.now(UTC)
     last["at"] = at.isoformat()
@@ -134,13 +156,14 @@ def _record(
         status_code=last.get("status_code"),
         error=last.get("error"),
         latency_ms=latency_ms,
-        event_status=(job.payload or {}).get("status") or task.status.value,
+        event_status=target.body.get("status"),
         replay=job.replay or None,
     )
-    deps.deliveries.record(
-        job.task_id,
-        attempts=job.attempt + 1,
-        last=last,
-        replay=job.replay,
-        history=note_for(task.history, entry),
-    )
+    try:
+        deps.deliveries.record(
+            job.task_id, attempts=job.attempt + 1, last=last, replay=job.replay, history=entry
+        )
+    except TaskNotFound:
+        # Removed (its retention ended) while the attempt was made: nothing to record it on, and
+        # raising would only make the queue repeat an attempt that was made.
+        logger.info("delivery made for a task no longer stored", extra={"task_id": job.task_id})

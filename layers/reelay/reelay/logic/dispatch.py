@@ -105,7 +105,11 @@ def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
         done.finished_as = task.status.value
     if task.webhook_url:
         job = DeliveryJob(
-            task_id=task.id, event_id=detail["event_id"], payload=webhook_body(task, deps, media)
+            task_id=task.id,
+            event_id=detail["event_id"],
+            payload=webhook_body(task, deps, media),
+            webhook_url=task.webhook_url,
+            tenant_id=task.tenant_id,
         )
         deps.delivery_queue.send(job)
         done.deliveries.append(job.event_id)

@@ -29,4 +29,5 @@ def paid_start(task: Task, kind: ProviderJobKind, deps: Deps) -> PaidCall | None
     """What the run's start claims and reserves; None when the run will not call."""
     if not would_call(task, kind):
         return None
-    return PaidCall(tenant_id=task.tenant_id, credits=CREDITS[kind], limit=daily_limit(task.tenant_id, deps))
+    limit = daily_limit(task.tenant_id, deps, cached=True)
+    return PaidCall(tenant_id=task.tenant_id, credits=CREDITS[kind], limit=limit)

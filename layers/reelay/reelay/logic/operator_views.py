@@ -52,6 +52,8 @@ def replay_delivery(tenant_id: str, task_id: str, deps: Deps) -> ReplayQueued:
         event_id=event_id(task.id, task.status),
         payload=webhook_body(task, deps),
         replay=number,
+        webhook_url=task.webhook_url,
+        tenant_id=task.tenant_id,
     )
     deps.delivery_queue.send(job)
     return ReplayQueued(task.id, job.event_id, number)

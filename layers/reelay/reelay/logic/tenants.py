@@ -105,7 +105,8 @@ def roll_webhook_secret(
 def set_daily_credit_budget(tenant_id: str, credits: int | None, deps: Deps) -> Tenant:
     """Give a tenant its own daily credit budget (0: unlimited), or None to follow the stack's.
 
-    Takes effect with the next reservation; credits already reserved today stay counted.
+    Takes effect with the reservations made from a minute later at most (the provider worker reads
+    profiles through a cache of a minute, dal/tenant_cache.py); credits already reserved today stay counted.
     """
     if credits is not None and credits < 0:
         raise ValueError(f"a daily credit budget cannot be negative, got {credits}")

@@ -61,6 +61,10 @@ class DeliveryJob(ReelayModel):
     payload: dict[str, Any] | None = None
     # 0 for the delivery the task's outcome set off; n for the operator's or tenant's n-th replay.
     replay: int = Field(default=0, ge=0)
+    # Where to and for whom, as the task said when the job was queued, so an attempt reads no
+    # task; None in jobs queued before they carried it (the worker reads the task then).
+    webhook_url: str | None = None
+    tenant_id: str | None = None
 
 
 class ArchiveJob(ReelayModel):

@@ -167,12 +167,13 @@ class DeliveryLog(Protocol):
         attempts: int,
         last: dict[str, Any],
         replay: int = 0,
-        history: HistoryNote | None = None,
+        history: dict[str, Any] | None = None,
     ) -> bool:
         """Record the attempts and last answer of a task's webhook; never winds the count back.
 
         A later replay's record replaces an earlier one's (or the original delivery's, replay 0).
-        `history` is appended in the same write, only when the write happens.
+        The `history` entry is appended in the same write, only when the write happens, and
+        counted as dropped instead once the history is full (no read beforehand).
         """
         ...
 
@@ -238,6 +239,10 @@ class ConnectionStore(Protocol):
     def delete(self, tenant_id: str, connection_id: str) -> bool:
         """Remove the connection and its shop lookup; False when there was none of the tenant's."""
         ...
+
+
+class TenantReader(Protocol):
+    def get(self, tenant_id: str) -> Tenant | None: ...
 
 
 class TenantStore(Protocol):
