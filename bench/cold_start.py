@@ -41,7 +41,7 @@ STRETCH = 1.2
 # a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
 # change (jobs, events, deliveries), delivery_worker posts one delivery, media_worker copies one
-# file into the media bucket behind its claim, reconciler looks at quiet tasks, shop_webhook and
+# file into the media bucket and settles it (no read), reconciler looks at quiet tasks, shop_webhook and
 # shop_events take a product from a shop, publish_worker claims a publication and uploads its
 # video to the shop (credentials opened, the archived video's S3 object read, the shop's HTTP
 # client built).
@@ -66,7 +66,7 @@ FIRST_CLIENTS: dict[str, list[str]] = {
         "deps.media_queue.sqs",
     ],
     "delivery_worker": ["deps.tasks", "deps.tenants", "deps.deliveries", "deps.webhooks"],
-    "media_worker": ["deps.tasks", "deps.archive_records", "deps.media_copier.s3"],
+    "media_worker": ["deps.archive_records", "deps.media_copier.s3"],
     "reconciler": ["deps.tasks", "deps.job_slots", "deps.provider_queue.sqs", *CREATIFY],
     "shop_webhook": ["deps.connections", "deps.secret_box.kms", "deps.product_intake"],
     "shop_events": ["deps.connections", "deps.product_intake"],

@@ -16,10 +16,11 @@ from SQS itself: ListDeadLetterSourceQueues), and only then deletes it. A crash 
 send and the delete leaves the message in the dead-letter queue, visible again after the hold
 below, so a second redrive sends it once more: at worst a repeat, never a loss. A repeat is
 harmless by design: a provider job is claimed before Creatify is paid (a second copy finds
-the claim and pays nothing), an archive job finds its asset claimed or settled and copies
-nothing again (a claim left by a run that died is taken over once it is stale), a delivery
-carries the same event id (`webhook-id`), on which receivers deduplicate, and a publish job
-claims the publication and asks the shop for the video before attaching it. SQS's
+the claim and pays nothing), an archive job copies the same bytes to the same key again and
+its conditional settle finds the asset settled (or another attempt current) and changes
+nothing, a delivery carries the same event id (`webhook-id`), on which receivers
+deduplicate, and a publish job claims the publication and asks the shop for the video
+before attaching it. SQS's
 StartMessageMoveTask would do the move server-side, but it cannot pick messages by task, and
 moto (the local stack and the tests) does not implement it.
 

@@ -15,9 +15,12 @@ logger = Logger()
 
 
 def record_handler(record: SqsRecord) -> None:
-    redelivered = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or "1") > 1
+    deps = runtime()
+    receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or "1")
+    # A failure now would send the message to the dead-letter queue and leave the asset pending.
+    last = 0 < deps.settings.media_max_receive_count <= receives
     job = ArchiveJob.model_validate_json(record["body"])
-    outcome = archive_media(job, runtime(), redelivered=redelivered)
+    outcome = archive_media(job, deps, message_id=record.get("messageId"), last_receive=last)
     count("MediaArchives", outcome=outcome.result.value)
 
 

@@ -174,7 +174,17 @@ def test_each_change_sets_in_motion_exactly_its_reactions(outbox, old, new, jobs
     assert [str(kind) for kind in done.provider_jobs] == jobs
     expected = [{"kind": kind, "task_id": TASK_ID, "job_id": "first", "retries": 0} for kind in jobs]
     assert outbox.drain("provider") == expected
-    assert outbox.drain("media") == [{"task_id": TASK_ID, "asset": a, "attempt": 0} for a in archives]
+    # An archive job carries what its copy needs, so the media worker reads nothing.
+    assert outbox.drain("media") == [
+        {
+            "task_id": TASK_ID,
+            "asset": a,
+            "attempt": 0,
+            "tenant_id": "acme",
+            "source_url": getattr(new, f"generated_{a}_url"),
+        }
+        for a in archives
+    ]
     events = outbox.drain("bus")
     notes = outbox.drain("topic")
     deliveries = outbox.drain("delivery")

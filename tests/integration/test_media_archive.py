@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,8 +19,8 @@ from reelay.clients.aws import aws_client
 from reelay.deps import runtime
 from reelay.logic import archive_media as archive_module
 from reelay.logic.archive_media import ArchiveResult, archive_media
-from reelay.models.jobs import ArchiveJob
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.logic.task_lifecycle import archive_job
+from reelay.models.media import MediaAsset
 from reelay.models.status import TaskStatus
 from reelay.models.task import WEBHOOK_FIELDS, Task
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
@@ -120,20 +119,24 @@ def test_the_media_link_redirects_to_the_object_and_a_wrong_signature_learns_not
     )
 
 
-def test_a_redelivered_archive_job_copies_nothing_twice(embedded, simulator):
+def test_a_repeated_archive_job_writes_the_same_object_and_changes_no_outcome(embedded, simulator):
     api = TenantApi.create(embedded)
     task = api.submit(simulator.sample_product_url("bottle"))
     api.run_until(task["id"])
     before = stored(task["id"])
+    key = before.archive["video"].key
+    original = object_bytes(embedded, key)
     calls = s3_calls()
 
-    job = ArchiveJob(task_id=task["id"], asset=MediaAsset.VIDEO)
+    job = archive_job(before, MediaAsset.VIDEO)
     runtime().media_queue.send(job)
     embedded.stack.pump()
-    again = archive_media(job, runtime(), redelivered=True)
+    again = archive_media(job, runtime(), message_id="a-redelivery")
 
+    # No claim: each copy writes the object again, whole, with the same bytes; neither counts.
     assert again.result is ArchiveResult.SKIPPED
-    assert calls == Counter()
+    assert calls == Counter({"PutObject": 2})
+    assert object_bytes(embedded, key) == original
     after = stored(task["id"])
     assert after.archive == before.archive
     assert after.history == before.history
@@ -191,23 +194,3 @@ def test_a_source_that_keeps_failing_ends_failed_and_the_video_is_still_announce
 def _settled(task_id: str) -> bool:
     file = stored(task_id).archive.get("video")
     return file is not None and file.state.value != "pending"
-
-
-def test_a_claim_left_by_a_run_that_died_is_taken_over_once_stale_and_a_live_one_is_not(embedded):
-    api = TenantApi.create(embedded)
-    with MediaSource() as source:
-        url = source.url("files", 4096)
-        long_ago = datetime.now(UTC) - timedelta(hours=1)
-        left = ArchivedFile(state=ArchiveState.PENDING, attempts=1, source_url=url, updated_at=long_ago)
-        dead = seed_video_task(api, url, archive={"video": left})
-        live = seed_video_task(
-            api, url + "?live", archive={"video": left.model_copy(update={"updated_at": datetime.now(UTC)})}
-        )
-        job = ArchiveJob(task_id=dead.id, asset=MediaAsset.VIDEO)
-
-        taken_over = archive_media(job, runtime())
-        held = archive_media(job.model_copy(update={"task_id": live.id}), runtime())
-
-    assert (taken_over.result, held.result) == (ArchiveResult.ARCHIVED, ArchiveResult.SKIPPED)
-    assert stored(dead.id).archive["video"].bytes == 4096
-    assert stored(live.id).archive["video"].state is ArchiveState.PENDING

@@ -64,8 +64,11 @@ NOT_SEEN_HERE: dict[str, set[str]] = {
     "ApiFunction": {"s3:GetObject"},
     # Only a multipart copy that fails part-way aborts its upload, and only a failed copy queues
     # its own retry; the simulator's files here are small and always there
-    # (tests/integration/test_media_copy.py and test_media_archive.py take those paths).
-    "MediaWorkerFunction": {"s3:AbortMultipartUpload", "sqs:SendMessage*"},
+    # (tests/integration/test_media_copy.py and test_media_archive.py take those paths). Only a
+    # job queued by the version before jobs carried their source reads its task; such a message
+    # may wait in the queue or its dead-letter queue for their 14 days' retention after an
+    # upgrade (tests/integration/test_archive_settle.py takes that path).
+    "MediaWorkerFunction": {"dynamodb:GetItem", "s3:AbortMultipartUpload", "sqs:SendMessage*"},
     # A WooCommerce product links to the video's media link, signed with the callback secret; the
     # write-back run here is Shopify's (test_publish_woocommerce.py takes the WooCommerce path).
     "PublishWorkerFunction": {"secretsmanager:GetSecretValue"},

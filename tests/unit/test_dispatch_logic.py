@@ -58,10 +58,16 @@ def test_a_new_task_queues_exactly_one_gen_image_job(fakes: FakeRuntime) -> None
 def test_a_preview_with_auto_video_queues_gen_video_and_the_photo_archive_and_announces_nothing(
     fakes: FakeRuntime,
 ) -> None:
-    done = dispatch_change(task(S.IMAGE_GENERATING), task(S.IMAGE_GENERATED), fakes.deps())
+    photo = "https://cdn.creatify/p.jpg"
+    entering = task(S.IMAGE_GENERATED, generated_photo_url=photo)
+
+    done = dispatch_change(task(S.IMAGE_GENERATING), entering, fakes.deps())
 
     assert fakes.provider_queue.jobs == [ProviderJob(kind=ProviderJobKind.GEN_VIDEO, task_id=TASK_ID)]
-    assert fakes.media_queue.jobs == [ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO)]
+    # The job carries what the copy needs, so the media worker reads nothing.
+    assert fakes.media_queue.jobs == [
+        ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO, tenant_id="acme", source_url=photo)
+    ]
     assert done.events == []
     assert nothing_announced(fakes)
 
@@ -72,7 +78,9 @@ def test_a_preview_for_review_waits_for_its_photo_archive_before_it_is_announced
 
     done = dispatch_change(task(S.IMAGE_GENERATING, auto_video=False), entering, fakes.deps())
 
-    assert fakes.media_queue.jobs == [ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO)]
+    assert fakes.media_queue.jobs == [
+        ArchiveJob(task_id=TASK_ID, asset=MediaAsset.PHOTO, tenant_id="acme", source_url=photo)
+    ]
     assert done.events == []
     assert nothing_announced(fakes)
 
@@ -106,7 +114,7 @@ def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook_
     assert (done.events, done.deliveries) == ([event_id], [event_id])
 
 
-def test_a_claim_or_a_retry_recorded_on_the_archive_announces_nothing(fakes: FakeRuntime) -> None:
+def test_a_retry_recorded_on_the_archive_announces_nothing(fakes: FakeRuntime) -> None:
     waiting = task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4")
     retrying = waiting.model_copy(update={"archive": settled("video", ArchiveState.PENDING)})
 

@@ -55,6 +55,9 @@ class Settings:
     # The private bucket holding Reelay's copies of Creatify's files, and the queue of copies to make.
     media_bucket: str = ""
     media_queue_url: str = ""
+    # Receives of an archive job before SQS moves it to the dead-letter queue (the media queue's
+    # maxReceiveCount): the last one settles the asset failed instead of raising. 0: not known.
+    media_max_receive_count: int = 0
     # Publishing videos to shops (write-back): its queue.
     publish_queue_url: str = ""
     # Dev-only, set by the local emulator (never in the template): send every shop admin call here
@@ -124,6 +127,7 @@ def settings() -> Settings:
         daily_credit_budget=_int("DAILY_CREDIT_BUDGET", 0),
         media_bucket=env("MEDIA_BUCKET", ""),
         media_queue_url=env("MEDIA_QUEUE_URL", ""),
+        media_max_receive_count=_int("MEDIA_MAX_RECEIVE_COUNT", 0),
         publish_queue_url=env("PUBLISH_QUEUE_URL", ""),
         shop_admin_base_url=env("REELAY_SHOP_ADMIN_BASE_URL", ""),
     )

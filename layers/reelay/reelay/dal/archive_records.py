@@ -1,36 +1,75 @@
 """Where each of a task's media copies stands, recorded on the task item under `archive.<asset>`.
 
-Every write is a conditional update of that one map entry, so a redelivered or late archive job
-finds the asset already claimed or settled and does nothing twice. The change is what the task
-stream sees: an asset settling (archived or failed) is what releases the announcement that
-waited for it (`reelay.logic.task_lifecycle`).
+The media worker reads nothing before it writes: each outcome is one conditional update of
+that map entry with its history entry, and the condition is what makes one outcome count (see
+`ArchiveStore.settle`). The history's bound is kept the same way: the update appends only
+while the list is under HISTORY_LIMIT, and on the rare refusal for a full history (the item
+the refused write saw says which clause failed) the outcome is written again with the entry
+counted in `history_dropped`. The change is what the task stream sees: an asset settling
+(archived or failed) is what releases the announcement that waited for it
+(`reelay.logic.task_lifecycle`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from reelay.clients.aws import aws_client
 from reelay.dal import keys
-from reelay.dal.expressions import Expression, conditional_update, is_condition_failure
+from reelay.dal.attribute_values import from_item
+from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.history_writes import append_clauses
 from reelay.dal.task_updates import update_expression
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
-from reelay.models.task_history import HistoryNote
+from reelay.models.task_history import HISTORY_LIMIT, HistoryNote
+from reelay.ports.media import Settled
 
-# A pending claim older than this was left by a run that died (the worker's timeout is 5 min,
-# the media queue's visibility timeout 30): a job that finds one may take it over, e.g. one
-# an operator moved back from the dead-letter queue, which SQS counts as received only once.
-STALE_CLAIM = timedelta(minutes=30)
+PENDING = ArchiveState.PENDING.value
 
 
 def _missing_parent(exc: ClientError) -> bool:
     # An item written before archives existed has no `archive` map to set an entry of.
     error = exc.response.get("Error", {})
     return error.get("Code") == "ValidationException" and "document path" in error.get("Message", "")
+
+
+def movable(record: dict[str, Any] | None, from_attempt: int | None, message_id: str | None) -> bool:
+    """Whether a settle may move this stored record on: the condition `_movable_clause` writes.
+
+    Any settle moves an asset with no record or a pending one. One `from_attempt` n moves it
+    only while n is the current attempt: no record yet for n = 0; pending with `attempts` n (the
+    failure before n recorded it); or pending at n + 1 when this very message recorded that
+    (`retry_by`: its send may have been lost) or when the version before this one claimed it
+    for attempt n (a claim has no reason; a run that died left it).
+    """
+    if record is None:
+        return from_attempt is None or from_attempt == 0
+    if record.get("state") != PENDING:
+        return False
+    if from_attempt is None:
+        return True
+    attempts = record.get("attempts", 0)
+    if attempts == from_attempt:
+        return True
+    next_one = attempts == from_attempt + 1
+    return next_one and (
+        "failed_reason" not in record or (message_id is not None and record.get("retry_by") == message_id)
+    )
+
+
+def _movable_clause(e: Expression, path: str, from_attempt: int | None, message_id: str | None) -> str:
+    state = f"{path}.{e.name('state')} = {e.value(PENDING)}"
+    if from_attempt is None:
+        return f"(attribute_not_exists({path}) OR {state})"
+    attempts = f"{path}.{e.name('attempts')}"
+    own = f"attribute_not_exists({path}.{e.name('failed_reason')})"
+    if message_id is not None:
+        own = f"({own} OR {path}.{e.name('retry_by')} = {e.value(message_id)})"
+    current = f"{attempts} = {e.value(from_attempt)} OR ({attempts} = {e.value(from_attempt + 1)} AND {own})"
+    clause = f"({state} AND ({current}))"
+    return f"(attribute_not_exists({path}) OR {clause})" if from_attempt == 0 else clause
 
 
 class ArchiveRecords:
@@ -40,58 +79,84 @@ class ArchiveRecords:
         self._client = client if client is not None else aws_client("dynamodb")
         self._table = table_name
 
-    def claim(
-        self, task_id: str, asset: MediaAsset, attempt: int, *, takeover: bool, source_url: str
-    ) -> bool:
-        record = ArchivedFile(state=ArchiveState.PENDING, attempts=attempt + 1, source_url=source_url)
-        e = Expression()
-        path = f"{e.name('archive')}.{e.name(MediaAsset(asset).value)}"
-        state, attempts, updated = e.name("state"), e.name("attempts"), e.name("updated_at")
-        stale_before = keys.iso(datetime.now(UTC) - STALE_CLAIM)
-        pending = f"{path}.{state} = {e.value(ArchiveState.PENDING.value)}"
-        condition = (
-            f"attribute_exists(pk) AND (attribute_not_exists({path}) OR ({pending} AND "
-            f"({path}.{attempts} <= {e.value(attempt + 1 if takeover else attempt)} OR "
-            f"{path}.{updated} < {e.value(stale_before)})))"
-        )
-        update = f"SET {path} = {e.value(_stored(record))}"
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.task_key(task_id),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                **e.params(),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            if not _missing_parent(exc):
-                raise
-            return self._first_record(task_id, asset, record)
-        return True
+    def settle(
+        self,
+        task_id: str,
+        asset: MediaAsset,
+        file: ArchivedFile,
+        entry: dict[str, Any],
+        *,
+        from_attempt: int | None = None,
+        message_id: str | None = None,
+    ) -> Settled:
+        note = HistoryNote(entry=entry)
+        whole_map = False
+        # At most four writes, each refusal a different one: the item has no `archive` map yet
+        # (set the whole map), another write made that map meanwhile (set the entry after all),
+        # the history is full (count the entry instead).
+        for _ in range(4):
+            if whole_map and from_attempt not in (None, 0):
+                return Settled.SUPERSEDED  # no record at all: attempt n > 0 is not the current one
+            try:
+                self._write(task_id, asset, file, note, from_attempt, message_id, whole_map=whole_map)
+            except ClientError as exc:
+                if not whole_map and _missing_parent(exc):
+                    whole_map = True
+                    continue
+                if not is_condition_failure(exc):
+                    raise
+                old = exc.response.get("Item")
+                if not old:
+                    return Settled.TASK_GONE
+                item = from_item(old)
+                archive = item.get("archive")
+                if whole_map and archive is not None:
+                    whole_map = False
+                    continue
+                record = (archive or {}).get(MediaAsset(asset).value)
+                if not movable(record, from_attempt, message_id):
+                    return Settled.SUPERSEDED
+                if note.keep and len(item.get("history") or []) >= HISTORY_LIMIT:
+                    note = HistoryNote(entry=entry, keep=False)
+                    continue
+                raise  # refused for no reason the item shows: not ours to hide
+            return Settled.RECORDED
+        raise RuntimeError(f"settling {asset} of task {task_id} took more writes than it can need")
 
-    def _first_record(self, task_id: str, asset: MediaAsset, record: ArchivedFile) -> bool:
+    def _write(
+        self,
+        task_id: str,
+        asset: MediaAsset,
+        file: ArchivedFile,
+        note: HistoryNote,
+        from_attempt: int | None,
+        message_id: str | None,
+        *,
+        whole_map: bool,
+    ) -> None:
         e = Expression()
         archive = e.name("archive")
-        update = f"SET {archive} = {e.value({MediaAsset(asset).value: _stored(record)})}"
-        condition = f"attribute_exists(pk) AND attribute_not_exists({archive})"
-        return (
-            conditional_update(self._client, self._table, keys.task_key(task_id), e, update, condition)
-            is not None
-        )
-
-    def settle(
-        self, task_id: str, asset: MediaAsset, file: ArchivedFile, history: HistoryNote | None
-    ) -> bool:
-        e = Expression()
-        path = f"{e.name('archive')}.{e.name(MediaAsset(asset).value)}"
-        history_sets, adds = append_clauses(e, history)
-        update = update_expression([f"{path} = {e.value(_stored(file))}", *history_sets], [], adds)
-        condition = f"{path}.{e.name('state')} = {e.value(ArchiveState.PENDING.value)}"
-        return (
-            conditional_update(self._client, self._table, keys.task_key(task_id), e, update, condition)
-            is not None
+        name = MediaAsset(asset).value
+        if whole_map:
+            target = f"{archive} = {e.value({name: _stored(file)})}"
+            condition = f"attribute_exists(pk) AND attribute_not_exists({archive})"
+        else:
+            path = f"{archive}.{e.name(name)}"
+            target = f"{path} = {e.value(_stored(file))}"
+            condition = f"attribute_exists(pk) AND {_movable_clause(e, path, from_attempt, message_id)}"
+        if note.keep:
+            history = e.name("history")
+            condition += (
+                f" AND (attribute_not_exists({history}) OR size({history}) < {e.value(HISTORY_LIMIT)})"
+            )
+        history_sets, adds = append_clauses(e, note)
+        self._client.update_item(
+            TableName=self._table,
+            Key=keys.task_key(task_id),
+            UpdateExpression=update_expression([target, *history_sets], [], adds),
+            ConditionExpression=condition,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **e.params(),
         )
 
 

@@ -1,16 +1,33 @@
-"""Copying a task's photo or video into the media bucket: one archive job, at most once.
+"""Copying a task's photo or video into the media bucket: one archive job, one outcome.
 
 The task stream queues a job when a task enters image_generated (the photo) and
-video_generated (the video); see `reelay.logic.task_lifecycle`. A job:
-1. does nothing when the asset is already settled (archived or failed) or another attempt
-   holds it: the claim is a conditional update of `archive.<asset>` on the task item;
-2. checks the source like a webhook URL (URL guard, after DNS; loopback only on the local
+video_generated (the video); see `reelay.logic.task_lifecycle`. The job carries what the copy
+needs (the tenant, Creatify's URL), so the worker reads nothing and claims nothing. A job:
+1. checks the source like a webhook URL (URL guard, after DNS; loopback only on the local
    stack) and connects only to the addresses it checked;
-3. copies it streamed (clients/media_copy.py): the object appears whole or not at all;
-4. records the outcome on the task item in one conditional update with its history entry.
+2. copies it streamed (clients/media_copy.py) to `tasks/{tenant}/{task}/{asset}.{ext}`;
+3. records the outcome on the task item in one conditional update with its history entry,
+   which holds only while `archive.<asset>` is absent or pending.
 A failed copy is tried again RETRY_DELAYS later, through the queue's message delay; after
 the last, or at once for a source the guard refuses, the asset ends failed with the reason,
-which the announcement, the API and the CLI show.
+which the announcement, the API and the CLI show. So does a job that keeps raising
+something unexpected: on the queue's last receive before its dead-letter queue it settles the
+asset failed instead of raising, so the asset is never left pending and its announcement unmade.
+
+Why duplicates are safe without a claim (a repeated stream record, an SQS redelivery, an SQS
+duplicate during a live copy):
+- Copies of one job write the same key with the same bytes, and an object appears only
+  whole (a PutObject, or CompleteMultipartUpload), so a second copy replaces the object with
+  itself; a reader never sees a part.
+- Only one outcome counts: the settle is conditional on the asset still being pending, and
+  every later one finds it settled and changes nothing (no second history entry, no second
+  announcement: the task stream announces when it sees the asset settle).
+- Retry chains cannot fork: a failed copy's pending settle holds only while its attempt is
+  the current one (the record's `attempts` equals it), and only the run whose settle held
+  queues the next attempt. Two copies of attempt n that both fail move the asset to n + 1
+  once; the other finds it moved on and queues nothing. The one whose settle held records its
+  message id (`retry_by`), so if its send is lost and the message comes back, that redelivery
+  may move on from its own retry again and queue it.
 """
 
 from __future__ import annotations
@@ -22,11 +39,11 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.logic.task_lifecycle import archive_job
 from reelay.models.jobs import ArchiveJob
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
-from reelay.models.task import Task
-from reelay.models.task_history import archive_entry, note_for
-from reelay.ports.media import CopyFailed
+from reelay.models.task_history import archive_entry
+from reelay.ports.media import CopyFailed, Settled
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 
 logger = Logger(child=True)
@@ -40,7 +57,7 @@ class ArchiveResult(StrEnum):
     ARCHIVED = "archived"
     RETRY_SCHEDULED = RETRY_SCHEDULED
     FAILED = "failed"
-    SKIPPED = "skipped"  # settled already, held by another attempt, or the task is gone
+    SKIPPED = "skipped"  # settled already, another attempt is the current one, or the task is gone
 
 
 @dataclass(frozen=True)
@@ -49,43 +66,56 @@ class ArchiveOutcome:
     reason: str | None = None
 
 
-def object_key_stem(task: Task, asset: MediaAsset) -> str:
+def object_key_stem(tenant_id: str, task_id: str, asset: MediaAsset) -> str:
     """`tasks/{tenant_id}/{task_id}/{asset}`; the copier adds the extension its content type has."""
-    return f"tasks/{task.tenant_id}/{task.id}/{MediaAsset(asset).value}"
+    return f"tasks/{tenant_id}/{task_id}/{MediaAsset(asset).value}"
 
 
-def source_url(task: Task, asset: MediaAsset) -> str | None:
-    return task.generated_photo_url if asset is MediaAsset.PHOTO else task.generated_video_url
+def archive_media(
+    job: ArchiveJob, deps: Deps, *, message_id: str | None = None, last_receive: bool = False
+) -> ArchiveOutcome:
+    """Make this job's copy and record its outcome, unless the asset moved on already.
 
-
-def archive_media(job: ArchiveJob, deps: Deps, *, redelivered: bool = False) -> ArchiveOutcome:
-    """Make this job's copy, unless it was made or is being made; `redelivered`: SQS gave it again.
-
-    A message comes back only once its earlier run ended without finishing it (the queue's
-    visibility timeout outlasts the function's), so a redelivered job may take over its own claim.
+    `message_id`: the SQS message being run (see the module docstring, retries). `last_receive`:
+    the queue moves the message to its dead-letter queue if this run fails, so an unexpected
+    error settles the asset failed instead of being raised.
     """
-    asset = MediaAsset(job.asset)
-    task = deps.tasks.get(job.task_id)
-    if task is None:
-        return ArchiveOutcome(ArchiveResult.SKIPPED, "task gone")
-    current = task.archive.get(asset.value)
-    if current is not None and current.state is not ArchiveState.PENDING:
-        return ArchiveOutcome(ArchiveResult.SKIPPED, f"already {current.state.value}")
-    url = source_url(task, asset)
+    try:
+        return _archive(job, deps, message_id)
+    except Exception as exc:
+        if not last_receive:
+            raise
+        # The reason goes to consumers: the exception's class only; the log has the rest.
+        logger.exception("archive job failed on its last receive", extra={"task_id": job.task_id})
+        reason = f"the copy kept failing ({type(exc).__name__})"
+        return _settle_failed(job, deps, reason, message_id)
+
+
+def _archive(job: ArchiveJob, deps: Deps, message_id: str | None) -> ArchiveOutcome:
+    if not job.carries_source:
+        # Queued before jobs carried their source: read the task once, as the worker used to.
+        task = deps.tasks.get(job.task_id)
+        if task is None:
+            return ArchiveOutcome(ArchiveResult.SKIPPED, "task gone")
+        current = task.archive.get(job.asset.value)
+        if current is not None and current.state is not ArchiveState.PENDING:
+            return ArchiveOutcome(ArchiveResult.SKIPPED, f"already {current.state.value}")
+        job = archive_job(task, job.asset).model_copy(update={"attempt": job.attempt})
+    asset, url = job.asset, job.source_url
     if not url:
-        return _settle_failed(task, job, deps, f"Creatify gave no {asset.value} URL", url, claimed=False)
-    if not deps.archive_records.claim(task.id, asset, job.attempt, takeover=redelivered, source_url=url):
-        return ArchiveOutcome(ArchiveResult.SKIPPED, "claimed by another attempt")
+        return _settle_failed(job, deps, f"Creatify gave no {asset.value} URL", message_id)
     try:
         addresses = check_outbound_url(url, allow_loopback=deps.settings.allow_loopback_webhooks)
-        copied = deps.media_copier.copy(url, addresses, object_key_stem(task, asset))
+        copied = deps.media_copier.copy(
+            url, addresses, object_key_stem(job.tenant_id or "", job.task_id, asset)
+        )
     except HostDoesNotResolve as exc:
-        return _after_failure(task, job, deps, str(exc), url)
+        return _after_failure(job, deps, str(exc), message_id)
     except UnsafeUrl as exc:
         # Refused before any connection: no retry makes it safe.
-        return _settle_failed(task, job, deps, f"source refused: {exc}", url)
+        return _settle_failed(job, deps, f"source refused: {exc}", message_id)
     except CopyFailed as exc:
-        return _after_failure(task, job, deps, str(exc), url)
+        return _after_failure(job, deps, str(exc), message_id)
     now = datetime.now(UTC)
     file = ArchivedFile(
         state=ArchiveState.ARCHIVED,
@@ -99,44 +129,47 @@ def archive_media(job: ArchiveJob, deps: Deps, *, redelivered: bool = False) -> 
     entry = archive_entry(
         asset.value, ArchiveState.ARCHIVED.value, now, attempt=job.attempt + 1, size=copied.size
     )
-    deps.archive_records.settle(task.id, asset, file, note_for(task.history, entry))
-    logger.info("media archived", extra={"task_id": task.id, "asset": asset.value, "bytes": copied.size})
+    # Any whole copy is the truth, whichever attempt made it: no attempt condition here.
+    settled = deps.archive_records.settle(job.task_id, asset, file, entry)
+    if settled is not Settled.RECORDED:
+        return _skipped(job, settled)
+    logger.info("media archived", extra={"task_id": job.task_id, "asset": asset.value, "bytes": copied.size})
     return ArchiveOutcome(ArchiveResult.ARCHIVED)
 
 
-def _after_failure(task: Task, job: ArchiveJob, deps: Deps, reason: str, url: str) -> ArchiveOutcome:
+def _after_failure(job: ArchiveJob, deps: Deps, reason: str, message_id: str | None) -> ArchiveOutcome:
     if job.attempt >= len(RETRY_DELAYS):
-        return _settle_failed(task, job, deps, reason, url)
+        return _settle_failed(job, deps, reason, message_id)
     now = datetime.now(UTC)
     pending = ArchivedFile(
         state=ArchiveState.PENDING,
-        source_url=url,
+        source_url=job.source_url,
         failed_reason=reason,
         attempts=job.attempt + 1,
+        retry_by=message_id,
         updated_at=now,
     )
     entry = archive_entry(job.asset.value, RETRY_SCHEDULED, now, attempt=job.attempt + 1, reason=reason)
-    if deps.archive_records.settle(task.id, job.asset, pending, note_for(task.history, entry)):
-        delay = RETRY_DELAYS[job.attempt]
-        deps.media_queue.send(job.model_copy(update={"attempt": job.attempt + 1}), delay_seconds=delay)
+    settled = deps.archive_records.settle(
+        job.task_id, job.asset, pending, entry, from_attempt=job.attempt, message_id=message_id
+    )
+    if settled is not Settled.RECORDED:
+        return _skipped(job, settled)
+    deps.media_queue.send(
+        job.model_copy(update={"attempt": job.attempt + 1}), delay_seconds=RETRY_DELAYS[job.attempt]
+    )
     logger.warning(
         "media copy failed; retry queued",
-        extra={"task_id": task.id, "asset": job.asset.value, "reason": reason},
+        extra={"task_id": job.task_id, "asset": job.asset.value, "reason": reason},
     )
     return ArchiveOutcome(ArchiveResult.RETRY_SCHEDULED, reason)
 
 
-def _settle_failed(
-    task: Task, job: ArchiveJob, deps: Deps, reason: str, url: str | None, *, claimed: bool = True
-) -> ArchiveOutcome:
+def _settle_failed(job: ArchiveJob, deps: Deps, reason: str, message_id: str | None) -> ArchiveOutcome:
     now = datetime.now(UTC)
-    if not claimed and not deps.archive_records.claim(
-        task.id, job.asset, job.attempt, takeover=True, source_url=url or ""
-    ):
-        return ArchiveOutcome(ArchiveResult.SKIPPED, "claimed by another attempt")
     failed = ArchivedFile(
         state=ArchiveState.FAILED,
-        source_url=url,
+        source_url=job.source_url,
         failed_reason=reason,
         attempts=job.attempt + 1,
         updated_at=now,
@@ -144,8 +177,22 @@ def _settle_failed(
     entry = archive_entry(
         job.asset.value, ArchiveState.FAILED.value, now, attempt=job.attempt + 1, reason=reason
     )
-    deps.archive_records.settle(task.id, job.asset, failed, note_for(task.history, entry))
+    # Only the current attempt gives up: a stale copy must not end a chain that is still trying.
+    settled = deps.archive_records.settle(
+        job.task_id, job.asset, failed, entry, from_attempt=job.attempt, message_id=message_id
+    )
+    if settled is not Settled.RECORDED:
+        return _skipped(job, settled)
     logger.warning(
-        "media archive failed", extra={"task_id": task.id, "asset": job.asset.value, "reason": reason}
+        "media archive failed", extra={"task_id": job.task_id, "asset": job.asset.value, "reason": reason}
     )
     return ArchiveOutcome(ArchiveResult.FAILED, reason)
+
+
+def _skipped(job: ArchiveJob, settled: Settled) -> ArchiveOutcome:
+    reason = "task gone" if settled is Settled.TASK_GONE else "settled already or another attempt is current"
+    logger.info(
+        "archive outcome not recorded",
+        extra={"task_id": job.task_id, "asset": job.asset.value, "reason": reason},
+    )
+    return ArchiveOutcome(ArchiveResult.SKIPPED, reason)

@@ -22,12 +22,13 @@ from reelay.logic.publication_dispatch import react_to_publication
 from reelay.logic.task_lifecycle import (
     Reaction,
     announcement_due,
+    archive_job,
     archive_to_queue,
     image_job,
     reaction_to,
 )
 from reelay.models.events import event_detail
-from reelay.models.jobs import ArchiveJob, DeliveryJob, ProviderJob, ProviderJobKind
+from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
 from reelay.models.media import MediaAsset
 from reelay.models.task import Task
 
@@ -84,10 +85,11 @@ def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dis
 
 
 def _queue_archive(old: Task | None, new: Task, deps: Deps, done: Dispatched) -> None:
-    # A repeated record queues the job again; the media worker's claim makes the copies one.
+    # A repeated record queues the job again: the copies write the same object, and the media
+    # worker's conditional settle lets one outcome count (reelay.logic.archive_media).
     asset = archive_to_queue(old, new)
     if asset is not None:
-        deps.media_queue.send(ArchiveJob(task_id=new.id, asset=asset))
+        deps.media_queue.send(archive_job(new, asset))
         done.archives.append(asset)
 
 

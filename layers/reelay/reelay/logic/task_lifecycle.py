@@ -13,7 +13,8 @@
 |                  |            |           | once it settled             |                                 |
 | failed           | -          | nobody    | announce                    | -                               |
 
-"Archive" queues an archive job for the media worker (`archive_media`). "Once it settled":
+"Archive" queues an archive job for the media worker (`archive_media`), carrying the tenant
+and Creatify's URL from the task as entered (`archive_job`). "Once it settled":
 the announcement (event, SNS message, webhook) waits until that asset's archive is archived or
 failed, so what it says about `media` is final; the task stream makes it when it sees the
 media worker's write that settles the asset (or on entering the row, if it had settled before).
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from reelay.models.jobs import ProviderJobKind
+from reelay.models.jobs import ArchiveJob, ProviderJobKind
 from reelay.models.media import ArchiveState, MediaAsset
 from reelay.models.status import RANK, TaskStatus, ranks_below
 from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
@@ -138,6 +139,16 @@ def archive_to_queue(old: Task | None, new: Task) -> MediaAsset | None:
     if old is not None and old.status == new.status:
         return None
     return rule_for(new.status, new.auto_video).archives
+
+
+def archive_job(task: Task, asset: MediaAsset) -> ArchiveJob:
+    """The job that archives `asset` of the task as the task stream saw it: all the copy needs.
+
+    The media worker then reads nothing (`reelay.logic.archive_media`); `source_url` is None
+    when Creatify gave no such file, which the worker records as the asset's failure.
+    """
+    url = task.generated_photo_url if asset is MediaAsset.PHOTO else task.generated_video_url
+    return ArchiveJob(task_id=task.id, asset=asset, tenant_id=task.tenant_id, source_url=url)
 
 
 def archive_settled(task: Task, asset: MediaAsset) -> bool:

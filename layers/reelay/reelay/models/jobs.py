@@ -68,7 +68,13 @@ class DeliveryJob(ReelayModel):
 
 
 class ArchiveJob(ReelayModel):
-    """Copy one of a task's Creatify files into the media bucket (reelay.logic.archive_media)."""
+    """Copy one of a task's Creatify files into the media bucket (reelay.logic.archive_media).
+
+    The task stream fills in what the copy needs from the task it saw, so the worker reads
+    nothing: `tenant_id` (the object key's prefix) and `source_url` (Creatify's file; None when
+    Creatify gave none). A job without `tenant_id` was queued before they were carried (an
+    upgrade overlapping messages in flight or in the dead-letter queue): the worker reads the task.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -76,6 +82,13 @@ class ArchiveJob(ReelayModel):
     asset: MediaAsset
     # 0 for the copy the task stream queued; n for the n-th retry the worker queued after a failure.
     attempt: int = Field(default=0, ge=0)
+    tenant_id: str | None = None
+    source_url: str | None = None
+
+    @property
+    def carries_source(self) -> bool:
+        """Whether the job says what to copy (queued by this version), or the task must be read."""
+        return self.tenant_id is not None
 
 
 class PublishStage(StrEnum):

@@ -41,6 +41,9 @@ class ArchivedFile(ReelayModel):
     source_url: str | None = None
     failed_reason: str | None = None
     attempts: int = Field(default=0, ge=0)
+    # On a pending record after a failure: the SQS message whose run recorded it and queues the
+    # next attempt, so a redelivery of that message may queue it again if the send was lost.
+    retry_by: str | None = None
     updated_at: datetime = Field(default_factory=utc_now)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 from reelay.models.media import ArchivedFile, MediaAsset
-from reelay.models.task_history import HistoryNote
 
 
 @dataclass(frozen=True)
@@ -38,24 +38,34 @@ class MediaCopier(Protocol):
         ...
 
 
+class Settled(StrEnum):
+    """What became of a settle: it counted, or it found the asset moved on, or no task."""
+
+    RECORDED = "recorded"
+    SUPERSEDED = "superseded"  # settled already, or another attempt is the current one
+    TASK_GONE = "task_gone"
+
+
 class ArchiveStore(Protocol):
-    def claim(
-        self, task_id: str, asset: MediaAsset, attempt: int, *, takeover: bool, source_url: str
-    ) -> bool:
-        """Mark the copy of `asset` under way for this attempt, if no other attempt has it.
-
-        Holds when the asset has no record yet, or is pending from an earlier attempt (from the
-        same attempt too with `takeover`: a redelivery of a job whose run died), or pending under
-        a claim so old its run must have died. False otherwise.
-        """
-        ...
-
     def settle(
-        self, task_id: str, asset: MediaAsset, file: ArchivedFile, history: HistoryNote | None
-    ) -> bool:
-        """Record the copy's outcome (archived, failed, or pending with the last failure's reason).
+        self,
+        task_id: str,
+        asset: MediaAsset,
+        file: ArchivedFile,
+        entry: dict[str, Any],
+        *,
+        from_attempt: int | None = None,
+        message_id: str | None = None,
+    ) -> Settled:
+        """Record the copy's outcome (archived, failed, or pending for a retry) and its history entry.
 
-        Holds only while the asset is still pending, so a late copy never overwrites an outcome.
+        Holds only while `archive.<asset>` is absent or pending, so one outcome counts and a late
+        copy never overwrites it. With `from_attempt`, only while that attempt is the current one
+        (no record yet for attempt 0; pending from the failure before it otherwise), so of two
+        copies of one attempt only one moves the asset on; `message_id` (the SQS message being
+        run) lets a redelivery of the message that recorded a retry move on from that retry too,
+        in case its send was lost. The entry is kept while the history has room (HISTORY_LIMIT),
+        else counted in `history_dropped`, with no read beforehand.
         """
         ...
 
