@@ -20,10 +20,10 @@ from reelay.clients.aws import aws_client
 from reelay.dal import keys
 from reelay.dal.attribute_values import from_item
 from reelay.dal.expressions import Expression, is_condition_failure
-from reelay.dal.history_writes import append_clauses
+from reelay.dal.history_writes import append_clauses, history_full, room_clause
 from reelay.dal.task_updates import update_expression
 from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
-from reelay.models.task_history import HISTORY_LIMIT, HistoryNote
+from reelay.models.task_history import HistoryNote
 from reelay.ports.media import Settled
 
 PENDING = ArchiveState.PENDING.value
@@ -116,7 +116,7 @@ class ArchiveRecords:
                 record = (archive or {}).get(MediaAsset(asset).value)
                 if not movable(record, from_attempt, message_id):
                     return Settled.SUPERSEDED
-                if note.keep and len(item.get("history") or []) >= HISTORY_LIMIT:
+                if note.keep and history_full(old):
                     note = HistoryNote(entry=entry, keep=False)
                     continue
                 raise  # refused for no reason the item shows: not ours to hide
@@ -145,10 +145,7 @@ class ArchiveRecords:
             target = f"{path} = {e.value(_stored(file))}"
             condition = f"attribute_exists(pk) AND {_movable_clause(e, path, from_attempt, message_id)}"
         if note.keep:
-            history = e.name("history")
-            condition += (
-                f" AND (attribute_not_exists({history}) OR size({history}) < {e.value(HISTORY_LIMIT)})"
-            )
+            condition += f" AND {room_clause(e)}"
         history_sets, adds = append_clauses(e, note)
         self._client.update_item(
             TableName=self._table,
