@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from reelay.deps import runtime
 from reelay.logic.archive_media import archive_media
 from reelay.models.jobs import ArchiveJob
-from reelay.sqs_batch import SqsRecord, handle_sqs_batch
+from reelay.sqs_batch import SqsRecord, handle_sqs_batch, last_receive
 from reelay.stage_metrics import count
 
 logger = Logger()
@@ -16,9 +16,8 @@ logger = Logger()
 
 def record_handler(record: SqsRecord) -> None:
     deps = runtime()
-    receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or "1")
     # A failure now would send the message to the dead-letter queue and leave the asset pending.
-    last = 0 < deps.settings.media_max_receive_count <= receives
+    last = last_receive(record, deps.settings.media_max_receive_count)
     job = ArchiveJob.model_validate_json(record["body"])
     outcome = archive_media(job, deps, message_id=record.get("messageId"), last_receive=last)
     count("MediaArchives", outcome=outcome.result.value)

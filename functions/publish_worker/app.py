@@ -8,14 +8,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from reelay.deps import runtime
 from reelay.logic.publish import publish
 from reelay.models.jobs import PublishJob
-from reelay.sqs_batch import SqsRecord, handle_sqs_batch
+from reelay.sqs_batch import SqsRecord, handle_sqs_batch, last_receive
 from reelay.stage_metrics import count
 
 logger = Logger()
 
 
 def record_handler(record: SqsRecord) -> None:
-    outcome = publish(PublishJob.model_validate_json(record["body"]), runtime())
+    deps = runtime()
+    # A failure now would send the message to the dead-letter queue and leave it publishing.
+    last = last_receive(record, deps.settings.publish_max_receive_count)
+    job = PublishJob.model_validate_json(record["body"])
+    outcome = publish(job, deps, message_id=record.get("messageId"), last_receive=last)
     count("Publications", outcome=outcome.result.value)
 
 

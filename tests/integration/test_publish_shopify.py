@@ -23,7 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
+from reelay.clients.shopify_admin import ShopifyPublisher
 from reelay.dal import keys
+from reelay.deps import runtime
 from reelay.models.jobs import PublishJob
 from reelay_cli.api_client import ReelayClient
 from reelay_local.aws.embedded import EmbeddedStack
@@ -304,6 +306,36 @@ def test_a_failed_archive_fails_the_publication_without_calling_the_shop(simulat
 def send_publish_job(embedded: EmbeddedStack, job: PublishJob) -> None:
     queue = embedded.deployed.queue_url("PublishQueue")
     embedded.clients("sqs").send_message(QueueUrl=queue, MessageBody=job.model_dump_json())
+
+
+def test_a_publish_job_that_keeps_raising_ends_failed_on_its_last_receive_and_is_announced(
+    embedded, api, shop, link, monkeypatch
+):
+    # An error no branch expects (a bug, say): without the last receive's settle the job would go
+    # to the dead-letter queue and the publication stay `publishing` for good.
+    attempts: list[str] = []
+
+    def crashes(self: ShopifyPublisher, request: Any) -> Any:
+        attempts.append(request.task_id)
+        raise RuntimeError("something no one expected")
+
+    monkeypatch.setattr(ShopifyPublisher, "attach", crashes)
+    task = generated_task(embedded, api, shop, "Trail Runner")
+    done = settled(embedded, api, task["id"])
+
+    assert (done["publication"]["state"], done["publication"]["reason"]) == (
+        "failed",
+        "the publish job kept failing (RuntimeError)",
+    )
+    max_receives = runtime().settings.publish_max_receive_count
+    assert max_receives == 5  # the template's one figure, given to the function
+    assert len(attempts) == max_receives
+    assert [e["detail-type"] for e in publication_events(embedded)] == ["Product Video Publish Failed"]
+    dead = embedded.clients("sqs").get_queue_attributes(
+        QueueUrl=embedded.deployed.queue_url("PublishDeadLetterQueue"),
+        AttributeNames=["ApproximateNumberOfMessages"],
+    )
+    assert dead["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
 def test_a_redelivered_publish_job_never_uploads_or_attaches_twice(embedded, api, shop, link):

@@ -24,6 +24,8 @@ P = PublicationState
 class MemoryPublications:
     def __init__(self, tasks: MemoryTasks) -> None:
         self._tasks = tasks
+        # The item's `publication.claimed_by`, which the model does not read.
+        self._claimed_by: dict[str, str | None] = {}
 
     def _set(self, task_id: str, **changes: Any) -> Task:
         task = self._tasks.get(task_id)
@@ -36,14 +38,18 @@ class MemoryPublications:
         publication = task.publication if task is not None else None
         return publication is not None and publication.state is P.PUBLISHING and publication.attempts == claim
 
-    def claim(self, task_id: str, *, now: datetime, stale_before: datetime) -> Task | None:
+    def claim(
+        self, task_id: str, *, now: datetime, stale_before: datetime, message_id: str | None = None
+    ) -> Task | None:
         task = self._tasks.get(task_id)
         publication = task.publication if task is not None else None
         if publication is None:
             return None
-        stale = publication.state is P.PUBLISHING and publication.updated_at < stale_before
-        if publication.state is not P.PENDING and not stale:
+        own = message_id is not None and self._claimed_by.get(task_id) == message_id
+        taken_over = publication.updated_at < stale_before or own
+        if publication.state is not P.PENDING and not (publication.state is P.PUBLISHING and taken_over):
             return None
+        self._claimed_by[task_id] = message_id
         return self._set(task_id, state=P.PUBLISHING, updated_at=now, attempts=publication.attempts + 1)
 
     def hold(self, task_id: str, claim: int, *, now: datetime) -> Task | None:

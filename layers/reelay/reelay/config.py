@@ -58,8 +58,10 @@ class Settings:
     # Receives of an archive job before SQS moves it to the dead-letter queue (the media queue's
     # maxReceiveCount): the last one settles the asset failed instead of raising. 0: not known.
     media_max_receive_count: int = 0
-    # Publishing videos to shops (write-back): its queue.
+    # Publishing videos to shops (write-back): its queue, and its maxReceiveCount (the last
+    # receive ends the publication failed instead of raising; 0: not known).
     publish_queue_url: str = ""
+    publish_max_receive_count: int = 0
     # Dev-only, set by the local emulator (never in the template): send every shop admin call here
     # instead of to the connection's shop, so a connection naming acme.myshopify.com reaches the
     # local shop.
@@ -129,5 +131,6 @@ def settings() -> Settings:
         media_queue_url=env("MEDIA_QUEUE_URL", ""),
         media_max_receive_count=_int("MEDIA_MAX_RECEIVE_COUNT", 0),
         publish_queue_url=env("PUBLISH_QUEUE_URL", ""),
+        publish_max_receive_count=_int("PUBLISH_MAX_RECEIVE_COUNT", 0),
         shop_admin_base_url=env("REELAY_SHOP_ADMIN_BASE_URL", ""),
     )

@@ -17,6 +17,16 @@ from typing import Any
 SqsRecord = Mapping[str, Any]
 
 
+def last_receive(record: SqsRecord, max_receive_count: int) -> bool:
+    """Whether the queue moves this record to its dead-letter queue if this run fails.
+
+    `max_receive_count` is the queue's redrive maxReceiveCount (0: not known, never the last).
+    A worker whose job would be left half-done in the dead-letter queue ends it instead.
+    """
+    receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or "1")
+    return 0 < max_receive_count <= receives
+
+
 class EveryRecordFailed(RuntimeError):
     """No record of the batch went through; the last record's exception is chained."""
 

@@ -36,22 +36,31 @@ class PublicationRepository:
     def _path(e: Expression, field: str) -> str:
         return f"{e.name('publication')}.{e.name(field)}"
 
-    def claim(self, task_id: str, *, now: datetime, stale_before: datetime) -> Task | None:
+    def claim(
+        self, task_id: str, *, now: datetime, stale_before: datetime, message_id: str | None = None
+    ) -> Task | None:
         e = Expression()
         state, updated, attempts = (self._path(e, f) for f in ("state", "updated_at", "attempts"))
+        # Kept on the item only (the model ignores it): which message holds the claim.
+        claimed_by = self._path(e, "claimed_by")
+        taken_over = f"{updated} < {e.value(keys.iso(stale_before))}"
+        if message_id is not None:
+            taken_over = f"({taken_over} OR {claimed_by} = {e.value(message_id)})"
         publishing = e.value(P.PUBLISHING.value)
         # Only once the video's archived copy exists: a copy of the job that came early (SQS
         # delivers at least once) must not take the claim and end the publication for want of it.
         archived = f"{e.name('archive')}.{e.name('video')}.{e.name('state')} = {e.value('archived')}"
         condition = (
             f"({state} = {e.value(P.PENDING.value)}"
-            f" OR ({state} = {publishing} AND {updated} < {e.value(keys.iso(stale_before))}))"
+            f" OR ({state} = {publishing} AND {taken_over}))"
             f" AND {archived}"
         )
         update = (
             f"SET {state} = {publishing}, {updated} = {e.value(keys.iso(now))},"
             f" {attempts} = if_not_exists({attempts}, {e.value(0)}) + {e.value(1)}"
         )
+        if message_id is not None:
+            update += f", {claimed_by} = {e.value(message_id)}"
         return self._update(task_id, e, update, condition)
 
     def _under(self, e: Expression, claim: int) -> str:

@@ -85,10 +85,26 @@ class _Ended(Exception):
         self.reason = reason
 
 
-def publish(job: PublishJob, deps: Deps, now: datetime | None = None) -> PublishOutcome:
+def publish(
+    job: PublishJob,
+    deps: Deps,
+    now: datetime | None = None,
+    *,
+    message_id: str | None = None,
+    last_receive: bool = False,
+) -> PublishOutcome:
+    """Run this message's step of the chain under its claim.
+
+    `message_id`: the SQS message's; given again with a first job, it takes over the claim that
+    message made in a run that died (a later step's message goes on under its claim anyway).
+    `last_receive`: the queue moves the message to its dead-letter queue if this run fails, so
+    an unexpected error ends the publication failed (the exception's class is the reason
+    consumers see; the log has the rest) instead of leaving it publishing for good.
+    """
     now = now or datetime.now(UTC)
     if job.claim is None:
-        task = deps.publications.claim(job.task_id, now=now, stale_before=now - CLAIM_STALE_AFTER)
+        stale_before = now - CLAIM_STALE_AFTER
+        task = deps.publications.claim(job.task_id, now=now, stale_before=stale_before, message_id=message_id)
     else:
         task = deps.publications.hold(job.task_id, job.claim, now=now)
     if task is None or task.publication is None:
@@ -123,6 +139,11 @@ def publish(job: PublishJob, deps: Deps, now: datetime | None = None) -> Publish
         return _fail(task, job, refused.reason, deps, now)
     except _Ended as ended:
         return _fail(task, job, ended.reason, deps, now)
+    except Exception as exc:
+        if not last_receive:
+            raise
+        logger.exception("publish job failed on its last receive", extra={"task_id": job.task_id})
+        return _fail(task, job, f"the publish job kept failing ({type(exc).__name__})", deps, now)
 
 
 def _request(task: Task, job: PublishJob, deps: Deps) -> PublishRequest:

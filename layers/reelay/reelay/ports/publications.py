@@ -16,8 +16,15 @@ from reelay.models.task import Task
 
 
 class PublicationStore(Protocol):
-    def claim(self, task_id: str, *, now: datetime, stale_before: datetime) -> Task | None:
-        """pending → publishing (or a publishing claim last held before `stale_before`); None if taken."""
+    def claim(
+        self, task_id: str, *, now: datetime, stale_before: datetime, message_id: str | None = None
+    ) -> Task | None:
+        """pending → publishing; None if taken.
+
+        A publishing claim may be taken over when it was last held before `stale_before`, or
+        when `message_id` (the SQS message) made it: SQS gives a message again only once its
+        earlier run ended without deleting it, so the claim's holder is gone.
+        """
         ...
 
     def hold(self, task_id: str, claim: int, *, now: datetime) -> Task | None:
