@@ -40,11 +40,11 @@ STRETCH = 1.2
 # expressions on `deps`; each builds the boto3 or httpx client behind it. The paths: api submits
 # a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
-# change (jobs, events, deliveries), delivery_worker posts one delivery, media_worker copies one
-# file into the media bucket and settles it (no read), reconciler looks at quiet tasks, shop_webhook and
-# shop_events take a product from a shop, publish_worker claims a publication and uploads its
-# video to the shop (credentials opened, the archived video's S3 object read, the shop's HTTP
-# client built).
+# change (jobs, events, deliveries), delivery_worker posts one delivery (its tenant's secrets
+# read, no task), media_worker copies one file into the media bucket and settles it (no read),
+# reconciler looks at quiet tasks, shop_webhook and shop_events take a product from a shop,
+# publish_worker claims a publication and uploads its video to the shop (credentials opened,
+# the archived video's S3 object read, the shop's HTTP client built).
 CREATIFY = ["deps.creatify", "secrets_client()"]
 FIRST_CLIENTS: dict[str, list[str]] = {
     "api": ["deps.tasks"],
@@ -65,7 +65,7 @@ FIRST_CLIENTS: dict[str, list[str]] = {
         "deps.publisher.sns",
         "deps.media_queue.sqs",
     ],
-    "delivery_worker": ["deps.tasks", "deps.tenants", "deps.deliveries", "deps.webhooks"],
+    "delivery_worker": ["deps.tenant_profiles", "deps.deliveries", "deps.webhooks"],
     "media_worker": ["deps.archive_records", "deps.media_copier.s3"],
     "reconciler": ["deps.tasks", "deps.job_slots", "deps.provider_queue.sqs", *CREATIFY],
     "shop_webhook": ["deps.connections", "deps.secret_box.kms", "deps.product_intake"],

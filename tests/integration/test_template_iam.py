@@ -72,6 +72,10 @@ NOT_SEEN_HERE: dict[str, set[str]] = {
     # A WooCommerce product links to the video's media link, signed with the callback secret; the
     # write-back run here is Shopify's (test_publish_woocommerce.py takes the WooCommerce path).
     "PublishWorkerFunction": {"secretsmanager:GetSecretValue"},
+    # The task stream writes only to end a publication that cannot start: its video's archive
+    # failed, or its task failed before it had a video; every video here is archived
+    # (test_publish_shopify.py's failed-archive test takes that path).
+    "TaskStreamFunction": {"dynamodb:UpdateItem"},
 }
 
 

@@ -367,6 +367,8 @@ class MemoryJobSlots:
         self.slots: dict[tuple[str, str], JobSlot] = {}
 
     def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
+        """Tests' seeding: a slot whose job was queued at `due_at` (the stack writes none until a
+        run starts; see reelay.logic.dispatch)."""
         slot = self.slots.get((task_id, job))
         if slot is None:
             self.slots[(task_id, job)] = JobSlot(job_id, _utc(due_at), 0, False)
@@ -431,9 +433,18 @@ class MemoryJobSlots:
         return True
 
     def take_over(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lost_before: datetime
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lost_before: datetime,
+        queued_at: datetime | None = None,
     ) -> JobSlot | None:
         slot = self.slots.get((task_id, job))
+        if slot is None and queued_at is not None and not queued_at < _utc(lost_before):
+            return None
         if slot is not None and not (
             slot.due_at < _utc(lost_before) and (slot.running_until is None or slot.running_until < _utc(now))
         ):

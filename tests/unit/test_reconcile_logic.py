@@ -22,6 +22,8 @@ NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 RECONCILE_AFTER = 120
 PROVIDER_TIMEOUT = 3600
 QUIET = NOW - timedelta(minutes=10)
+# Queued longer ago than provider_job_lost_after_seconds (900 s) with no run: a lost job.
+LOST = NOW - timedelta(minutes=16)
 TOO_LONG = NOW - timedelta(seconds=PROVIDER_TIMEOUT + 1)
 
 
@@ -57,7 +59,7 @@ def test_a_task_quiet_past_the_provider_timeout_fails_so_its_owner_hears(fakes: 
 
 
 def test_a_quiet_task_with_no_creatify_task_gets_its_gen_image_job_again(fakes: FakeRuntime) -> None:
-    fakes.seed(a_task("t", S.INITIALIZING, updated_at=QUIET))
+    fakes.seed(a_task("t", S.INITIALIZING, updated_at=LOST))
 
     report = reconcile(fakes)
 
@@ -66,14 +68,28 @@ def test_a_quiet_task_with_no_creatify_task_gets_its_gen_image_job_again(fakes: 
     assert fakes.creatify.calls == []
     # Touched: the next run waits a full interval before looking at it again.
     assert fakes.tasks.open_since("t") == NOW
-    assert fakes.tasks.get("t").updated_at == QUIET
+    assert fakes.tasks.get("t").updated_at == LOST
+
+
+def test_a_first_job_no_run_started_is_left_waiting_until_the_lost_time_after_its_queueing(
+    fakes: FakeRuntime,
+) -> None:
+    # Quiet past RECONCILE_AFTER, yet its job may still wait in a backlogged queue: the task
+    # stream wrote no slot, so the task's change that queued the job dates it.
+    fakes.seed(a_task("t", S.INITIALIZING, updated_at=QUIET))
+
+    report = reconcile(fakes)
+
+    assert queued(fakes) == []
+    assert report.jobs_waiting == 1
+    assert fakes.job_slots.slots == {}
 
 
 def test_a_quiet_approved_preview_that_creatify_still_shows_as_a_preview_gets_gen_video_again(
     fakes: FakeRuntime,
 ) -> None:
     provider_id = fakes.creatify.add(S.IMAGE_GENERATED, generated_photo_url="https://cdn/p.jpg")
-    fakes.seed(a_task("t", S.IMAGE_GENERATED, provider_task_id=provider_id, updated_at=QUIET))
+    fakes.seed(a_task("t", S.IMAGE_GENERATED, provider_task_id=provider_id, updated_at=LOST))
 
     report = reconcile(fakes)
 

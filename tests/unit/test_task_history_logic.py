@@ -86,7 +86,8 @@ def test_a_redelivered_job_that_finds_the_call_done_records_nothing_twice(fakes)
 
 
 def test_a_lost_job_put_back_by_the_reconciler_is_recorded_in_the_write_that_touches_the_task(fakes):
-    fakes.seed(a_task("t", updated_at=NOW - timedelta(minutes=10)))
+    # Queued longer ago than provider_job_lost_after_seconds (900 s), and no run started it.
+    fakes.seed(a_task("t", updated_at=NOW - timedelta(minutes=16)))
 
     reconcile_open_tasks(fakes.deps(reconcile_after_seconds=120), now=NOW)
 

@@ -1,10 +1,12 @@
 """Provider-job slots: which one message may run a (task, job kind), and since when it waits.
 
 A slot lives beside its task (`TASK#<id>` / `JOB#<job>`) and names the job message that owns
-it. Every change is one conditional update, so the task stream, the worker (putting a job
-back) and the reconciler (replacing a lost job) can race freely: exactly one of them wins and
-the others learn that another job owns the slot. The rules are in `reelay.ports.job_stores`
-(`JobSlotStore`); this module only makes them conditional writes.
+it. The first job's first run writes it (the task stream only sends the job: until a run
+starts, the task's change dates the job). Every change is one conditional update, so copies of
+a job, the worker (putting a job back) and the reconciler (replacing a lost job) can race
+freely: exactly one of them wins and the others learn that another job owns the slot. The
+rules are in `reelay.ports.job_stores` (`JobSlotStore`); this module only makes them
+conditional writes.
 
 The same item holds the job's claim (`claims`) and its credit reservation (`credit_budgets`),
 so a run that means to pay starts, claims and reserves in one write: one transaction with
@@ -120,18 +122,6 @@ class JobSlotRepository:
         item = self._write(self._request(task_id, job, e, sets, condition, removes, now))
         return _slot(item) if item is not None else None
 
-    def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
-        e = Expression()
-        owner, new = e.name("job_id"), e.value(job_id)
-        sets = [
-            f"{owner} = {new}",
-            f"{e.name('due_at')} = if_not_exists({e.name('due_at')}, {e.value(keys.iso(due_at))})",
-            f"{e.name('retries')} = if_not_exists({e.name('retries')}, {e.value(0)})",
-            f"{e.name('done')} = if_not_exists({e.name('done')}, {e.value(False)})",
-        ]
-        condition = f"attribute_not_exists({e.name('job_id')}) OR {owner} = {new}"
-        return self._update(task_id, job, e, sets, condition, now=due_at) is not None
-
     def _start_request(
         self, task_id: str, job: str, job_id: str, now: datetime, lease_until: datetime
     ) -> tuple[Expression, list[str], str]:
@@ -238,7 +228,14 @@ class JobSlotRepository:
         return self._update(task_id, job, e, sets, condition, removes) is not None
 
     def take_over(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lost_before: datetime
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lost_before: datetime,
+        queued_at: datetime | None = None,
     ) -> JobSlot | None:
         e = Expression()
         due, running = e.name("due_at"), e.name("running_until")
@@ -249,9 +246,11 @@ class JobSlotRepository:
             f"{e.name('done')} = {e.value(False)}",
         ]
         condition = (
-            f"attribute_not_exists({e.name('job_id')}) OR ({due} < {e.value(keys.iso(lost_before))}"
-            f" AND (attribute_not_exists({running}) OR {running} < {e.value(keys.iso(now))}))"
+            f"{due} < {e.value(keys.iso(lost_before))}"
+            f" AND (attribute_not_exists({running}) OR {running} < {e.value(keys.iso(now))})"
         )
+        if queued_at is None or queued_at < lost_before:
+            condition = f"attribute_not_exists({e.name('job_id')}) OR ({condition})"
         return self._update(task_id, job, e, sets, condition, ("running_until",), now=now)
 
     def let_go(self, task_id: str, job: str, job_id: str) -> None:

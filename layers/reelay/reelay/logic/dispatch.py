@@ -12,7 +12,6 @@ the usual way an event is announced twice (same event_id; consumers dedupe on it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
@@ -75,13 +74,13 @@ def _publication(old: Task | None, new: Task, deps: Deps, done: Dispatched) -> N
 
 
 def _queue_provider_job(task: Task, kind: ProviderJobKind, deps: Deps, done: Dispatched) -> None:
-    job = ProviderJob(kind=kind, task_id=task.id)
-    # The slot records when the job was queued, so the reconciler can tell a job waiting in
-    # the queue from a lost one; a repeated record finds its own job there and sends it again
-    # (the copies share the slot, so only one runs), a job put back since keeps the slot.
-    if deps.job_slots.first(task.id, kind.value, job.job_id, due_at=datetime.now(UTC)):
-        deps.provider_queue.send(job)
-        done.provider_jobs.append(kind)
+    # No slot is written here: the first job adopts the free slot when it starts, and until
+    # then the task's own change (its updated_at) says when the job was queued, which is what
+    # the reconciler judges a lost job by. A repeated record sends a copy of the first job: the
+    # copies share the slot, so only one runs, and a job put back or replaced since owns the
+    # slot, so the copy ends without effect.
+    deps.provider_queue.send(ProviderJob(kind=kind, task_id=task.id))
+    done.provider_jobs.append(kind)
 
 
 def _queue_archive(old: Task | None, new: Task, deps: Deps, done: Dispatched) -> None:

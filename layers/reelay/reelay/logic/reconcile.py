@@ -10,7 +10,8 @@ It also finishes what would otherwise stay open forever:
   "lost" is decided by the job's slot (`JobSlotStore`), never by the task's quiet alone: a
   job still waiting in the queue's backlog (behind ProviderConcurrency), running, or put back
   on the retry schedule is left alone, and only a job due more than
-  provider_job_lost_after_seconds ago with no run holding it is replaced. The replacement
+  provider_job_lost_after_seconds ago with no run holding it is replaced (a first job no run
+  has started yet has no slot: it was due when the task's change queued it, its updated_at). The replacement
   takes over the slot (so the old message, should it come back, ends without effect) and keeps
   the job's retry count;
 - a task with no status change for PROVIDER_TIMEOUT_SECONDS fails with
@@ -114,7 +115,10 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
     """Queue the job again only if the one in its slot is lost (see the module docstring)."""
     lost_before = now - timedelta(seconds=deps.settings.provider_job_lost_after_seconds)
     job = ProviderJob(kind=kind, task_id=task.id, job_id=uuid4().hex)
-    slot = deps.job_slots.take_over(task.id, kind.value, job.job_id, now=now, lost_before=lost_before)
+    # A first job no run has started has no slot yet: the task's change that queued it dates it.
+    slot = deps.job_slots.take_over(
+        task.id, kind.value, job.job_id, now=now, lost_before=lost_before, queued_at=task.updated_at
+    )
     if slot is None:
         deps.tasks.touch_open(task)
         report.jobs_waiting += 1

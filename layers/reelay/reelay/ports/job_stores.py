@@ -69,10 +69,6 @@ class JobSlotStore(Protocol):
     owner, so a duplicate or stale message finds it is not the owner and ends without effect.
     """
 
-    def first(self, task_id: str, job: str, job_id: str, *, due_at: datetime) -> bool:
-        """Record the task's first job of this kind; False when another job owns the slot."""
-        ...
-
     def start(
         self,
         task_id: str,
@@ -106,10 +102,21 @@ class JobSlotStore(Protocol):
         ...
 
     def take_over(
-        self, task_id: str, job: str, job_id: str, *, now: datetime, lost_before: datetime
+        self,
+        task_id: str,
+        job: str,
+        job_id: str,
+        *,
+        now: datetime,
+        lost_before: datetime,
+        queued_at: datetime | None = None,
     ) -> JobSlot | None:
-        """The reconciler's put-back: only when no job is in the slot, or its job was due before
-        `lost_before` and no run holds it. Keeps the retry count; None when the slot is busy."""
+        """The reconciler's put-back: only when its job was due before `lost_before` and no run
+        holds it. Keeps the retry count; None when the slot is busy.
+
+        A slot no run has started yet does not exist: its first job was queued at `queued_at`
+        (the task's change that set it off), so it counts as lost only if that was before
+        `lost_before` (None: at once)."""
         ...
 
     def let_go(self, task_id: str, job: str, job_id: str) -> None:
