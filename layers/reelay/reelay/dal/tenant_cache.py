@@ -44,7 +44,3 @@ class CachedTenants:
         with self._lock:
             self._read[tenant_id] = (now, tenant)
         return tenant
-
-    def forget(self) -> None:
-        with self._lock:
-            self._read.clear()
