@@ -35,6 +35,8 @@ BENCH = _bench()
 NOT_LOADED: dict[str, tuple[str, ...]] = {
     # One lookup item read: no model is built, no HTTP client exists.
     "authorizer": ("pydantic", "httpx", "aws_xray_sdk"),
+    # A webhook POST goes through urllib3, which botocore has already loaded.
+    "delivery_worker": ("httpx", "httpcore", "aws_xray_sdk"),
 }
 
 _PROBE = """

@@ -3,15 +3,24 @@
 The URL guard resolves a host once and checks every address it got; a second look-up at
 connect time could answer differently (DNS rebinding: public for the check, 127.0.0.1 for
 the connection). So the request is sent to one of the checked addresses, while the Host
-header and TLS (SNI and the certificate's name check) keep the URL's host name, through
-httpx's `sni_hostname` request extension, which exists for connecting to an explicit address.
+header and TLS (SNI and the certificate's name check) keep the URL's host name.
+
+Two ways, one rule: `pinned_post` sends with urllib3, which botocore has already loaded in every
+function (the webhook sender's cold start pays no HTTP package of its own: httpx and its
+dependencies are about a fifth of the boto3 baseline); `pinned_request` builds an httpx request
+for the clients that already hold an httpx client, through httpx's `sni_hostname` extension.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+    from urllib3 import BaseHTTPResponse
 
 
 def pinned_request(
@@ -21,6 +30,8 @@ def pinned_request(
 
     An IP literal needs no resolving, so nothing between the check and the connection asks DNS.
     """
+    import httpx
+
     target = httpx.URL(url)
     headers = {**options.pop("headers", {}), "Host": target.netloc.decode("ascii")}
     return client.build_request(
@@ -30,3 +41,75 @@ def pinned_request(
         extensions={"sni_hostname": target.raw_host.decode("ascii")},
         **options,
     )
+
+
+@cache
+def default_tls_context() -> ssl.SSLContext:
+    """Certificates checked against certifi's roots when the layer has them (as httpx does)."""
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - the layer ships certifi
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def pinned_post(
+    url: str,
+    address: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    connect_timeout: float,
+    read_timeout: float,
+    tls: ssl.SSLContext | None = None,
+) -> BaseHTTPResponse:
+    """POST `body` to `url` over a connection to `address` (an IP literal), once.
+
+    No redirect is followed, no proxy is used, nothing is retried, and the connection is not
+    kept: a kept connection is matched by address alone, so it could carry another host name's
+    request over TLS checked for the first name. The answer's body is left unread (the caller
+    closes it). urllib3's own errors are raised (NewConnectionError, SSLError, timeouts...).
+    """
+    from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").encode("idna").decode("ascii")
+    default_port = 443 if parts.scheme == "https" else 80
+    port = parts.port or default_port
+    host_header = host if port == default_port else f"{host}:{port}"
+    if ":" in host and port != default_port:
+        host_header = f"[{host}]:{port}"
+    elif ":" in host:
+        host_header = f"[{host}]"
+    options: dict[str, Any] = {
+        "timeout": Timeout(connect=connect_timeout, read=read_timeout),
+        "retries": False,
+        "maxsize": 1,
+    }
+    if parts.scheme == "https":
+        pool: Any = HTTPSConnectionPool(
+            address,
+            port,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ssl_context=tls or default_tls_context(),
+            **options,
+        )
+    else:
+        pool = HTTPConnectionPool(address, port, **options)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        return pool.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "Host": host_header},
+            redirect=False,
+            retries=False,
+            assert_same_host=False,
+            preload_content=False,
+            release_conn=False,
+        )
+    finally:
+        pool.close()
