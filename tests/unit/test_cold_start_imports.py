@@ -37,6 +37,10 @@ NOT_LOADED: dict[str, tuple[str, ...]] = {
     "authorizer": ("pydantic", "httpx", "aws_xray_sdk"),
     # A webhook POST goes through urllib3, which botocore has already loaded.
     "delivery_worker": ("httpx", "httpcore", "aws_xray_sdk"),
+    # Creatify is called through urllib3 as well.
+    "provider_webhook": ("httpx", "httpcore", "aws_xray_sdk"),
+    "provider_worker": ("httpx", "httpcore", "aws_xray_sdk"),
+    "reconciler": ("httpx", "httpcore", "aws_xray_sdk"),
 }
 
 _PROBE = """

@@ -9,11 +9,12 @@ from an answer keeps the API key, even when an error page echoes the request's h
 from __future__ import annotations
 
 import email.utils
+import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import httpx
 
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -34,7 +35,25 @@ _DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
 _MAX_BODY_EXCERPT = 300
 
 
-def read_answer(response: httpx.Response, method: str, path: str, secret: str) -> Any:
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, read whole: its status, reason, headers (case-insensitive) and body."""
+
+    status_code: int
+    reason_phrase: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not (an empty body included)."""
+        return json.loads(self.content)
+
+
+def read_answer(response: Answer, method: str, path: str, secret: str) -> Any:
     status = response.status_code
     if 200 <= status < 300:
         try:
@@ -105,7 +124,7 @@ def unusable_answer(method: str, path: str, status: int, problem: str) -> Creati
     return CreatifyError(message, method=method, path=path, status_code=status)
 
 
-def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+def _error_body(response: Answer) -> tuple[str, dict[str, list[str]]]:
     """(detail, field errors) from a DRF-style error body: {"detail": ...} or {"field": ["msg"]}."""
     try:
         data = response.json()
