@@ -41,6 +41,8 @@ NOT_LOADED: dict[str, tuple[str, ...]] = {
     "provider_webhook": ("httpx", "httpcore", "aws_xray_sdk"),
     "provider_worker": ("httpx", "httpcore", "aws_xray_sdk"),
     "reconciler": ("httpx", "httpcore", "aws_xray_sdk"),
+    # The source of a copy is fetched through urllib3 too.
+    "media_worker": ("httpx", "httpcore", "aws_xray_sdk"),
 }
 
 _PROBE = """

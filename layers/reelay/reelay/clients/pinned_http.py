@@ -5,10 +5,10 @@ connect time could answer differently (DNS rebinding: public for the check, 127.
 the connection). So the request is sent to one of the checked addresses, while the Host
 header and TLS (SNI and the certificate's name check) keep the URL's host name.
 
-Two ways, one rule: `pinned_post` sends with urllib3, which botocore has already loaded in every
+Two ways, one rule: `pinned_open` sends with urllib3, which botocore has already loaded in every
 function (the webhook sender's cold start pays no HTTP package of its own: httpx and its
 dependencies are about a fifth of the boto3 baseline); `pinned_request` builds an httpx request
-for the clients that already hold an httpx client, through httpx's `sni_hostname` extension.
+for the shop admin clients, which hold an httpx client, through httpx's `sni_hostname` extension.
 """
 
 from __future__ import annotations
@@ -53,22 +53,24 @@ def default_tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def pinned_post(
+def pinned_open(
+    method: str,
     url: str,
     address: str,
-    body: bytes,
-    headers: dict[str, str],
     *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
     connect_timeout: float,
     read_timeout: float,
     tls: ssl.SSLContext | None = None,
 ) -> BaseHTTPResponse:
-    """POST `body` to `url` over a connection to `address` (an IP literal), once.
+    """Send one request for `url` over a connection to `address` (an IP literal).
 
     No redirect is followed, no proxy is used, nothing is retried, and the connection is not
     kept: a kept connection is matched by address alone, so it could carry another host name's
-    request over TLS checked for the first name. The answer's body is left unread (the caller
-    closes it). urllib3's own errors are raised (NewConnectionError, SSLError, timeouts...).
+    request over TLS checked for the first name. The answer's body is left unread, to be
+    streamed or not (the caller closes the answer). urllib3's own errors are raised
+    (NewConnectionError when no connection was made, SSLError, timeouts, ProtocolError).
     """
     from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
 
@@ -101,10 +103,10 @@ def pinned_post(
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         return pool.urlopen(
-            "POST",
+            method,
             path,
             body=body,
-            headers={**headers, "Host": host_header},
+            headers={**(headers or {}), "Host": host_header},
             redirect=False,
             retries=False,
             assert_same_host=False,

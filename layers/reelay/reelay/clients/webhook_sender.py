@@ -10,7 +10,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 
-from reelay.clients.pinned_http import pinned_post
+from reelay.clients.pinned_http import pinned_open
 from reelay.ports.services import WebhookAnswer
 
 # Short, so one slow receiver cannot hold a worker.
@@ -39,11 +39,12 @@ class HttpWebhookSender:
         answer = WebhookAnswer(status_code=None, error="NoAddress")
         for address in addresses:
             try:
-                response = pinned_post(
+                response = pinned_open(
+                    "POST",
                     url,
                     address,
-                    body,
-                    headers,
+                    body=body,
+                    headers=headers,
                     connect_timeout=CONNECT_TIMEOUT_SECONDS,
                     read_timeout=READ_TIMEOUT_SECONDS,
                     tls=self._tls,
