@@ -31,19 +31,15 @@ def _bench():
 
 BENCH = _bench()
 
-# Packages a function's cold start must not import, and why it needs none of them.
-NOT_LOADED: dict[str, tuple[str, ...]] = {
-    # One lookup item read: no model is built, no HTTP client exists.
-    "authorizer": ("pydantic", "httpx", "aws_xray_sdk"),
-    # A webhook POST goes through urllib3, which botocore has already loaded.
-    "delivery_worker": ("httpx", "httpcore", "aws_xray_sdk"),
-    # Creatify is called through urllib3 as well.
-    "provider_webhook": ("httpx", "httpcore", "aws_xray_sdk"),
-    "provider_worker": ("httpx", "httpcore", "aws_xray_sdk"),
-    "reconciler": ("httpx", "httpcore", "aws_xray_sdk"),
-    # The source of a copy is fetched through urllib3 too.
-    "media_worker": ("httpx", "httpcore", "aws_xray_sdk"),
+# No function's cold start imports an HTTP package of its own: Creatify, webhooks, media copies
+# and the shops are called through urllib3, which botocore has already loaded. Nor X-Ray's SDK.
+EVERY_FUNCTION = ("httpx", "httpcore", "aws_xray_sdk")
+# What a function's own path does not need besides.
+ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
+    # One lookup item read: no model is built.
+    "authorizer": ("pydantic",),
 }
+NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 
 _PROBE = """
 import importlib.util, json, sys

@@ -41,8 +41,9 @@ from urllib3.exceptions import (
     URLSchemeUnknown,
 )
 
-from reelay.clients.creatify_answers import Answer, read_answer, unusable_answer
+from reelay.clients.creatify_answers import read_answer, unusable_answer
 from reelay.clients.creatify_credentials import CreatifyCredentials
+from reelay.clients.http_answer import Answer
 from reelay.clients.pinned_http import default_tls_context
 from reelay.models.upstream import (
     MAX_IDS_PER_LIST,

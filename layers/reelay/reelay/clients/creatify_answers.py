@@ -9,12 +9,12 @@ from an answer keeps the API key, even when an error page echoes the request's h
 from __future__ import annotations
 
 import email.utils
-import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reelay.clients.http_answer import Answer
 
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -33,24 +33,6 @@ _NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # DRF puts request-wide messages under these keys; every other key of an error body is a field.
 _DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
 _MAX_BODY_EXCERPT = 300
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One HTTP answer, read whole: its status, reason, headers (case-insensitive) and body."""
-
-    status_code: int
-    reason_phrase: str
-    headers: Mapping[str, str]
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        """The body as JSON; ValueError when it is not (an empty body included)."""
-        return json.loads(self.content)
 
 
 def read_answer(response: Answer, method: str, path: str, secret: str) -> Any:

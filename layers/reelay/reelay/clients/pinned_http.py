@@ -6,16 +6,17 @@ the connection). So the request is sent to one of the checked addresses, while t
 header and TLS (SNI and the certificate's name check) keep the URL's host name.
 
 Two ways, one rule: `pinned_open` sends with urllib3, which botocore has already loaded in every
-function (the webhook sender's cold start pays no HTTP package of its own: httpx and its
-dependencies are about a fifth of the boto3 baseline); `pinned_request` builds an httpx request
-for the shop admin clients, which hold an httpx client, through httpx's `sni_hostname` extension.
+function, so no function's cold start pays an HTTP package of its own (httpx and its
+dependencies cost about a fifth of the boto3 baseline): the webhook sender, the media copier
+and the shop publishers use it. `pinned_request` builds an httpx request, through httpx's
+`sni_hostname` extension, for the local Creatify simulator's outbound calls (dev only).
 """
 
 from __future__ import annotations
 
 import ssl
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -41,6 +42,29 @@ def pinned_request(
         extensions={"sni_hostname": target.raw_host.decode("ascii")},
         **options,
     )
+
+
+class PinnedTarget(NamedTuple):
+    """What a pinned request names: the host (IDNA, for SNI and the certificate), its port, the
+    Host header, and the path with its query."""
+
+    https: bool
+    host: str
+    port: int
+    host_header: str
+    path: str
+
+
+def pinned_target(url: str) -> PinnedTarget:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").encode("idna").decode("ascii")
+    https = parts.scheme == "https"
+    default_port = 443 if https else 80
+    port = parts.port or default_port
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    host_header = named if port == default_port else f"{named}:{port}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return PinnedTarget(https, host, port, host_header, path)
 
 
 @cache
@@ -74,21 +98,14 @@ def pinned_open(
     """
     from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
 
-    parts = urlsplit(url)
-    host = (parts.hostname or "").encode("idna").decode("ascii")
-    default_port = 443 if parts.scheme == "https" else 80
-    port = parts.port or default_port
-    host_header = host if port == default_port else f"{host}:{port}"
-    if ":" in host and port != default_port:
-        host_header = f"[{host}]:{port}"
-    elif ":" in host:
-        host_header = f"[{host}]"
+    target = pinned_target(url)
+    host, port = target.host, target.port
     options: dict[str, Any] = {
         "timeout": Timeout(connect=connect_timeout, read=read_timeout),
         "retries": False,
         "maxsize": 1,
     }
-    if parts.scheme == "https":
+    if target.https:
         pool: Any = HTTPSConnectionPool(
             address,
             port,
@@ -100,13 +117,12 @@ def pinned_open(
         )
     else:
         pool = HTTPConnectionPool(address, port, **options)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         return pool.urlopen(
             method,
-            path,
+            target.path,
             body=body,
-            headers={**(headers or {}), "Host": host_header},
+            headers={**(headers or {}), "Host": target.host_header},
             redirect=False,
             retries=False,
             assert_same_host=False,
