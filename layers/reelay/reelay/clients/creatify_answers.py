@@ -13,9 +13,6 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from reelay.clients.http_answer import Answer
-
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
     CreatifyError,
@@ -25,6 +22,9 @@ from reelay.ports.creatify_errors import (
     CreatifyRejected,
     CreatifyRetryable,
 )
+
+if TYPE_CHECKING:
+    from reelay.clients.http_answer import Answer
 
 # Statuses that prove the request was not processed, whatever the method: the rate limiter
 # (429) or a gateway with no healthy backend (503) answered before the application did. Not

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError, SSLError
+
 from reelay.clients.pinned_http import pinned_open
 from reelay.ports.services import WebhookAnswer
 
@@ -28,14 +30,6 @@ class HttpWebhookSender:
         self._tls = tls
 
     def post(self, url: str, addresses: Sequence[str], body: bytes, headers: dict[str, str]) -> WebhookAnswer:
-        from urllib3.exceptions import (
-            ConnectTimeoutError,
-            HTTPError,
-            NewConnectionError,
-            ReadTimeoutError,
-            SSLError,
-        )
-
         answer = WebhookAnswer(status_code=None, error="NoAddress")
         for address in addresses:
             try:

@@ -25,6 +25,7 @@ a credential.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -39,7 +40,6 @@ from urllib3.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
-from urllib3.util import make_headers
 
 from reelay.clients.http_answer import Answer
 from reelay.clients.pinned_http import pinned_open
@@ -155,7 +155,9 @@ class WooCommercePublisher:
         """One request to the product's endpoint; its JSON product, or the typed failure."""
         key, secret = _credentials(request)
         url, addresses = self._target(request)
-        headers = {**_HEADERS, **make_headers(basic_auth=f"{key}:{secret}")}
+        # Basic auth over HTTPS, the credentials UTF-8 encoded (as httpx's BasicAuth did).
+        token = base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
+        headers = {**_HEADERS, "Authorization": f"Basic {token}"}
         content = None
         if body is not None:
             content = json.dumps(body).encode()
