@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3.util.connection
 
 from reelay.config import settings
 from reelay.deps import Deps
@@ -61,8 +62,18 @@ class Network:
                 raise ConnectionRefusedError(f"test network: nothing leaves this machine ({address[0]})")
             return real_connect(address, *args, **kwargs)
 
+        def urllib3_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+            # The webhook sender connects through urllib3, whose own create_connection does not
+            # call socket.create_connection: record and fence it the same way.
+            self.connects.append((address[0], address[1]))
+            if not ipaddress.ip_address(address[0]).is_loopback:
+                raise ConnectionRefusedError(f"test network: nothing leaves this machine ({address[0]})")
+            return real_urllib3_connect(address, *args, **kwargs)
+
+        real_urllib3_connect = urllib3.util.connection.create_connection
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
         monkeypatch.setattr(socket, "create_connection", create_connection)
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", urllib3_connection)
 
 
 class CountingServer:

@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -85,7 +84,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, ssl.SSLContext, list[str |
 
 def test_tls_names_the_host_while_the_connection_goes_to_the_checked_address(tls_server):
     port, trusted, sni_seen, hosts_seen = tls_server
-    sender = HttpWebhookSender(httpx.Client(verify=trusted, trust_env=False))
+    sender = HttpWebhookSender(trusted)
 
     answer = sender.post(f"https://{NAME}:{port}/hooks", ["127.0.0.1"], b"{}", {})
 
@@ -96,7 +95,7 @@ def test_tls_names_the_host_while_the_connection_goes_to_the_checked_address(tls
 
 def test_a_certificate_for_another_name_is_refused_at_the_checked_address(tls_server):
     port, trusted, _, hosts_seen = tls_server
-    sender = HttpWebhookSender(httpx.Client(verify=trusted, trust_env=False))
+    sender = HttpWebhookSender(trusted)
 
     answer = sender.post(f"https://other.pinned.test:{port}/hooks", ["127.0.0.1"], b"{}", {})
 

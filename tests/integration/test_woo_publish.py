@@ -40,9 +40,8 @@ def shop() -> Iterator[LocalShop]:
 
 
 @pytest.fixture
-def publisher(shop: LocalShop) -> Iterator[WooCommercePublisher]:
-    with httpx.Client(timeout=5.0, follow_redirects=False, trust_env=False) as client:
-        yield WooCommercePublisher(client, base_url_override=shop.base_url)
+def publisher(shop: LocalShop) -> WooCommercePublisher:
+    return WooCommercePublisher(base_url_override=shop.base_url)
 
 
 def request_for(product: dict, **changes: object) -> PublishRequest:

@@ -3,9 +3,10 @@ in front of every call, the local shop's meta merge and its product-page renderi
 
 from __future__ import annotations
 
-import httpx
 import pytest
+import urllib3.util.connection
 
+from reelay.clients.http_answer import Answer
 from reelay.clients.woocommerce_admin import (
     MAX_RETRY_AFTER,
     WooCommercePublisher,
@@ -58,15 +59,25 @@ def test_a_new_video_replaces_reelays_block_in_place_and_drops_stray_copies():
 )
 def test_retry_after_is_read_in_seconds_within_bounds(value, expected):
     headers = {"Retry-After": value} if value is not None else {}
-    assert _retry_after(httpx.Response(429, headers=headers)) == expected
+    assert _retry_after(Answer(429, "Too Many Requests", headers, b"")) == expected
 
 
 def test_retry_after_as_an_http_date_counts_from_now():
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 1.0
+    assert _retry_after(_throttled("Wed, 21 Oct 2015 07:28:00 GMT")) == 1.0
 
 
-def _refusing_transport(request: httpx.Request) -> httpx.Response:
-    raise AssertionError(f"no request may leave: {request.url}")
+def _throttled(retry_after: str) -> Answer:
+    return Answer(429, "Too Many Requests", {"Retry-After": retry_after}, b"")
+
+
+@pytest.fixture(autouse=True)
+def no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection the publisher opens (through urllib3) fails the test: none may be made."""
+
+    def refuse(address: tuple[str, int], *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"no request may leave: {address}")
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse)
 
 
 def _request(**changes: object) -> PublishRequest:
@@ -93,7 +104,7 @@ def _request(**changes: object) -> PublishRequest:
     ],
 )
 def test_a_store_url_off_the_public_internet_is_refused_before_any_connection(shop):
-    publisher = WooCommercePublisher(httpx.Client(transport=httpx.MockTransport(_refusing_transport)))
+    publisher = WooCommercePublisher()
 
     for step in (publisher.find, publisher.attach):
         with pytest.raises(PublishRefused, match="site URL is refused"):
@@ -101,8 +112,7 @@ def test_a_store_url_off_the_public_internet_is_refused_before_any_connection(sh
 
 
 def test_the_local_override_opens_loopback_only_not_private_addresses():
-    client = httpx.Client(transport=httpx.MockTransport(_refusing_transport))
-    publisher = WooCommercePublisher(client, base_url_override="http://10.1.2.3:8080")
+    publisher = WooCommercePublisher(base_url_override="http://10.1.2.3:8080")
 
     with pytest.raises(PublishRefused, match="resolves to a private address"):
         publisher.find(_request())
@@ -118,7 +128,7 @@ def test_the_local_override_opens_loopback_only_not_private_addresses():
     ],
 )
 def test_requests_that_can_never_work_are_refused_before_any_connection(changes, said):
-    publisher = WooCommercePublisher(httpx.Client(transport=httpx.MockTransport(_refusing_transport)))
+    publisher = WooCommercePublisher()
 
     with pytest.raises(PublishRefused, match=said):
         publisher.attach(_request(**changes))

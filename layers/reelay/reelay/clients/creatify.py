@@ -13,24 +13,38 @@ versus "may have spent credits":
 Logging goes through stdlib ``logging`` (logger ``reelay.clients.creatify``): a library
 should not pick the handlers' formatter. Handlers using a Powertools Logger can route it into
 their JSON output with ``copy_config_to_registered_loggers``. The API key is never logged:
-httpx logs request lines (method, URL, status) at INFO, httpcore logs response headers at
-DEBUG, and neither prints request headers.
+urllib3 logs connections and request lines (method, path, status) at DEBUG, never a header.
+
+Requests go through urllib3, which botocore has already loaded in every function: the functions
+that call Creatify pay no HTTP package of their own at cold start (httpx and its dependencies
+cost about a fifth of the boto3 baseline).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 from uuid import UUID
 
-import httpx
 from pydantic import ValidationError
+from urllib3 import PoolManager, Timeout
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    LocationValueError,
+    SSLError,
+    URLSchemeUnknown,
+)
 
 from reelay.clients.creatify_answers import read_answer, unusable_answer
 from reelay.clients.creatify_credentials import CreatifyCredentials
+from reelay.clients.http_answer import Answer
+from reelay.clients.pinned_http import default_tls_context
 from reelay.models.upstream import (
     MAX_IDS_PER_LIST,
     GenImageRequest,
@@ -49,6 +63,7 @@ from reelay.ports.creatify_errors import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.creatify.ai"
+_HEADERS = {"Accept": "application/json", "User-Agent": "reelay-creatify-client"}
 
 _T = TypeVar("_T")
 
@@ -66,7 +81,6 @@ class CreatifyClient:
         max_attempts: int = 3,
         backoff_base: float = 0.25,
         backoff_cap: float = 5.0,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if isinstance(credentials, CreatifyCredentials):
             fixed = credentials
@@ -81,14 +95,12 @@ class CreatifyClient:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(
-                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
-            ),
-            headers={"Accept": "application/json", "User-Agent": "reelay-creatify-client"},
-            follow_redirects=False,
-            transport=transport,
+        # Keeps connections for the next call; urllib3 retries nothing here (retries=False):
+        # what may be repeated is decided in _call, by method and by what happened.
+        self._http = PoolManager(
+            timeout=Timeout(connect=connect_timeout, read=read_timeout),
+            retries=False,
+            ssl_context=default_tls_context(),
         )
 
     def __repr__(self) -> str:
@@ -101,7 +113,7 @@ class CreatifyClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._http.clear()
 
     # ---- product to video ------------------------------------------------------------------
 
@@ -214,25 +226,33 @@ class CreatifyClient:
                 "not CreatifyCredentials"
             )
         started = time.monotonic()
+        url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
+        headers = {**_HEADERS, **credentials.headers()}
+        content = None
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            headers["Content-Type"] = "application/json"
         try:
-            response = self._http.request(
-                method, path, json=body, params=params, headers=credentials.headers()
+            raw = self._http.request(
+                method, url, body=content, headers=headers, redirect=False, retries=False
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # No connection was made, so nothing reached Creatify.
+        except (ConnectTimeoutError, SSLError) as exc:
+            # No connection was made (refused, unreachable, no answer to the connect, or a TLS
+            # handshake that failed; NewConnectionError is a ConnectTimeoutError): nothing
+            # reached Creatify.
             raise CreatifyRetryable(
                 f"Creatify {method} {path}: could not connect ({type(exc).__name__}: {exc})",
                 method=method,
                 path=path,
             ) from exc
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            # Nothing was sent: the base URL or the request itself cannot be used.
+        except (LocationValueError, URLSchemeUnknown) as exc:
+            # Nothing was sent: the base URL cannot be used.
             raise CreatifyConfigurationError(
                 f"Creatify {method} {path}: request could not be sent ({type(exc).__name__}: {exc})",
                 method=method,
                 path=path,
             ) from exc
-        except httpx.RequestError as exc:
+        except HTTPError as exc:
             # The request may have reached Creatify: a read timeout, a connection reset or closed
             # after (part of) the request went out. A GET is simply asked again; a POST may have
             # been processed and spent credits, so its outcome is unknown.
@@ -247,6 +267,7 @@ class CreatifyClient:
                 method=method,
                 path=path,
             ) from exc
+        response = Answer(raw.status, raw.reason or "", raw.headers, raw.data)
         logger.debug(
             "Creatify %s %s answered %d in %.0f ms",
             method,

@@ -11,9 +11,7 @@ from __future__ import annotations
 import email.utils
 import math
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from reelay.ports.creatify_errors import (
     CreatifyAuthError,
@@ -25,6 +23,9 @@ from reelay.ports.creatify_errors import (
     CreatifyRetryable,
 )
 
+if TYPE_CHECKING:
+    from reelay.clients.http_answer import Answer
+
 # Statuses that prove the request was not processed, whatever the method: the rate limiter
 # (429) or a gateway with no healthy backend (503) answered before the application did. Not
 # 502: a proxy answers it also when the backend broke off after doing the work.
@@ -34,7 +35,7 @@ _DETAIL_KEYS = ("detail", "message", "non_field_errors", "error")
 _MAX_BODY_EXCERPT = 300
 
 
-def read_answer(response: httpx.Response, method: str, path: str, secret: str) -> Any:
+def read_answer(response: Answer, method: str, path: str, secret: str) -> Any:
     status = response.status_code
     if 200 <= status < 300:
         try:
@@ -105,7 +106,7 @@ def unusable_answer(method: str, path: str, status: int, problem: str) -> Creati
     return CreatifyError(message, method=method, path=path, status_code=status)
 
 
-def _error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+def _error_body(response: Answer) -> tuple[str, dict[str, list[str]]]:
     """(detail, field errors) from a DRF-style error body: {"detail": ...} or {"field": ["msg"]}."""
     try:
         data = response.json()

@@ -12,19 +12,25 @@ CompleteMultipartUpload after every part; on any failure before that, the upload
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 
 from reelay.clients.aws import aws_client
-from reelay.clients.pinned_http import pinned_request
+from reelay.clients.pinned_http import pinned_open
 from reelay.ports.media import CopiedFile, CopyFailed
+
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse
 
 # S3's smallest part is 5 MiB; 8 MiB keeps a 1 GB video under 130 parts (of 10,000 allowed).
 PART_SIZE = 8 * 1024 * 1024
 CHUNK_SIZE = 256 * 1024
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 30.0
 # Larger than any product video Creatify makes; a source claiming more is refused before a byte.
 MAX_BYTES = 5 * 1024**3
 
@@ -77,18 +83,14 @@ def _parts(chunks: Iterator[bytes], size: int) -> Iterator[bytearray]:
 
 class StreamedMediaCopier:
     def __init__(
-        self, bucket: str, http: httpx.Client | None = None, s3: Any = None, part_size: int = PART_SIZE
+        self, bucket: str, s3: Any = None, part_size: int = PART_SIZE, tls: ssl.SSLContext | None = None
     ) -> None:
         self.bucket = bucket
         self._s3 = s3
         self._part_size = part_size
-        # Like the webhook sender's client (see there): no redirect, no pooled connection, no proxy.
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(30.0, connect=3.0),
-            follow_redirects=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-            trust_env=False,
-        )
+        # The source is fetched like a webhook is sent (pinned_open, urllib3, which botocore has
+        # already loaded): no redirect, no kept connection, no proxy. `tls`: the roots to trust.
+        self._tls = tls
 
     @property
     def s3(self) -> Any:
@@ -99,13 +101,20 @@ class StreamedMediaCopier:
     def copy(self, url: str, addresses: Sequence[str], key_stem: str) -> CopiedFile:
         error = "no address to connect to"
         for address in addresses:
-            request = pinned_request(self._http, "GET", url, address)
             try:
-                response = self._http.send(request, stream=True, follow_redirects=False)
-            except httpx.ConnectError as exc:
-                error = f"could not connect: {type(exc).__name__}"
+                response = pinned_open(
+                    "GET",
+                    url,
+                    address,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                    read_timeout=READ_TIMEOUT_SECONDS,
+                    tls=self._tls,
+                )
+            except (NewConnectionError, SSLError):
+                # The error's name as httpx gave it, as copies failed before.
+                error = "could not connect: ConnectError"
                 continue  # the host's next checked address may answer
-            except httpx.HTTPError as exc:
+            except HTTPError as exc:
                 raise CopyFailed(f"source request failed: {type(exc).__name__}") from exc
             try:
                 return self._store(response, url, key_stem)
@@ -113,19 +122,19 @@ class StreamedMediaCopier:
                 response.close()
         raise CopyFailed(error)
 
-    def _store(self, response: httpx.Response, url: str, key_stem: str) -> CopiedFile:
-        if response.status_code != 200:
-            raise CopyFailed(f"source answered HTTP {response.status_code}")
+    def _store(self, response: BaseHTTPResponse, url: str, key_stem: str) -> CopiedFile:
+        if response.status != 200:
+            raise CopyFailed(f"source answered HTTP {response.status}")
         declared = response.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BYTES:
             raise CopyFailed(f"source is {declared} bytes, more than {MAX_BYTES}")
         content_type = content_type_of(response.headers.get("content-type"), url)
         key = f"{key_stem}.{extension(content_type)}"
-        parts = _parts(response.iter_bytes(CHUNK_SIZE), self._part_size)
+        parts = _parts(response.stream(CHUNK_SIZE), self._part_size)
         try:
             first = next(parts)
             second = next(parts, bytearray())
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             raise CopyFailed(f"source stream broke: {type(exc).__name__}") from exc
         if not second:
             return self._put_whole(key, first, content_type, declared)
@@ -205,7 +214,7 @@ def _check_length(size: int, declared: str | None) -> None:
 
 
 def _s3_failure(exc: Exception) -> CopyFailed:
-    if isinstance(exc, httpx.HTTPError):
+    if isinstance(exc, HTTPError):
         return CopyFailed(f"source stream broke: {type(exc).__name__}")
     code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
     return CopyFailed(f"storing the copy failed: {code or type(exc).__name__}")

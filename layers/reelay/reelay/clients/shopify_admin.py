@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 from aws_lambda_powertools import Logger
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
 
-from reelay.clients.pinned_http import pinned_request
+from reelay.clients.http_answer import Answer
+from reelay.clients.pinned_http import pinned_open
 from reelay.ports.shop_publishing import (
     MediaProgress,
     MediaStatus,
@@ -46,6 +48,8 @@ from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbo
 logger = Logger(child=True)
 
 DEFAULT_API_VERSION = "2025-10"
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 30.0
 
 STAGE = """mutation stage($input: [StagedUploadInput!]!) {
   stagedUploadsCreate(input: $input) {
@@ -108,19 +112,15 @@ def _progress(node: dict[str, Any]) -> MediaStatus:
 class ShopifyPublisher:
     def __init__(
         self,
-        http: httpx.Client | None = None,
         *,
         base_url_override: str | None = None,
         allow_loopback: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        # No redirects (the guard checked this URL, not where it points), no pooled connection
-        # (one is matched by address alone), no proxy from the environment.
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(30.0, connect=5.0),
-            follow_redirects=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-            trust_env=False,
-        )
+        # Requests go through pinned_http.pinned_open (urllib3, which botocore has already
+        # loaded): no redirects (the guard checked this URL, not where it points), no pooled
+        # connection (one is matched by address alone), no proxy. `tls`: the roots to trust.
+        self._tls = tls
         self._override = base_url_override.rstrip("/") if base_url_override else None
         self._allow_loopback = allow_loopback
 
@@ -247,23 +247,38 @@ class ShopifyPublisher:
         base = self._override or f"https://{request.shop}"
         return f"{base}/admin/api/{version}/graphql.json"
 
-    def _send(self, url: str, *, headers: dict[str, str], content: Any, what: str) -> httpx.Response:
+    def _send(self, url: str, *, headers: dict[str, str], content: Any, what: str) -> Answer:
         try:
             addresses = check_outbound_url(url, allow_loopback=self._allow_loopback)
         except HostDoesNotResolve as exc:
             raise ShopUnavailable(f"{what}: {exc}") from None
         except UnsafeUrl as exc:
             raise PublishRefused(f"{what}: {exc}") from None
-        last: Exception | None = None
+        last = "no address"
         for address in addresses:
-            built = pinned_request(self._http, "POST", url, address, headers=headers, content=content)
             try:
-                return self._http.send(built)
-            except httpx.ConnectError as exc:
-                last = exc  # the next checked address may answer
-            except httpx.HTTPError as exc:
+                raw = pinned_open(
+                    "POST",
+                    url,
+                    address,
+                    body=content,
+                    headers=headers,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                    read_timeout=READ_TIMEOUT_SECONDS,
+                    tls=self._tls,
+                )
+            except (NewConnectionError, SSLError):
+                last = "ConnectError"  # the next checked address may answer
+                continue
+            except HTTPError as exc:
                 raise ShopUnavailable(f"{what}: {type(exc).__name__}") from None
-        raise ShopUnavailable(f"{what}: {type(last).__name__ if last else 'no address'}")
+            try:
+                return Answer(raw.status, raw.reason or "", raw.headers, raw.read())
+            except HTTPError as exc:
+                raise ShopUnavailable(f"{what}: {type(exc).__name__}") from None
+            finally:
+                raw.close()
+        raise ShopUnavailable(f"{what}: {last}")
 
     def _graphql(self, request: PublishRequest, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         token = request.credentials.access_token

@@ -25,15 +25,24 @@ a credential.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
+import ssl
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 
-from reelay.clients.pinned_http import pinned_request
+from reelay.clients.http_answer import Answer
+from reelay.clients.pinned_http import pinned_open
 from reelay.ports.shop_publishing import (
     MediaProgress,
     MediaStatus,
@@ -45,10 +54,16 @@ from reelay.ports.shop_publishing import (
 )
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse
+
 DEFAULT_META_KEY = "reelay_video_url"
 DEFAULT_RETRY_AFTER = 30.0
 MAX_RETRY_AFTER = 900.0  # an SQS delay's ceiling: the worker cannot wait longer in one step
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+CONNECT_TIMEOUT_SECONDS = 3.05
+READ_TIMEOUT_SECONDS = 20.0
+_HEADERS = {"User-Agent": "reelay-woocommerce-publisher", "Accept": "application/json"}
 PRODUCT_PATH = "/wp-json/wc/v3/products/{product_id}"
 BLOCK_CLASS = "reelay-video"
 _BLOCK_OPEN = '<!-- wp:video {"className":"' + BLOCK_CLASS + '"} -->'
@@ -88,17 +103,12 @@ def holds_video_block(description: str, video_url: str) -> bool:
 class WooCommercePublisher:
     """ShopPublisher for WooCommerce stores (request.shop is the store's site URL)."""
 
-    def __init__(self, http: httpx.Client | None = None, *, base_url_override: str | None = None) -> None:
-        # Short timeouts, no redirect (the guard checked this URL, not where it points), no pooled
-        # connection (one is matched by address alone and could carry another host's request), no
-        # proxy from the environment (the guard checked the store's addresses, not a proxy's).
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(20.0, connect=3.05),
-            follow_redirects=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
-            trust_env=False,
-            headers={"User-Agent": "reelay-woocommerce-publisher", "Accept": "application/json"},
-        )
+    def __init__(self, *, base_url_override: str | None = None, tls: ssl.SSLContext | None = None) -> None:
+        # Requests go through pinned_http.pinned_open (urllib3, which botocore has already
+        # loaded): short timeouts, no redirect (the guard checked this URL, not where it points),
+        # no pooled connection (one is matched by address alone and could carry another host's
+        # request), no proxy (the guard checked the store's addresses, not a proxy's).
+        self._tls = tls
         self._override = base_url_override.rstrip("/") if base_url_override else None
 
     def __repr__(self) -> str:
@@ -145,33 +155,46 @@ class WooCommercePublisher:
         """One request to the product's endpoint; its JSON product, or the typed failure."""
         key, secret = _credentials(request)
         url, addresses = self._target(request)
-        options: dict[str, Any] = {}
+        # Basic auth over HTTPS, the credentials UTF-8 encoded (as httpx's BasicAuth did).
+        token = base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
+        headers = {**_HEADERS, "Authorization": f"Basic {token}"}
+        content = None
         if body is not None:
-            options["content"] = json.dumps(body).encode()
-            options["headers"] = {"Content-Type": "application/json"}
-        response: httpx.Response | None = None
+            content = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        response = None
         for address in addresses:
-            sent = pinned_request(self._http, method, url, address, **options)
             try:
-                response = self._http.send(sent, auth=httpx.BasicAuth(key, secret), stream=True)
-            except httpx.ConnectError:
+                response = pinned_open(
+                    method,
+                    url,
+                    address,
+                    body=content,
+                    headers=headers,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                    read_timeout=READ_TIMEOUT_SECONDS,
+                    tls=self._tls,
+                )
+            except (NewConnectionError, SSLError):
                 continue  # the store's next checked address may answer
-            except httpx.TimeoutException as exc:
+            except (ConnectTimeoutError, ReadTimeoutError) as exc:
                 raise ShopUnavailable(
                     f"WooCommerce did not answer {method} in time ({type(exc).__name__})"
                 ) from None
-            except httpx.HTTPError as exc:
+            except HTTPError as exc:
                 raise ShopUnavailable(f"WooCommerce could not be reached ({type(exc).__name__})") from None
             break
         if response is None:
             raise ShopUnavailable("WooCommerce could not be reached (no address accepted the connection)")
         try:
             raw = _read_capped(response)
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             raise ShopUnavailable(f"WooCommerce's answer broke off ({type(exc).__name__})") from None
         finally:
             response.close()
-        return _product_or_raise(response, raw, request)
+        return _product_or_raise(
+            Answer(response.status, response.reason or "", response.headers, raw), request
+        )
 
     def _target(self, request: PublishRequest) -> tuple[str, list[str]]:
         if not _PRODUCT_ID.match(request.product_id):
@@ -191,9 +214,9 @@ class WooCommercePublisher:
         return base + PRODUCT_PATH.format(product_id=request.product_id), addresses
 
 
-def _product_or_raise(response: httpx.Response, raw: bytes, request: PublishRequest) -> dict[str, Any]:
+def _product_or_raise(response: Answer, request: PublishRequest) -> dict[str, Any]:
     status = response.status_code
-    data = _json(raw)
+    data = _json(response.content)
     code = str(data.get("code") or "") if isinstance(data, dict) else ""
     message = str(data.get("message") or "") if isinstance(data, dict) else ""
     said = _scrub(f"{code}: {message}" if code else "no WordPress error in the body", request)
@@ -278,7 +301,7 @@ def _scrub(text: str, request: PublishRequest) -> str:
     return text[:300]
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(response: Answer) -> float:
     """Retry-After in seconds (a number or an HTTP date), within 1 s .. MAX_RETRY_AFTER."""
     value = (response.headers.get("Retry-After") or "").strip()
     try:
@@ -296,10 +319,10 @@ def _retry_after(response: httpx.Response) -> float:
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
 
 
-def _read_capped(response: httpx.Response) -> bytes:
+def _read_capped(response: BaseHTTPResponse) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in response.stream(64 * 1024):
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
             raise PublishRefused(f"the store's answer is over {MAX_ANSWER_BYTES} bytes")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -24,12 +24,18 @@ from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.errors import ApiKeyInUse, TenantChangedMeanwhile, TenantExists, TenantNotFound
-from reelay.models.tenant import Tenant, TenantSummary
+
+if TYPE_CHECKING:
+    # The authorizer only reads a key's lookup item: the models (and pydantic, about a quarter of
+    # its cold start) are imported by the reads and writes that build or take a tenant.
+    from reelay.models.tenant import Tenant, TenantSummary
 
 _SECRETS = ("webhook_secret", "previous_webhook_secret")
 
 
 def _tenant_from_item(item: Mapping[str, Mapping[str, Any]]) -> Tenant:
+    from reelay.models.tenant import Tenant
+
     return Tenant.model_validate({k: v for k, v in from_item(item).items() if k not in keys.KEY_ATTRIBUTES})
 
 
@@ -154,6 +160,8 @@ class TenantRepository:
             "KeyConditionExpression": f"{e.name('pk')} = {e.value(keys.TENANT_DIRECTORY_PK)}",
             **e.params(),
         }
+        from reelay.models.tenant import TenantSummary
+
         found: list[TenantSummary] = []
         while True:
             response = self._client.query(**params)
