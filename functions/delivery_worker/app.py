@@ -15,7 +15,7 @@ logger = Logger()
 
 
 def record_handler(record: SqsRecord) -> None:
-    outcome = deliver(DeliveryJob.model_validate_json(record["body"]), runtime())
+    outcome = deliver(DeliveryJob.from_json(record["body"]), runtime())
     count("Deliveries", outcome=outcome.result.value)
 
 

@@ -18,7 +18,7 @@ def record_handler(record: SqsRecord) -> None:
     deps = runtime()
     # A failure now would send the message to the dead-letter queue and leave the asset pending.
     last = last_receive(record, deps.settings.media_max_receive_count)
-    job = ArchiveJob.model_validate_json(record["body"])
+    job = ArchiveJob.from_json(record["body"])
     outcome = archive_media(job, deps, message_id=record.get("messageId"), last_receive=last)
     count("MediaArchives", outcome=outcome.result.value)
 

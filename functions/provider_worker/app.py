@@ -16,7 +16,7 @@ logger = Logger()
 
 
 def record_handler(record: SqsRecord) -> None:
-    job = ProviderJob.model_validate_json(record["body"])
+    job = ProviderJob.from_json(record["body"])
     outcome = run_provider_job(job, runtime())
     record_job_outcome(job, outcome, runtime())
     count("ProviderCalls", job=job.kind.value, outcome=outcome.result.value)

@@ -18,7 +18,7 @@ def record_handler(record: SqsRecord) -> None:
     deps = runtime()
     # A failure now would send the message to the dead-letter queue and leave it publishing.
     last = last_receive(record, deps.settings.publish_max_receive_count)
-    job = PublishJob.model_validate_json(record["body"])
+    job = PublishJob.from_json(record["body"])
     outcome = publish(job, deps, message_id=record.get("messageId"), last_receive=last)
     count("Publications", outcome=outcome.result.value)
 

@@ -23,7 +23,8 @@ from reelay.logic import archive_media as archive_module
 from reelay.logic.archive_media import ArchiveOutcome, ArchiveResult, archive_media
 from reelay.logic.task_lifecycle import archive_job
 from reelay.models.jobs import ArchiveJob
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.task_history import HISTORY_LIMIT
 from reelay.ports.media import CopiedFile, MediaCopier
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
@@ -70,7 +71,7 @@ def queued_jobs(embedded: Any) -> list[ArchiveJob]:
     jobs: list[ArchiveJob] = []
     while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         for message in messages:
-            jobs.append(ArchiveJob.model_validate_json(message["Body"]))
+            jobs.append(ArchiveJob.from_json(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return jobs
 
@@ -125,9 +126,7 @@ def test_a_stale_attempt_neither_queues_a_retry_nor_gives_up_the_current_one(emb
         failing = seed_video_task(api, f"{source.base_url}/fail/video.mp4", archive={"video": current})
         refused = seed_video_task(api, "http://10.0.0.7/video.mp4", archive={"video": current})
         outcomes = [
-            archive_media(
-                archive_job(failing, MediaAsset.VIDEO).model_copy(update={"attempt": 1}), runtime()
-            ),
+            archive_media(archive_job(failing, MediaAsset.VIDEO).replace(attempt=1), runtime()),
             archive_media(archive_job(refused, MediaAsset.VIDEO), runtime()),
         ]
 

@@ -46,9 +46,7 @@ class RecordingSqs:
         self.sent: list[tuple[int, DeliveryJob]] = []
 
     def send_message(self, **kwargs: Any) -> Any:
-        self.sent.append(
-            (kwargs.get("DelaySeconds", 0), DeliveryJob.model_validate_json(kwargs["MessageBody"]))
-        )
+        self.sent.append((kwargs.get("DelaySeconds", 0), DeliveryJob.from_json(kwargs["MessageBody"])))
         return self._client.send_message(**kwargs)
 
     @property
@@ -181,7 +179,7 @@ def test_a_webhook_host_that_does_not_resolve_is_a_failed_attempt_retried_on_sch
     outcome = deliver(unresolved, rig.deps, now=NOW)
 
     assert outcome.result == "retry_scheduled" and outcome.status_code is None
-    assert rig.sqs.jobs == [unresolved.model_copy(update={"attempt": 1, "not_before": NOW})]
+    assert rig.sqs.jobs == [unresolved.replace(attempt=1, not_before=NOW)]
     recorded = rig.deps.tasks.get("unresolved").last_delivery
     assert recorded["result"] == "retry_scheduled" and "does not resolve" in recorded["error"]
 

@@ -20,7 +20,8 @@ from reelay.clients.job_queue import JobQueue
 from reelay.config import settings
 from reelay.deps import Deps
 from reelay.logic.dispatch import dispatch_change
-from reelay.models.media import ArchivedFile, ArchiveState
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from reelay.security.media_links import MediaLinkSigner

@@ -20,7 +20,7 @@ from reelay.deps import runtime
 from reelay.logic import archive_media as archive_module
 from reelay.logic.archive_media import ArchiveResult, archive_media
 from reelay.logic.task_lifecycle import archive_job
-from reelay.models.media import MediaAsset
+from reelay.models.media_states import MediaAsset
 from reelay.models.status import TaskStatus
 from reelay.models.task import WEBHOOK_FIELDS, Task
 from reelay_local.consumers.webhook_receiver import WebhookReceiver

@@ -32,7 +32,7 @@ def redelivery(embedded: Any, *jobs: ProviderJob) -> dict[str, Any]:
         {
             "MessageId": f"redelivered-{i}",
             "ReceiptHandle": f"receipt-{i}",
-            "Body": job.model_dump_json(),
+            "Body": job.to_json(),
             "Attributes": {"ApproximateReceiveCount": "2"},
         }
         for i, job in enumerate(jobs)
@@ -205,7 +205,7 @@ class _ClaimLetGoDuringLookup:
         return self._deps.creatify.list(*args, **kwargs)
 
     def gen_image(self, body: Any) -> Any:
-        put_back = self._job.model_copy(update={"retries": 1})
+        put_back = self._job.replace(retries=1)
         self.put_back_outcome = run_provider_job(put_back, self._deps).result
         return self._deps.creatify.gen_image(body)
 

@@ -305,7 +305,7 @@ def test_a_failed_archive_fails_the_publication_without_calling_the_shop(simulat
 
 def send_publish_job(embedded: EmbeddedStack, job: PublishJob) -> None:
     queue = embedded.deployed.queue_url("PublishQueue")
-    embedded.clients("sqs").send_message(QueueUrl=queue, MessageBody=job.model_dump_json())
+    embedded.clients("sqs").send_message(QueueUrl=queue, MessageBody=job.to_json())
 
 
 def test_a_publish_job_that_keeps_raising_ends_failed_on_its_last_receive_and_is_announced(

@@ -19,7 +19,7 @@ from moto import mock_aws
 from reelay.clients.secrets import clear_secret_cache
 from reelay.config import settings
 from reelay.deps import Deps
-from reelay.models.media import MediaAsset
+from reelay.models.media_states import MediaAsset
 from reelay.security.callback_tokens import CallbackSigner
 from reelay.security.media_links import MediaLinkSigner
 

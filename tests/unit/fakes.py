@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from reelay.config import Settings
 from reelay.dal.cursors import decode_cursor, encode_cursor
@@ -29,11 +29,12 @@ from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFoun
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.credit_days import utc_day
 from reelay.models.events import detail_type_of
-from reelay.models.jobs import FIRST_JOB
+from reelay.models.jobs import FIRST_JOB, QueueMessage
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, utc_now
 from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, note_for, review_entry, state_entry
 from reelay.models.tenant import Tenant, TenantSummary
+from reelay.models.tenant_profile import TenantProfile
 from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
 from reelay.ports.job_stores import JobSlot, PaidCall, Reservation, StartedRun
@@ -591,6 +592,10 @@ class MemoryTenants:
         tenant = self._tenants.get(tenant_id)
         return tenant.model_copy(deep=True) if tenant is not None else None
 
+    def profile(self, tenant_id: str) -> TenantProfile | None:
+        tenant = self._tenants.get(tenant_id)
+        return tenant.profile() if tenant is not None else None
+
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
         tenant_id = self.tenant_id_for_api_key_hash(api_key_hash, now)
         return self.get(tenant_id) if tenant_id is not None else None
@@ -673,14 +678,14 @@ class RecordingQueue:
     """
 
     def __init__(self) -> None:
-        self.sent: list[tuple[BaseModel, int]] = []
+        self.sent: list[tuple[QueueMessage, int]] = []
 
-    def send(self, job: BaseModel, delay_seconds: int = 0) -> None:
+    def send(self, job: QueueMessage, delay_seconds: int = 0) -> None:
         # Through JSON like a message body, so a job that would not survive the queue fails here.
-        self.sent.append((type(job).model_validate_json(job.model_dump_json()), delay_seconds))
+        self.sent.append((type(job).from_json(job.to_json()), delay_seconds))
 
     @property
-    def jobs(self) -> list[BaseModel]:
+    def jobs(self) -> list[QueueMessage]:
         return [job for job, _ in self.sent]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from reelay.models.connection import Platform, ShopConnection
-from reelay.models.media import PublicationState
+from reelay.models.media_states import PublicationState
 from reelay.models.task import Task
 from reelay.ports.shop_publishing import MediaStatus, PublishRequest
 from tests.unit.fakes import MemoryTasks

@@ -76,7 +76,7 @@ def test_each_paid_call_reserves_its_cost_on_the_tenant_s_day(fakes: FakeRuntime
     new_task(fakes, "a")
     approved_preview(fakes)
 
-    run(fakes, GEN_IMAGE.model_copy(update={"task_id": "a"}))
+    run(fakes, GEN_IMAGE.replace(task_id="a"))
     run(fakes, GEN_VIDEO)
 
     assert used(fakes) == 1 + 3
@@ -89,7 +89,7 @@ def test_a_call_with_no_room_left_is_not_made_and_fails_the_task_with_the_budget
     with_budget(fakes, 1)
     new_task(fakes, "first")
     new_task(fakes, "t")
-    assert run(fakes, GEN_IMAGE.model_copy(update={"task_id": "first"})) is JobResult.SUBMITTED
+    assert run(fakes, GEN_IMAGE.replace(task_id="first")) is JobResult.SUBMITTED
 
     outcome = run(fakes, GEN_IMAGE)
 
@@ -103,7 +103,7 @@ def test_a_call_with_no_room_left_is_not_made_and_fails_the_task_with_the_budget
 def test_a_video_needs_room_for_all_three_credits(fakes: FakeRuntime) -> None:
     with_budget(fakes, 3)
     new_task(fakes, "a")
-    run(fakes, GEN_IMAGE.model_copy(update={"task_id": "a"}))  # 1 of 3 used: 2 left, a video costs 3
+    run(fakes, GEN_IMAGE.replace(task_id="a"))  # 1 of 3 used: 2 left, a video costs 3
     approved_preview(fakes)
 
     assert run(fakes, GEN_VIDEO) is JobResult.FAILED
@@ -124,7 +124,7 @@ def test_a_budget_smaller_than_a_video_refuses_it_even_on_a_fresh_day(fakes: Fak
 def test_a_new_utc_day_starts_from_zero(fakes: FakeRuntime) -> None:
     with_budget(fakes, 1)
     new_task(fakes, "a")
-    run(fakes, GEN_IMAGE.model_copy(update={"task_id": "a"}))
+    run(fakes, GEN_IMAGE.replace(task_id="a"))
     fakes.clock.advance(hours=12)  # midnight UTC has passed
     new_task(fakes, "t")
 
@@ -264,9 +264,7 @@ def test_the_stack_default_applies_to_a_tenant_without_its_own(fakes: FakeRuntim
     new_task(fakes, "a")
     approved_preview(fakes)
 
-    assert run(fakes, GEN_IMAGE.model_copy(update={"task_id": "a"}), daily_credit_budget=2) is (
-        JobResult.SUBMITTED
-    )
+    assert run(fakes, GEN_IMAGE.replace(task_id="a"), daily_credit_budget=2) is (JobResult.SUBMITTED)
     assert run(fakes, GEN_VIDEO, daily_credit_budget=2) is JobResult.FAILED  # 1 + 3 > 2
     assert fakes.tasks.get("t").failed_reason == EXHAUSTED
 
@@ -364,7 +362,7 @@ def test_the_worker_applies_a_changed_budget_within_a_minute_and_the_credits_vie
     deps = Deps(
         config=base.settings,
         tenants=base.tenants,
-        tenant_profiles=CachedTenants(base.tenants, clock=lambda: seconds[0]),
+        tenant_profiles=CachedTenants(base.tenants.profile, clock=lambda: seconds[0]),
     )
     assert daily_limit(TENANT, deps, cached=True) == 10
 

@@ -9,7 +9,8 @@ import pytest
 
 from reelay.logic.dispatch import dispatch_change
 from reelay.models.jobs import ArchiveJob, DeliveryJob, ProviderJob, ProviderJobKind
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task, webhook_payload
 from tests.unit.fakes import WEBHOOK_URL, FakeRuntime, a_task

@@ -130,7 +130,7 @@ def test_a_busy_creatify_lets_the_claim_go_and_puts_the_job_back_on_the_retry_sc
 ) -> None:
     new_task(fakes)
     fakes.creatify.fail_next("gen_image", CreatifyRetryable("Creatify is busy (503)", status_code=503))
-    job = GEN_IMAGE.model_copy(update={"retries": retries})
+    job = GEN_IMAGE.replace(retries=retries)
 
     outcome = run(fakes, job)
 
@@ -169,7 +169,7 @@ def test_the_job_put_back_claims_again_and_only_the_call_that_got_through_made_a
 def test_after_the_last_retry_the_task_fails_and_says_how_often_it_was_tried(fakes: FakeRuntime) -> None:
     new_task(fakes)
     fakes.creatify.fail_next("gen_image", CreatifyRetryable("busy", status_code=503))
-    last = GEN_IMAGE.model_copy(update={"retries": 8})  # the schedule has 8 delays
+    last = GEN_IMAGE.replace(retries=8)  # the schedule has 8 delays
 
     outcome = run(fakes, last)
 

@@ -20,7 +20,8 @@ from reelay.logic.publish import (
     publish,
 )
 from reelay.models.jobs import PublishJob, PublishStage
-from reelay.models.media import ArchivedFile, ArchiveState, Publication, PublicationState
+from reelay.models.media import ArchivedFile, Publication
+from reelay.models.media_states import ArchiveState, PublicationState
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, Task
 from reelay.ports.shop_publishing import (

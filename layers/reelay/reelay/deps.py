@@ -117,7 +117,7 @@ class Deps:
         """The tenants read through a cache of a minute: for workers, never for authorization."""
         from reelay.dal.tenant_cache import CachedTenants
 
-        return CachedTenants(self.tenants)
+        return CachedTenants(self.tenants.profile)
 
     @cached_property
     def creatify(self) -> CreatifyApi:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from reelay.clients.aws import aws_client
-from reelay.models.jobs import MAX_DELAY_SECONDS
+from reelay.models.jobs import MAX_DELAY_SECONDS, QueueMessage
 
 
 class JobQueue:
@@ -21,9 +19,9 @@ class JobQueue:
             self._sqs = aws_client("sqs")
         return self._sqs
 
-    def send(self, job: BaseModel, delay_seconds: int = 0) -> None:
+    def send(self, job: QueueMessage, delay_seconds: int = 0) -> None:
         self.sqs.send_message(
             QueueUrl=self.queue_url,
-            MessageBody=job.model_dump_json(),
+            MessageBody=job.to_json(),
             DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
         )

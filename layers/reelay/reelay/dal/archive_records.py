@@ -22,7 +22,8 @@ from reelay.dal.attribute_values import from_item
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.history_writes import append_clauses, history_full, room_clause
 from reelay.dal.task_updates import update_expression
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.task_history import HistoryNote
 from reelay.ports.media import Settled
 

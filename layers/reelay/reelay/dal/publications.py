@@ -14,7 +14,7 @@ from reelay.dal import keys
 from reelay.dal.expressions import Expression, conditional_update
 from reelay.dal.history_writes import append_clauses
 from reelay.dal.task_items import task_from_item
-from reelay.models.media import PublicationState
+from reelay.models.media_states import PublicationState
 from reelay.models.task import Task
 from reelay.models.task_history import HistoryNote
 

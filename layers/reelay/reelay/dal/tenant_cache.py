@@ -16,31 +16,36 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reelay.models.tenant import Tenant
-    from reelay.ports.stores import TenantStore
+    from reelay.models.tenant_profile import TenantProfile
 
 TTL_SECONDS = 60.0
 
 
 class CachedTenants:
-    """`get` answers from a profile read less than `ttl` seconds ago, else reads it again."""
+    """`get` answers from a profile read less than `ttl` seconds ago, else reads it again.
+
+    `read` is the store's `profile` (reelay.ports.stores.TenantStore.profile).
+    """
 
     def __init__(
-        self, tenants: TenantStore, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        read: Callable[[str], TenantProfile | None],
+        ttl: float = TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._tenants = tenants
+        self._read_profile = read
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._read: dict[str, tuple[float, Tenant | None]] = {}
+        self._read: dict[str, tuple[float, TenantProfile | None]] = {}
 
-    def get(self, tenant_id: str) -> Tenant | None:
+    def get(self, tenant_id: str) -> TenantProfile | None:
         now = self._clock()
         with self._lock:
             cached = self._read.get(tenant_id)
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
-        tenant = self._tenants.get(tenant_id)
+        tenant = self._read_profile(tenant_id)
         with self._lock:
             self._read[tenant_id] = (now, tenant)
         return tenant

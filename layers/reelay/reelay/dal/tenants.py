@@ -24,6 +24,7 @@ from reelay.dal.attribute_values import from_item, to_attribute, to_item
 from reelay.dal.expressions import Expression, is_condition_failure
 from reelay.dal.transactions import cancellation_reasons, write_transaction
 from reelay.errors import ApiKeyInUse, TenantChangedMeanwhile, TenantExists, TenantNotFound
+from reelay.models.tenant_profile import TenantProfile
 
 if TYPE_CHECKING:
     # The authorizer only reads a key's lookup item: the models (and pydantic, about a quarter of
@@ -37,6 +38,19 @@ def _tenant_from_item(item: Mapping[str, Mapping[str, Any]]) -> Tenant:
     from reelay.models.tenant import Tenant
 
     return Tenant.model_validate({k: v for k, v in from_item(item).items() if k not in keys.KEY_ATTRIBUTES})
+
+
+def _profile_from_item(item: Mapping[str, Mapping[str, Any]]) -> TenantProfile:
+    values = from_item(item)
+    budget = values.get("daily_credit_budget")
+    expires = values.get("previous_webhook_secret_expires_at")
+    return TenantProfile(
+        tenant_id=values["tenant_id"],
+        webhook_secret=values["webhook_secret"],
+        daily_credit_budget=int(budget) if budget is not None else None,
+        previous_webhook_secret=values.get("previous_webhook_secret"),
+        previous_webhook_secret_expires_at=datetime.fromisoformat(expires) if expires else None,
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -128,6 +142,14 @@ class TenantRepository:
         )
         item = response.get("Item")
         return _tenant_from_item(item) if item else None
+
+    def profile(self, tenant_id: str) -> TenantProfile | None:
+        """What the workers need of the tenant (its signing secrets, its budget), read without pydantic."""
+        response = self._client.get_item(
+            TableName=self._table, Key=keys.tenant_profile_key(tenant_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _profile_from_item(item) if item else None
 
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
         """The tenant whose API key has this SHA-256 (lowercase hex) and is valid at `now`, or None."""

@@ -41,7 +41,8 @@ from aws_lambda_powertools import Logger
 from reelay.deps import Deps
 from reelay.logic.task_lifecycle import archive_job
 from reelay.models.jobs import ArchiveJob
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.task_history import archive_entry
 from reelay.ports.media import CopyFailed, Settled
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
@@ -100,7 +101,7 @@ def _archive(job: ArchiveJob, deps: Deps, message_id: str | None) -> ArchiveOutc
         current = task.archive.get(job.asset.value)
         if current is not None and current.state is not ArchiveState.PENDING:
             return ArchiveOutcome(ArchiveResult.SKIPPED, f"already {current.state.value}")
-        job = archive_job(task, job.asset).model_copy(update={"attempt": job.attempt})
+        job = archive_job(task, job.asset).replace(attempt=job.attempt)
     asset, url = job.asset, job.source_url
     if not url:
         return _settle_failed(job, deps, f"Creatify gave no {asset.value} URL", message_id)
@@ -155,9 +156,7 @@ def _after_failure(job: ArchiveJob, deps: Deps, reason: str, message_id: str | N
     )
     if settled is not Settled.RECORDED:
         return _skipped(job, settled)
-    deps.media_queue.send(
-        job.model_copy(update={"attempt": job.attempt + 1}), delay_seconds=RETRY_DELAYS[job.attempt]
-    )
+    deps.media_queue.send(job.replace(attempt=job.attempt + 1), delay_seconds=RETRY_DELAYS[job.attempt])
     logger.warning(
         "media copy failed; retry queued",
         extra={"task_id": job.task_id, "asset": job.asset.value, "reason": reason},

@@ -20,7 +20,6 @@ from aws_lambda_powertools import Logger
 from reelay.deps import Deps
 from reelay.errors import TaskNotFound
 from reelay.models.jobs import MAX_DELAY_SECONDS, DeliveryJob
-from reelay.models.task import webhook_payload
 from reelay.models.task_history import delivery_entry
 from reelay.security.url_guard import HostDoesNotResolve, UnsafeUrl, check_outbound_url
 from reelay.security.webhook_signing import headers as signature_headers
@@ -59,6 +58,8 @@ class _Target:
 def _target(job: DeliveryJob, deps: Deps) -> _Target | None:
     if job.webhook_url and job.tenant_id and job.payload is not None:
         return _Target(job.webhook_url, job.tenant_id, job.payload)
+    from reelay.models.task import webhook_payload  # the task model only for such old jobs
+
     task = deps.tasks.get(job.task_id)
     if task is None or not task.webhook_url:
         return None
@@ -133,7 +134,7 @@ def _after_failure(
     wait = SCHEDULE_SECONDS[next_attempt]
     last = {**last, "result": DeliveryResult.RETRY_SCHEDULED.value, "next_in_seconds": wait}
     _record(deps, target, job, last, latency_ms)
-    _requeue(job.model_copy(update={"attempt": next_attempt, "not_before": now + wait}), deps, wait)
+    _requeue(job.replace(attempt=next_attempt, not_before=now + wait), deps, wait)
     return DeliveryOutcome(DeliveryResult.RETRY_SCHEDULED, status_code)
 
 

@@ -28,7 +28,7 @@ from reelay.logic.task_lifecycle import (
 )
 from reelay.models.events import event_detail
 from reelay.models.jobs import DeliveryJob, ProviderJob, ProviderJobKind
-from reelay.models.media import MediaAsset
+from reelay.models.media_states import MediaAsset
 from reelay.models.task import Task
 
 logger = Logger(child=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reelay.deps import Deps
 from reelay.errors import MediaLinkInvalid, MediaNotArchived
-from reelay.models.media import ArchiveState, MediaAsset
+from reelay.models.media_states import ArchiveState, MediaAsset
 
 PRESIGNED_SECONDS = 900
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from reelay.deps import Deps
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.task import Task, webhook_payload
 
 

@@ -347,7 +347,7 @@ def _put_back(
     settles_at: datetime | None,
 ) -> bool:
     """Queue the job again under a new id, handing it the slot; False if this run no longer owned it."""
-    again = job.model_copy(update={"job_id": uuid4().hex, "retries": retries})
+    again = job.replace(job_id=uuid4().hex, retries=retries)
     if not deps.job_slots.put_back(
         job.task_id,
         job.kind.value,

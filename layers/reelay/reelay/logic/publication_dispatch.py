@@ -19,7 +19,8 @@ from reelay.deps import Deps
 from reelay.logic.media_view import media_object
 from reelay.models.events import publication_event_detail
 from reelay.models.jobs import PublishJob
-from reelay.models.media import ArchivedFile, ArchiveState, MediaAsset, PublicationState
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import ArchiveState, MediaAsset, PublicationState
 from reelay.models.status import TaskStatus
 from reelay.models.task import Task
 from reelay.models.task_history import publication_entry

@@ -32,7 +32,7 @@ from reelay.errors import SealedSecretUnreadable
 from reelay.logic.media_view import link_base
 from reelay.logic.shop_connections import opened_credentials
 from reelay.models.jobs import MAX_DELAY_SECONDS, PublishJob, PublishStage
-from reelay.models.media import ArchiveState, MediaAsset, PublicationState
+from reelay.models.media_states import ArchiveState, MediaAsset, PublicationState
 from reelay.models.task import Task
 from reelay.models.task_history import publication_entry
 from reelay.ports.shop_publishing import (
@@ -110,7 +110,7 @@ def publish(
     if task is None or task.publication is None:
         logger.info("publish job dropped: claimed elsewhere or ended", extra={"task_id": job.task_id})
         return PublishOutcome(PublishResult.DROPPED)
-    job = job.model_copy(update={"claim": task.publication.attempts})
+    job = job.replace(claim=task.publication.attempts)
     try:
         request = _request(task, job, deps)
         publisher = deps.shop_publishers(task.publication.platform or "")
@@ -125,13 +125,13 @@ def publish(
     except ShopThrottled as throttled:
         if job.throttles >= MAX_THROTTLED:
             return _fail(task, job, f"the shop kept throttling: {throttled.reason}", deps, now)
-        again = job.model_copy(update={"throttles": job.throttles + 1})
+        again = job.replace(throttles=job.throttles + 1)
         return _again(again, math.ceil(throttled.retry_after), deps, throttled.reason)
     except (ShopUnavailable, SealedSecretUnreadable) as unavailable:
         reason = getattr(unavailable, "reason", str(unavailable))
         if job.retries >= MAX_UNAVAILABLE:
             return _fail(task, job, f"shop unavailable: {reason}", deps, now)
-        again = job.model_copy(update={"retries": job.retries + 1})
+        again = job.replace(retries=job.retries + 1)
         return _again(again, UNAVAILABLE_BACKOFF_SECONDS * 2**job.retries, deps, reason)
     except ProductGone:
         return _fail(task, job, PRODUCT_GONE, deps, now)
@@ -208,15 +208,13 @@ def _settle(task: Task, job: PublishJob, status: MediaStatus, deps: Deps, now: d
     if now.timestamp() - since >= MAX_PROCESSING_SECONDS:
         return _fail(task, job, PROCESSING_TIMED_OUT, deps, now)
     delay = CHECK_DELAYS[min(job.checks, len(CHECK_DELAYS) - 1)]
-    check = job.model_copy(
-        update={
-            "stage": PublishStage.CHECK,
-            "media_id": status.media_id,
-            "checks": job.checks + 1,
-            "checking_since": since,
-            "retries": 0,
-            "throttles": 0,
-        }
+    check = job.replace(
+        stage=PublishStage.CHECK,
+        media_id=status.media_id,
+        checks=job.checks + 1,
+        checking_since=since,
+        retries=0,
+        throttles=0,
     )
     deps.publish_queue.send(check, delay_seconds=delay)
     return PublishOutcome(PublishResult.CHECKING)

@@ -123,7 +123,7 @@ def _requeue(task: Task, kind: ProviderJobKind, deps: Deps, report: ReconcileRep
         deps.tasks.touch_open(task)
         report.jobs_waiting += 1
         return
-    deps.provider_queue.send(job.model_copy(update={"retries": slot.retries}))
+    deps.provider_queue.send(job.replace(retries=slot.retries))
     entry = call_entry(kind.value, CallOutcome.REQUEUED, now, by=Actor.RECONCILER)
     deps.tasks.touch_open(task, history=note_for(task.history, entry))
     report.jobs_requeued += 1

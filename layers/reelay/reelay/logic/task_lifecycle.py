@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from reelay.models.jobs import ArchiveJob, ProviderJobKind
-from reelay.models.media import ArchiveState, MediaAsset
+from reelay.models.media_states import ArchiveState, MediaAsset
 from reelay.models.status import RANK, TaskStatus, ranks_below
 from reelay.models.task import ReviewDeadlineAction, StatusUpdate, Task
 from reelay.models.task_history import Actor

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
-from reelay.models.media import ArchiveState, Publication
+from reelay.models.media import Publication
+from reelay.models.media_states import ArchiveState
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
 from reelay.models.upstream import (

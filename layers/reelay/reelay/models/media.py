@@ -10,23 +10,12 @@ Both live on the task item beside Creatify's six statuses and never change them:
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import ConfigDict, Field
 
 from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
-
-
-class MediaAsset(StrEnum):
-    PHOTO = "photo"  # Creatify's generated_photo_url (the preview image)
-    VIDEO = "video"  # Creatify's generated_video_url
-
-
-class ArchiveState(StrEnum):
-    PENDING = "pending"  # a copy is queued or under way
-    ARCHIVED = "archived"  # the whole file is in the bucket under `key`
-    FAILED = "failed"  # the copy was tried and given up on: `failed_reason` says why
+from reelay.models.media_states import ArchiveState, PublicationState
 
 
 class ArchivedFile(ReelayModel):
@@ -45,13 +34,6 @@ class ArchivedFile(ReelayModel):
     # next attempt, so a redelivery of that message may queue it again if the send was lost.
     retry_by: str | None = None
     updated_at: datetime = Field(default_factory=utc_now)
-
-
-class PublicationState(StrEnum):
-    PENDING = "pending"  # waits for the video and its archived copy
-    PUBLISHING = "publishing"  # claimed: uploading, attaching, or waiting for the shop to process it
-    PUBLISHED = "published"  # on the product; `media_id` names it in the shop
-    FAILED = "failed"  # ended without the video on the product: `reason` says why
 
 
 class Publication(ReelayModel):

@@ -3,13 +3,26 @@
 Rule (design guide, section 2): an incoming status applies only forward. `failed` applies
 from any non-terminal status. A repeat, a regression or anything after a terminal status
 is a no-op, never an error, so a sender that retries is answered calmly.
+
+No pydantic here: every worker imports it (reelay.models.upstream names the same enum
+`ProviderStatus`, as Creatify's contract does).
 """
 
 from __future__ import annotations
 
-from reelay.models.upstream import ProviderStatus
+from enum import StrEnum
 
-TaskStatus = ProviderStatus
+
+class TaskStatus(StrEnum):
+    """Creatify's six statuses, spelled as its API spells them (its `ProviderStatus`)."""
+
+    INITIALIZING = "initializing"
+    IMAGE_GENERATING = "image_generating"
+    IMAGE_GENERATED = "image_generated"
+    VIDEO_GENERATING = "video_generating"
+    VIDEO_GENERATED = "video_generated"
+    FAILED = "failed"
+
 
 RANK: dict[TaskStatus, int] = {
     TaskStatus.INITIALIZING: 0,

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, SecretStr
 
 from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
+from reelay.models.tenant_profile import TenantProfile
 
 # How long a replaced API key or webhook secret keeps working unless the operator says otherwise.
 DEFAULT_OVERLAP_HOURS = 24
@@ -40,13 +41,20 @@ class Tenant(ReelayModel):
     previous_webhook_secret: SecretStr | None = None
     previous_webhook_secret_expires_at: datetime | None = None
 
+    def profile(self) -> TenantProfile:
+        """What the workers read of this tenant (reelay.dal.tenants.TenantRepository.profile)."""
+        previous = self.previous_webhook_secret
+        return TenantProfile(
+            tenant_id=self.tenant_id,
+            webhook_secret=self.webhook_secret.get_secret_value(),
+            daily_credit_budget=self.daily_credit_budget,
+            previous_webhook_secret=previous.get_secret_value() if previous is not None else None,
+            previous_webhook_secret_expires_at=self.previous_webhook_secret_expires_at,
+        )
+
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets a delivery made at `now` is signed with: the current one first."""
-        secrets = [self.webhook_secret.get_secret_value()]
-        until = self.previous_webhook_secret_expires_at
-        if self.previous_webhook_secret is not None and until is not None and now < until:
-            secrets.append(self.previous_webhook_secret.get_secret_value())
-        return secrets
+        return self.profile().signing_secrets(now)
 
 
 class TenantSummary(ReelayModel):

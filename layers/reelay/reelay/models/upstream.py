@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
+from reelay.models.status import TaskStatus
 
 MAX_URL_LENGTH = 200
 MAX_IDS_PER_LIST = 100
@@ -37,13 +38,9 @@ class MotionStyle(StrEnum):
     DISPLAY = "display"
 
 
-class ProviderStatus(StrEnum):
-    INITIALIZING = "initializing"
-    IMAGE_GENERATING = "image_generating"
-    IMAGE_GENERATED = "image_generated"
-    VIDEO_GENERATING = "video_generating"
-    VIDEO_GENERATED = "video_generated"
-    FAILED = "failed"
+# Creatify's six statuses: defined with their order in reelay.models.status, which the workers
+# import without pydantic; the contract's name for them here.
+ProviderStatus = TaskStatus
 
 
 # An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`.

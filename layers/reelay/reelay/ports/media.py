@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from reelay.models.media import ArchivedFile, MediaAsset
+from reelay.models.media import ArchivedFile
+from reelay.models.media_states import MediaAsset
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from reelay.models.media import PublicationState
+from reelay.models.media_states import PublicationState
 from reelay.models.task import Task
 
 

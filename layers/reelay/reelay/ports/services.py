@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 # Only in annotations, so these ports cost no model building at a cold start.
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
+    from reelay.models.jobs import QueueMessage
     from reelay.models.upstream import (
         GenImageRequest,
         GenVideoRequest,
@@ -47,7 +46,7 @@ class CreatifyApi(Protocol):
 
 
 class JobQueue(Protocol):
-    def send(self, job: BaseModel, delay_seconds: int = 0) -> None: ...
+    def send(self, job: QueueMessage, delay_seconds: int = 0) -> None: ...
 
 
 class EventPublisher(Protocol):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from reelay.models.task import StatusUpdate, Task
     from reelay.models.task_history import HistoryNote
     from reelay.models.tenant import Tenant, TenantSummary
+    from reelay.models.tenant_profile import TenantProfile
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,19 @@ class ConnectionStore(Protocol):
 
 
 class TenantReader(Protocol):
-    def get(self, tenant_id: str) -> Tenant | None: ...
+    """Tenant profiles as the workers read them (reelay.dal.tenant_cache)."""
+
+    def get(self, tenant_id: str) -> TenantProfile | None: ...
 
 
 class TenantStore(Protocol):
     def create(self, tenant: Tenant) -> None: ...
 
     def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def profile(self, tenant_id: str) -> TenantProfile | None:
+        """What the workers need of the tenant (signing secrets, budget), built without pydantic."""
+        ...
 
     def find_by_api_key_hash(self, api_key_hash: str, now: datetime | None = None) -> Tenant | None:
         """The tenant of a key valid at `now` (a rotated-out key until its overlap ends)."""

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 from urllib.parse import quote
 
-from reelay.models.media import MediaAsset
+from reelay.models.media_states import MediaAsset
 
 _TAG_BYTES = 16
 MEDIA_PATH = "/media/{task_id}/{asset}"
