@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reelay.clients.pinned_http import pinned_request, pinned_target
+from reelay.clients.pinned_http import pinned_target
+from reelay_local.simulators.creatify.outbound import pinned_request
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ connect time could answer differently (DNS rebinding: public for the check, 127.
 the connection). So the request is sent to one of the checked addresses, while the Host
 header and TLS (SNI and the certificate's name check) keep the URL's host name.
 
-Two ways, one rule: `pinned_open` sends with urllib3, which botocore has already loaded in every
-function, so no function's cold start pays an HTTP package of its own (httpx and its
-dependencies cost about a fifth of the boto3 baseline): the webhook sender, the media copier
-and the shop publishers use it. `pinned_request` builds an httpx request, through httpx's
-`sni_hostname` extension, for the local Creatify simulator's outbound calls (dev only).
+`pinned_open` sends with urllib3, which botocore has already loaded in every function, so no
+function's cold start pays an HTTP package of its own (httpx and its dependencies cost about a
+fifth of the boto3 baseline): the webhook sender, the media copier and the shop publishers use
+it. (The local Creatify simulator pins its own calls the same way with httpx, in
+reelay_local.simulators.creatify.outbound: httpx is not in the layer.)
 """
 
 from __future__ import annotations
@@ -20,28 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    import httpx
     from urllib3 import BaseHTTPResponse
-
-
-def pinned_request(
-    client: httpx.Client, method: str, url: str, address: str, **options: Any
-) -> httpx.Request:
-    """A request for `url` that connects to `address` (an IP literal) and names the URL's host.
-
-    An IP literal needs no resolving, so nothing between the check and the connection asks DNS.
-    """
-    import httpx
-
-    target = httpx.URL(url)
-    headers = {**options.pop("headers", {}), "Host": target.netloc.decode("ascii")}
-    return client.build_request(
-        method,
-        target.copy_with(host=address),
-        headers=headers,
-        extensions={"sni_hostname": target.raw_host.decode("ascii")},
-        **options,
-    )
 
 
 class PinnedTarget(NamedTuple):

@@ -1,11 +1,11 @@
 """The simulator's own outbound calls (product image downloads, webhooks): to this machine only.
 
 Every URL is resolved once and used only when every address its host has is a loopback
-address; the request then goes to the checked address itself (no second look-up, see
-reelay/clients/pinned_http.py). A redirect is followed by hand, each hop checked the same
-way. So no test or demo makes the simulator send traffic off the machine, whatever URL a
-caller gives it: a product image elsewhere becomes a drawn stand-in, a webhook elsewhere is
-recorded as refused.
+address; the request then goes to the checked address itself (no second look-up, as
+reelay/clients/pinned_http.py does for the layer's clients). A redirect is followed by hand,
+each hop checked the same way. So no test or demo makes the simulator send traffic off the
+machine, whatever URL a caller gives it: a product image elsewhere becomes a drawn stand-in, a
+webhook elsewhere is recorded as refused.
 
 Building a TLS context (loading the CA bundle) costs tens of milliseconds, and tests start a
 fresh simulator per test, so every client shares one context built once per process.
@@ -23,14 +23,31 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
-from reelay.clients.pinned_http import pinned_request
-
 USER_AGENT = "reelay-creatify-simulator"
 MAX_REDIRECTS = 5
 
 
 class OffMachine(Exception):
     """The URL is not (only) on this machine, or cannot be judged: nothing is sent."""
+
+
+def pinned_request(
+    client: httpx.Client, method: str, url: str, address: str, **options: Any
+) -> httpx.Request:
+    """A request for `url` that connects to `address` (an IP literal) and names the URL's host.
+
+    An IP literal needs no resolving, so nothing between the check and the connection asks DNS.
+    """
+    target = httpx.URL(url)
+    headers = {**options.pop("headers", {}), "Host": target.netloc.decode("ascii")}
+    return client.build_request(
+        method,
+        target.copy_with(host=address),
+        headers=headers,
+        extensions={"sni_hostname": target.raw_host.decode("ascii")},
+        **options,
+    )
+
 
 
 @lru_cache(maxsize=1)
