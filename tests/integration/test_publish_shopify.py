@@ -379,6 +379,42 @@ def test_a_retry_after_a_lost_answer_finds_the_attached_video_instead_of_attachi
     assert (*uploads_and_attaches(shop), calls(shop)["product"]) == (*before[:3], before[3] + 1)  # found it
 
 
+def test_on_a_product_with_more_media_than_a_page_the_video_is_found_and_attached_once(
+    embedded, api, shop, link
+):
+    # Shopify lists a product's media a page at a time, oldest first: Reelay's video is on the
+    # third page, past where the attach answer and the first page of a look-up reach.
+    def merchant_videos(product: dict[str, Any]) -> None:
+        for n in range(230):
+            shop.admin.add_video(product["id"], f"lookbook-{n}.mp4")
+
+    task = generated_task(embedded, api, shop, "Trail Runner", after_intake=merchant_videos)
+    done = settled(embedded, api, task["id"])
+    product_videos = shop.admin.product_videos(int(task["external_ref"]["product_id"]))
+    ours = [video for video in product_videos if video.filename == f"reelay-{task['id']}.mp4"]
+    before = (*uploads_and_attaches(shop), calls(shop)["product"])
+
+    # A worker attached it and died before recording it: the next try must find it, not attach again.
+    stale = keys.iso(datetime.now(UTC) - timedelta(hours=1))
+    embedded.clients("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key=keys.task_key(task["id"]),
+        UpdateExpression="SET #p.#s = :publishing, #p.#u = :stale REMOVE #p.#m",
+        ExpressionAttributeNames={"#p": "publication", "#s": "state", "#u": "updated_at", "#m": "media_id"},
+        ExpressionAttributeValues={":publishing": {"S": "publishing"}, ":stale": {"S": stale}},
+    )
+    send_publish_job(embedded, PublishJob(task_id=task["id"]))
+    again = settled(embedded, api, task["id"])
+
+    assert len(ours) == 1 and len(product_videos) == 231
+    assert done["publication"]["state"] == "published"
+    assert done["publication"]["media_id"] == ours[0].gid
+    assert before[:3] == (1, 1, 1)
+    assert (again["publication"]["state"], again["publication"]["media_id"]) == ("published", ours[0].gid)
+    assert (*uploads_and_attaches(shop), calls(shop)["product"]) == (*before[:3], before[3] + 3)
+    assert len(shop.admin.product_videos(int(task["external_ref"]["product_id"]))) == 231
+
+
 def test_the_demo_s_last_step_shows_the_product_page_playing_the_video(embedded, api, shop, link):
     from reelay_local.commands.demo_publication import show_publication
 

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-# The documents Reelay's client sends (shopify.dev's stagedUploadsCreate and productUpdate).
-from reelay.clients.shopify_admin import ATTACH, STAGE, throttle_wait
+# The documents Reelay's client sends (shopify.dev's stagedUploadsCreate, productUpdate, product).
+from reelay.clients.shopify_admin import ATTACH, FIND, STAGE, throttle_wait
 from reelay_local.simulators.shop import LocalShop, ShopConfig
 
 FILE = b"\x00\x01video bytes\r\n" * 100
@@ -149,3 +149,31 @@ def test_the_throttle_knob_answers_throttled_with_the_cost_extension_reelay_wait
             },
         ).json()
     )
+
+
+def test_a_product_s_media_come_a_page_at_a_time_oldest_first_as_a_connection_does(shop: LocalShop) -> None:
+    assert shop.admin is not None
+    product = shop.create_product("Trail Runner", images=1)
+    added = [shop.admin.add_video(product["id"], f"merchant-{n}.mp4") for n in range(130)]
+    gid = f"gid://shopify/Product/{product['id']}"
+
+    first = graphql(shop, FIND, {"id": gid, "after": None}).json()["data"]["product"]["media"]
+    rest = graphql(shop, FIND, {"id": gid, "after": first["pageInfo"]["endCursor"]}).json()
+    second = rest["data"]["product"]["media"]
+
+    assert [node["id"] for node in first["nodes"] + second["nodes"]] == [video.gid for video in added]
+    assert (len(first["nodes"]), first["pageInfo"]["hasNextPage"]) == (100, True)
+    assert (len(second["nodes"]), second["pageInfo"]["hasNextPage"]) == (30, False)
+
+
+def test_a_media_page_needs_a_size_of_at_most_250_and_a_cursor_the_shop_gave(shop: LocalShop) -> None:
+    product = shop.create_product("Trail Runner", images=1)
+    gid = f"gid://shopify/Product/{product['id']}"
+
+    unsized = graphql(shop, FIND.replace("first: 100, ", ""), {"id": gid, "after": None}).json()
+    oversized = graphql(shop, FIND.replace("first: 100", "first: 251"), {"id": gid, "after": None}).json()
+    forged = graphql(shop, FIND, {"id": gid, "after": "not-a-cursor"}).json()
+
+    assert "first or last" in unsized["errors"][0]["message"]
+    assert "maximum of 250" in oversized["errors"][0]["message"]
+    assert "Invalid cursor" in forged["errors"][0]["message"]

@@ -65,14 +65,18 @@ ATTACH = """mutation attach($product: ProductUpdateInput!, $media: [CreateMediaI
   }
 }"""
 
-FIND = """query videos($id: ID!) {
+FIND = """query videos($id: ID!, $after: String) {
   product(id: $id) {
     id
-    media(first: 100) {
+    media(first: 100, after: $after) {
       nodes { id mediaContentType status ... on Video { filename mediaErrors { code message } } }
+      pageInfo { hasNextPage endCursor }
     }
   }
 }"""
+# A product holds at most 250 media, three pages of FIND; a shop answering more pages than that
+# is not believed further (the publish fails over as the shop being unavailable, and is retried).
+MAX_MEDIA_PAGES = 5
 
 CHECK = """query video($id: ID!) {
   node(id: $id) { id ... on Video { status fileStatus filename mediaErrors { code message } } }
@@ -127,11 +131,27 @@ class ShopifyPublisher:
     # ------------------------------------------------------------------ the port
 
     def find(self, request: PublishRequest) -> MediaStatus | None:
-        data = self._graphql(request, FIND, {"id": product_gid(request.product_id)})
-        product = data.get("product")
-        if product is None:
-            raise ProductGone(f"product {request.product_id} does not exist in {request.shop}")
-        return self._ours(request, (product.get("media") or {}).get("nodes") or [])
+        """Reelay's video for this task among all the product's media, page by page; None if absent.
+
+        Every page is read: missing a video attached by an earlier try would attach it again.
+        """
+        after = None
+        for _ in range(MAX_MEDIA_PAGES):
+            data = self._graphql(request, FIND, {"id": product_gid(request.product_id), "after": after})
+            product = data.get("product")
+            if product is None:
+                raise ProductGone(f"product {request.product_id} does not exist in {request.shop}")
+            media = product.get("media") or {}
+            found = self._ours(request, media.get("nodes") or [])
+            if found is not None:
+                return found
+            page = media.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return None
+            after = page.get("endCursor")
+            if not after:
+                raise ShopUnavailable("Shopify said more media follow but gave no cursor to them")
+        raise ShopUnavailable(f"the product lists more than {MAX_MEDIA_PAGES} pages of media")
 
     def attach(self, request: PublishRequest) -> MediaStatus:
         video = request.video
@@ -158,7 +178,7 @@ class ShopifyPublisher:
         nodes = ((payload.get("product") or {}).get("media") or {}).get("nodes") or []
         found = self._ours(request, nodes)
         if found is None:
-            # Attached, but not among the first page of the product's media: find it by its name.
+            # Attached, but not among the first page of the product's media: look through them all.
             found = self.find(request)
         if found is None:
             raise ShopUnavailable("Shopify accepted the video but does not list it on the product yet")

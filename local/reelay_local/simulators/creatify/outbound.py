@@ -49,7 +49,6 @@ def pinned_request(
     )
 
 
-
 @lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
     # The same CA bundle httpx would load by default.

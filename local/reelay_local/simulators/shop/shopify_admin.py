@@ -7,7 +7,9 @@
   becomes a Video on the product; an unknown product gives a null product and userErrors;
 - `product(id) { media }` and `node(id) { ... on Video }`: a video's status goes UPLOADED →
   PROCESSING → READY over `processing_seconds` (FAILED with mediaErrors when the failure knob
-  was set), as Shopify processes uploads asynchronously.
+  was set), as Shopify processes uploads asynchronously. A product's media come a page at a
+  time, oldest first, as a connection does: `media(first: N, after: $after)` with `pageInfo`
+  (`hasNextPage`, `endCursor`); N is at most 250, and without `first` it is an error.
 
 As Shopify does: no or a wrong token answers 401 with its JSON error; every answer carries
 `extensions.cost`; while the throttle knob is set the next calls answer THROTTLED (HTTP 200) with
@@ -17,7 +19,9 @@ nothing was uploaded or attached twice.
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import re
 import secrets
 import threading
@@ -32,6 +36,7 @@ from reelay_local.simulators.shop.staged_uploads import StagedUploads
 GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-(01|04|07|10)|unstable)/graphql\.json$")
 _GID = re.compile(r"^gid://shopify/(?P<type>\w+)/(?P<id>\d+)$")
 _RESOURCES = {"VIDEO", "IMAGE", "FILE", "MODEL_3D", "COLLECTION_IMAGE", "PRODUCT_IMAGE", "SHOP_IMAGE"}
+MAX_PAGE = 250  # Shopify's largest page of a connection
 MAX_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 VIDEO_PATH = "/cdn/shop/videos/"
@@ -105,6 +110,22 @@ class ShopifyAdmin:
         with self._lock:
             return list(self.videos.get(product_id, []))
 
+    def add_video(self, product_id: int, filename: str) -> Video:
+        """A video the merchant put on the product (processed already), beside any of Reelay's."""
+        video = Video(
+            next(self._ids),
+            product_id,
+            filename,
+            filename,
+            "video/mp4",
+            b"",
+            time.monotonic() - self.processing_seconds,
+            False,
+        )
+        with self._lock:
+            self.videos.setdefault(product_id, []).append(video)
+        return video
+
     def forget_product(self, product_id: int) -> None:
         with self._lock:
             self.videos.pop(product_id, None)
@@ -151,7 +172,8 @@ class ShopifyAdmin:
             return {"stagedUploadsCreate": self._stage(variables.get("input"))}
         if "productUpdate" in query:
             self.calls["productUpdate"] += 1
-            return {"productUpdate": self._attach(variables, product_exists)}
+            # A query Shopify refuses (no page size) is refused before anything is attached.
+            return {"productUpdate": self._attach(variables, product_exists, _page_size(query))}
         if re.search(r"\bnode\s*\(", query):
             self.calls["node"] += 1
             return {"node": self._node(variables.get("id"))}
@@ -159,7 +181,9 @@ class ShopifyAdmin:
             self.calls["product"] += 1
             product_id = _numeric_id(variables.get("id"), "Product")
             exists = product_id is not None and product_exists(product_id)
-            return {"product": self._product(product_id) if exists and product_id is not None else None}
+            if not exists or product_id is None:
+                return {"product": None}
+            return {"product": self._product(product_id, _page_size(query), variables.get("after"))}
         raise _GraphQLError("the local shop answers stagedUploadsCreate, productUpdate, product, node")
 
     def _stage(self, inputs: Any) -> dict[str, Any]:
@@ -186,7 +210,7 @@ class ShopifyAdmin:
             targets.append(target)
         return {"stagedTargets": targets if not errors else None, "userErrors": errors}
 
-    def _attach(self, variables: dict[str, Any], product_exists: Any) -> dict[str, Any]:
+    def _attach(self, variables: dict[str, Any], product_exists: Any, first: int) -> dict[str, Any]:
         product = variables.get("product")
         if not isinstance(product, dict):
             raise _GraphQLError("Variable $product of type ProductUpdateInput! was provided invalid value")
@@ -224,11 +248,23 @@ class ShopifyAdmin:
             return {"product": None, "userErrors": errors}
         with self._lock:
             self.videos.setdefault(product_id, []).extend(added)
-        return {"product": self._product(product_id), "userErrors": []}
+        return {"product": self._product(product_id, first), "userErrors": []}
 
-    def _product(self, product_id: int) -> dict[str, Any]:
-        nodes = [video.node(self.processing_seconds) for video in self.product_videos(product_id)]
-        return {"id": f"gid://shopify/Product/{product_id}", "media": {"nodes": nodes}}
+    def _product(self, product_id: int, first: int, after: Any = None) -> dict[str, Any]:
+        videos = self.product_videos(product_id)
+        start = 0
+        if after is not None:
+            position = _cursor_position(after)
+            if position is None:
+                raise _GraphQLError(f"Invalid cursor provided for the argument 'after': {after!r}")
+            start = position + 1
+        page = videos[start : start + first]
+        nodes = [video.node(self.processing_seconds) for video in page]
+        info = {
+            "hasNextPage": start + first < len(videos),
+            "endCursor": _cursor(start + len(page) - 1) if page else None,
+        }
+        return {"id": f"gid://shopify/Product/{product_id}", "media": {"nodes": nodes, "pageInfo": info}}
 
     def _node(self, gid: Any) -> dict[str, Any] | None:
         video_id = _numeric_id(gid, "Video")
@@ -262,6 +298,30 @@ class _GraphQLError(Exception):
 def _cost(requested: int, actual: int | None, available: float) -> dict[str, Any]:
     status = {"maximumAvailable": MAX_AVAILABLE, "currentlyAvailable": available, "restoreRate": RESTORE_RATE}
     return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}
+
+
+def _page_size(query: str) -> int:
+    """The `first` of the query's `media(...)` connection: required, 1..250, as Shopify's are."""
+    found = re.search(r"\bmedia\s*\(([^)]*)\)", query)
+    size = re.search(r"\bfirst\s*:\s*(\d+)", found.group(1)) if found else None
+    if size is None:
+        raise _GraphQLError("you must provide one of first or last")
+    if not 1 <= int(size.group(1)) <= MAX_PAGE:
+        raise _GraphQLError(f"The page size requested ({size.group(1)}) exceeds the maximum of {MAX_PAGE}")
+    return int(size.group(1))
+
+
+def _cursor(position: int) -> str:
+    # Opaque to a client, as Shopify's are.
+    return base64.b64encode(json.dumps({"last_id": position}).encode()).decode()
+
+
+def _cursor_position(cursor: Any) -> int | None:
+    try:
+        position = json.loads(base64.b64decode(str(cursor), validate=True))["last_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return position if isinstance(position, int) and position >= 0 else None
 
 
 def _user_error(where: list[str], name: str, message: str) -> dict[str, Any]:
