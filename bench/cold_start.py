@@ -16,6 +16,12 @@ AWS is pointed at a dead loopback endpoint with fake credentials; the function's
 the template's variables, with made-up values.
 
     .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer] [--python PATH]
+    .venv/bin/python bench/cold_start.py --parts [--repeat 15] [--python PATH]
+
+`--parts` measures, the same way, what pieces cost on top of the baseline with no Reelay code at
+all: another AWS client's service model, Powertools' Logger, pydantic's import and one model
+class. Each is a floor for the functions whose first path needs it: a function cannot start
+faster than the baseline plus its parts.
 
 `--python` measures with another interpreter, e.g. a python3.12 venv holding the layer's lock
 and boto3 (what Lambda runs): the dev venv has packages the layer does not, and some are
@@ -139,6 +145,43 @@ print(json.dumps({"seconds": seconds, "rss_kib": peak_rss_kib()}))
 """
 )
 
+# What a piece costs on its own, on top of the baseline (--parts), and which functions need it.
+PARTS: dict[str, tuple[str, str]] = {
+    "+ Powertools Logger": ("every function", "from aws_lambda_powertools import Logger; Logger()"),
+    "+ Secrets Manager client": ("Creatify's callers", "boto3.client('secretsmanager')"),
+    "+ SQS, EventBridge, SNS clients": (
+        "task_stream",
+        "boto3.client('sqs'); boto3.client('events'); boto3.client('sns')",
+    ),
+    "+ S3 client": ("media_worker, publish_worker", "boto3.client('s3')"),
+    "+ Logger and an S3 client": (
+        "media_worker (its floor)",
+        "from aws_lambda_powertools import Logger; Logger(); boto3.client('s3')",
+    ),
+    "+ S3, KMS, SQS clients": (
+        "publish_worker",
+        "boto3.client('s3'); boto3.client('kms'); boto3.client('sqs')",
+    ),
+    "+ import pydantic": ("every function that validates", "import pydantic"),
+    "+ one pydantic model": (
+        "every function that validates",
+        "from pydantic import BaseModel\nclass Item(BaseModel):\n    name: str\n    count: int = 0",
+    ),
+}
+
+_PART = (
+    _PEAK_RSS
+    + """
+import json, sys, time
+started = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+exec(sys.argv[1])
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "rss_kib": peak_rss_kib()}))
+"""
+)
+
 _FUNCTION = (
     _PEAK_RSS
     + """
@@ -187,6 +230,9 @@ def main() -> int:
     parser.add_argument(
         "--python", default=sys.executable, help="interpreter for the measured processes (default: this one)"
     )
+    parser.add_argument(
+        "--parts", action="store_true", help="what single pieces cost on top of the baseline, no Reelay code"
+    )
     args = parser.parse_args()
     functions = [f for f in args.only.split(",") if f] or FUNCTIONS
     env = {
@@ -196,6 +242,8 @@ def main() -> int:
         # The runtime as the layer ships it, for any interpreter (Lambda's /opt/python).
         "PYTHONPATH": str(REPO / "layers" / "reelay"),
     }
+    if args.parts:
+        return _parts(args.python, args.repeat, env)
     runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *functions]}
     for _ in range(args.repeat):  # interleaved, so a busy moment touches every column alike
         runs["baseline"].append(_run(args.python, _BASELINE, [], env))
@@ -234,6 +282,26 @@ def main() -> int:
     if missed:
         print(f"goal missed: a function above {GOAL}x the baseline in time or peak RSS")
     return 1 if missed or xray else 0
+
+
+def _parts(python: str, repeat: int, env: dict[str, str]) -> int:
+    runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *PARTS]}
+    for _ in range(repeat):
+        runs["baseline"].append(_run(python, _BASELINE, [], env))
+        for name, (_, code) in PARTS.items():
+            runs[name].append(_run(python, _PART, [code], env))
+    base_s = statistics.median(r["seconds"] for r in runs["baseline"])
+    base_rss = statistics.median(r["rss_kib"] for r in runs["baseline"])
+    print(
+        f"parts: what each piece alone adds to the baseline ({base_s * 1000:.0f} ms, "
+        f"{base_rss / 1024:.1f} MiB), median of {repeat} fresh processes; a function's floor"
+    )
+    print(f"{'piece':<32} {'time':>6}  {'RSS':>6}  {'goal':>6}  needed by")
+    for name, (needed_by, _) in PARTS.items():
+        seconds = statistics.median(r["seconds"] for r in runs[name])
+        rss = statistics.median(r["rss_kib"] for r in runs[name])
+        print(f"{name:<32} {seconds / base_s:5.2f}x  {rss / base_rss:5.2f}x  <={GOAL}x  {needed_by}")
+    return 0
 
 
 if __name__ == "__main__":
