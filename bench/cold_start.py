@@ -26,7 +26,8 @@ faster than the baseline plus its parts.
 `--python` measures with another interpreter, e.g. a python3.12 venv holding the layer's lock
 and boto3 (what Lambda runs): the dev venv has packages the layer does not, and some are
 imported when present. tests/unit/test_cold_start_imports.py holds each function to the import
-diet measured here (no httpx, no X-Ray SDK; no pydantic for the authorizer).
+diet measured here (no httpx, no X-Ray SDK; no pydantic for the authorizer, the delivery
+worker and the task stream).
 """
 
 from __future__ import annotations

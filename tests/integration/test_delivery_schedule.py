@@ -245,7 +245,7 @@ def test_a_receiver_that_answers_2xx_counts_as_delivered_whatever_its_body_does(
 
 
 def test_a_retry_carries_the_body_of_the_announced_event_not_the_task_as_it_is_now(rig):
-    announced = rig.deps.tasks.get(TASK_ID).model_copy(update={"status": TaskStatus.IMAGE_GENERATED})
+    announced = rig.deps.tasks.get(TASK_ID).replace(status=TaskStatus.IMAGE_GENERATED)
     snapshot = DeliveryJob(
         task_id=TASK_ID,
         event_id=event_id(TASK_ID, "image_generated"),

@@ -48,7 +48,7 @@ def deliver(url: str, body: dict[str, Any]) -> httpx.Response:
 
 
 def snapshot(task_id: str) -> dict[str, Any]:
-    return stored(task_id).model_dump()
+    return stored(task_id).as_json()
 
 
 def test_each_callback_delivered_three_times_in_any_order_changes_nothing_after_the_first_forward_step(

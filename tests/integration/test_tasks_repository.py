@@ -124,7 +124,7 @@ def test_creating_the_same_request_twice_returns_the_first_task(repo) -> None:
     first = create(repo, new_task())
     assert first.created
     retry = new_task()
-    retry = retry.model_copy(update={"image_prompt": "ignored: the stored task wins"})
+    retry = retry.replace(image_prompt="ignored: the stored task wins")
     second = create(repo, retry)
     assert not second.created
     assert second.task == first.task
@@ -139,13 +139,11 @@ def test_get_returns_the_task_as_created_and_none_for_an_unknown_id(repo) -> Non
 
 
 def test_a_stored_task_round_trips_every_field(repo) -> None:
-    task = new_task().model_copy(
-        update={
-            "image_prompt": "on a beach",
-            "credits_spent": 4,
-            "last_delivery": {"status": 200, "ms": 12.5, "ok": True, "body": None},
-            "created_at": datetime(2025, 3, 1, 12, 0, 0, 120000, tzinfo=UTC),
-        }
+    task = new_task().replace(
+        image_prompt="on a beach",
+        credits_spent=4,
+        last_delivery={"status": 200, "ms": 12.5, "ok": True, "body": None},
+        created_at=datetime(2025, 3, 1, 12, 0, 0, 120000, tzinfo=UTC),
     )
     create(repo, task)
     assert repo.get(task.id) == task
@@ -300,7 +298,7 @@ def test_an_image_only_task_leaves_the_open_list_at_image_generated(repo) -> Non
 
 def test_apply_uses_the_stored_auto_video_when_the_callers_copy_is_stale(repo) -> None:
     stored = create(repo, new_task(auto_video=False)).task
-    stale = stored.model_copy(update={"auto_video": True})
+    stale = stored.replace(auto_video=True)
     result = apply_news(repo, stale, StatusUpdate(status=S.IMAGE_GENERATED))
     assert result.applied
     assert open_ids(repo) == set()

@@ -61,7 +61,7 @@ def _utc(moment: datetime) -> datetime:
 
 def _stored(task: Task) -> Task:
     """The task as it comes back from the table: through JSON, never the caller's object."""
-    return Task.model_validate(task.model_dump(mode="json"))
+    return Task.from_stored(task.as_json())
 
 
 class Clock:
@@ -106,9 +106,9 @@ class MemoryTasks:
 
     def _write(self, task_id: str, changes: dict[str, Any]) -> Task:
         """Set fields on a stored task (JSON values, as an UpdateItem SET would)."""
-        values = self._tasks[task_id].model_dump(mode="json")
+        values = self._tasks[task_id].as_json()
         values.update(changes)
-        self._tasks[task_id] = Task.model_validate(values)
+        self._tasks[task_id] = Task.from_stored(values)
         return self._tasks[task_id]
 
     def _noted(self, task_id: str, note: HistoryNote | None) -> dict[str, Any]:
@@ -151,7 +151,7 @@ class MemoryTasks:
         if not holds:  # an empty allowed_from never holds
             return ApplyResult(applied=False, task=_stored(current))
         now = self._now(now)
-        changes = step.update.model_dump(mode="json", include=_UPDATE_FIELDS, exclude_none=True)
+        changes = {k: v for k, v in step.update.stored().items() if k in _UPDATE_FIELDS}
         changes.update(
             status=step.update.status.value,
             updated_at=now.isoformat(),

@@ -30,8 +30,8 @@ class MemoryPublications:
     def _set(self, task_id: str, **changes: Any) -> Task:
         task = self._tasks.get(task_id)
         assert task is not None and task.publication is not None
-        publication = task.publication.model_copy(update=changes)
-        return self._tasks._write(task_id, {"publication": publication.model_dump(mode="json")})
+        publication = task.publication.replace(**changes)
+        return self._tasks._write(task_id, {"publication": publication.as_json()})
 
     def _under(self, task_id: str, claim: int) -> bool:
         task = self._tasks.get(task_id)

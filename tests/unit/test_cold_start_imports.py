@@ -41,6 +41,9 @@ ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # A plain job message, tenant profile and history entry (its whole first invocation is
     # held to this in tests/integration/test_delivery_cold_path.py).
     "delivery_worker": ("pydantic",),
+    # Plain task records read from the stream images, plain jobs and events (its whole first
+    # invocation is held to this in tests/integration/test_task_stream_cold_path.py).
+    "task_stream": ("pydantic",),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 

@@ -90,7 +90,7 @@ def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook_
     fakes: FakeRuntime,
 ) -> None:
     waiting = task(S.IMAGE_GENERATED, auto_video=False, generated_photo_url="https://cdn.creatify/p.jpg")
-    preview = waiting.model_copy(update={"archive": settled("photo")})
+    preview = waiting.replace(archive=settled("photo"))
 
     done = dispatch_change(waiting, preview, fakes.deps())
 
@@ -117,7 +117,7 @@ def test_a_preview_for_review_is_announced_on_the_bus_the_topic_and_the_webhook_
 
 def test_a_retry_recorded_on_the_archive_announces_nothing(fakes: FakeRuntime) -> None:
     waiting = task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4")
-    retrying = waiting.model_copy(update={"archive": settled("video", ArchiveState.PENDING)})
+    retrying = waiting.replace(archive=settled("video", ArchiveState.PENDING))
 
     done = dispatch_change(waiting, retrying, fakes.deps())
 
@@ -127,7 +127,7 @@ def test_a_retry_recorded_on_the_archive_announces_nothing(fakes: FakeRuntime) -
 
 def test_a_failed_archive_releases_the_announcement_with_its_reason(fakes: FakeRuntime) -> None:
     waiting = task(S.VIDEO_GENERATED, generated_video_url="https://cdn/v.mp4")
-    failed = waiting.model_copy(update={"archive": settled("video", ArchiveState.FAILED)})
+    failed = waiting.replace(archive=settled("video", ArchiveState.FAILED))
 
     dispatch_change(waiting, failed, fakes.deps())
     dispatch_change(failed, failed, fakes.deps())  # a later change of the item: no second announcement

@@ -159,6 +159,6 @@ class ArchiveRecords:
 
 
 def _stored(file: ArchivedFile) -> dict[str, Any]:
-    values = file.model_dump(mode="json", exclude_none=True)
+    values = file.stored()
     values["updated_at"] = keys.iso(file.updated_at)
     return values

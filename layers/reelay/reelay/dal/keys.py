@@ -15,7 +15,8 @@
 | awaiting image | PRODUCT#<p>#<s>#<id>| AWAITING    | - (a product created without an image)       |
 
 Times in keys are fixed-width ISO-8601 UTC (`2025-01-31T12:00:00.000000Z`) so that string
-order is time order; pydantic's own ISO output drops zero microseconds, which would not sort.
+order is time order; the JSON form of a datetime (reelay.models.records.iso_json, pydantic's
+form) drops zero microseconds, which would not sort.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from reelay.dal.task_items import task_from_stream_image
 from reelay.models.task import Task
@@ -33,7 +32,7 @@ def task_images(record: Mapping[str, Any]) -> TaskImages | None:
     try:
         old = task_from_stream_image(raw.get("OldImage"))
         new = task_from_stream_image(raw.get("NewImage"))
-    except (ValidationError, ValueError, KeyError) as exc:
+    except (ValueError, KeyError) as exc:  # reelay.models.records.InvalidRecord included
         logger.error(
             "unreadable task image in stream record; skipped",
             extra={"event_id": record.get("eventID"), "error": str(exc)[:500]},

@@ -17,7 +17,7 @@ def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
     values = {k: v for k, v in from_item(item).items() if k not in _NOT_TASK_FIELDS}
     # Absent only on tasks stored before histories were recorded.
     values.setdefault("history_from_start", False)
-    return Task.model_validate(values)
+    return Task.from_stored(values)
 
 
 def task_from_stream_image(image: Mapping[str, Mapping[str, Any]] | None) -> Task | None:

@@ -68,7 +68,7 @@ class TaskRepository(TaskIndexes):
 
     def item_for(self, task: Task, stays_open: bool) -> dict[str, dict[str, Any]]:
         """The item that stores `task` (for a put, alone or in another store's transaction)."""
-        values: dict[str, Any] = task.model_dump(mode="json", exclude_none=True)
+        values: dict[str, Any] = task.stored()
         values["created_at"] = keys.iso(task.created_at)
         values["updated_at"] = keys.iso(task.updated_at)
         # A new task's history is empty: its submission is derived from created_at and its source.
@@ -175,8 +175,8 @@ class TaskRepository(TaskIndexes):
             f"{e.name('updated_at')} = {now_iso}",
             f"{e.name('version')} = {e.name('version')} + {e.value(1)}",
         ]
-        fields = step.update.model_dump(mode="json", include=set(_UPDATE_FIELDS), exclude_none=True)
-        sets += [f"{e.name(field)} = {e.value(value)}" for field, value in fields.items()]
+        fields = step.update.stored()
+        sets += [f"{e.name(field)} = {e.value(fields[field])}" for field in _UPDATE_FIELDS if field in fields]
         # The step's own entry is always kept: a task takes at most five steps, statuses only move forward.
         own = (
             HistoryNote(entry=state_entry(step.update.status, step.by, now)) if step.by is not None else None

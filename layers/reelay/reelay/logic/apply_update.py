@@ -72,7 +72,7 @@ def apply_provider_callback(
             history=HistoryNote(entry=entry),
         ):
             return CallbackOutcome.NO_CHANGE
-        task = task.model_copy(update={"provider_task_id": str(truth.id)})
+        task = task.replace(provider_task_id=str(truth.id))
     applied = apply_provider_state(task, truth, deps, by=Actor.CALLBACK)
     return CallbackOutcome.APPLIED if applied else CallbackOutcome.NO_CHANGE
 

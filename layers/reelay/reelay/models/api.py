@@ -9,10 +9,17 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
-from reelay.models.media import Publication
-from reelay.models.media_states import ArchiveState
+from reelay.models.clock import utc_now
+from reelay.models.media_states import ArchiveState, PublicationState
 from reelay.models.status import TaskStatus
-from reelay.models.task import ExternalRef, ReviewDeadlineAction, Task, webhook_payload
+from reelay.models.task import (
+    ADMIN_URL_MAX_LENGTH,
+    REF_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+    ReviewDeadlineAction,
+    Task,
+    webhook_payload,
+)
 from reelay.models.upstream import (
     AspectRatio,
     HttpUrl200,
@@ -22,6 +29,39 @@ from reelay.models.upstream import (
 )
 
 MAX_PROMPT_LENGTH = 2000
+
+
+# The API's shapes of the task's plain records (reelay.models.task.ExternalRef, which holds the
+# same limits, and reelay.models.media.Publication), under the same names in the OpenAPI document.
+# Their docstrings are the document's descriptions.
+class ExternalRef(ReelayModel):
+    """Where the product came from, so consumers can map a video back to their catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Also an SNS message attribute, which SNS refuses when empty.
+    source: str = Field(default="api", min_length=1, max_length=SOURCE_MAX_LENGTH)
+    shop: str | None = Field(default=None, max_length=REF_MAX_LENGTH)
+    product_id: str | None = Field(default=None, max_length=REF_MAX_LENGTH)
+    title: str | None = Field(default=None, max_length=REF_MAX_LENGTH)
+    # Where a person edits the product in the shop's admin.
+    admin_url: str | None = Field(default=None, max_length=ADMIN_URL_MAX_LENGTH)
+
+
+class Publication(ReelayModel):
+    """Where putting the task's video on its shop product stands."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    state: PublicationState = PublicationState.PENDING
+    platform: str | None = None
+    connection_id: str | None = None
+    product_id: str | None = None
+    # Shopify: the Video media gid; WooCommerce: the product id whose meta holds the video URL.
+    media_id: str | None = None
+    reason: str | None = None
+    attempts: int = Field(default=0, ge=0)
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class ProductVideoRequest(ReelayModel):
@@ -172,10 +212,10 @@ class ProductVideo(ReelayModel):
         data.update(
             motion_style=task.motion_style,
             auto_video=task.auto_video,
-            external_ref=task.external_ref,
+            external_ref=task.external_ref.as_json(),
             regen_source_id=task.regen_source_id,
             regenerated_as=task.regenerated_as,
-            publication=task.publication,
+            publication=task.publication.as_json() if task.publication is not None else None,
         )
         return cls.model_validate(data)
 

@@ -35,7 +35,7 @@ def event_detail(task: Task, media: dict[str, Any] | None = None) -> dict[str, A
     if media is not None:
         detail["media"] = media
     detail["tenant_id"] = task.tenant_id
-    detail["external_ref"] = task.external_ref.model_dump(mode="json")
+    detail["external_ref"] = task.external_ref.as_json()
     detail["event_id"] = event_id(task.id, task.status)
     return detail
 
@@ -52,7 +52,7 @@ def publication_event_detail(task: Task, media: dict[str, Any] | None = None) ->
         raise ValueError(f"task {task.id} has no publication to announce")
     detail = event_detail(task, media)
     state = task.publication.state.value
-    detail["publication"] = task.publication.model_dump(mode="json")
+    detail["publication"] = task.publication.as_json()
     detail["event_id"] = publication_event_id(task.id, state)
     detail["detail_type"] = PUBLICATION_DETAIL_TYPES[state]
     return detail

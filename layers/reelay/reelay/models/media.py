@@ -5,41 +5,41 @@ Both live on the task item beside Creatify's six statuses and never change them:
   bucket (its object key, never a URL: presigned URLs expire, keys do not).
 - `publication`: for a task from a shop connection with write-back on, whether its video is on
   the product yet (pending → publishing → published, or failed with the reason).
+
+Plain records (reelay.models.records), read and written as the task item holds them; the API
+shows the publication through its own pydantic view (reelay.models.api.Publication).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
-from pydantic import ConfigDict, Field
-
-from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
 from reelay.models.media_states import ArchiveState, PublicationState
+from reelay.models.records import Record, count
 
 
-class ArchivedFile(ReelayModel):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ArchivedFile(Record):
     """One asset's copy in the media bucket."""
-
-    model_config = ConfigDict(extra="ignore")
 
     state: ArchiveState = ArchiveState.PENDING
     key: str | None = None
-    bytes: int | None = Field(default=None, ge=0)
+    bytes: int | None = count(None)
     content_type: str | None = None
     source_url: str | None = None
     failed_reason: str | None = None
-    attempts: int = Field(default=0, ge=0)
+    attempts: int = count()
     # On a pending record after a failure: the SQS message whose run recorded it and queues the
     # next attempt, so a redelivery of that message may queue it again if the send was lost.
     retry_by: str | None = None
-    updated_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = dataclasses.field(default_factory=utc_now)
 
 
-class Publication(ReelayModel):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Publication(Record):
     """Where putting the task's video on its shop product stands."""
-
-    model_config = ConfigDict(extra="ignore")
 
     state: PublicationState = PublicationState.PENDING
     platform: str | None = None
@@ -48,5 +48,5 @@ class Publication(ReelayModel):
     # Shopify: the Video media gid; WooCommerce: the product id whose meta holds the video URL.
     media_id: str | None = None
     reason: str | None = None
-    attempts: int = Field(default=0, ge=0)
-    updated_at: datetime = Field(default_factory=utc_now)
+    attempts: int = count()
+    updated_at: datetime = dataclasses.field(default_factory=utc_now)

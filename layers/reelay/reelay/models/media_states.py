@@ -1,7 +1,7 @@
 """The names of a task's media assets and the states of their copies and of the shop write-back.
 
-Plain enums, apart from the pydantic records in reelay.models.media that hold them, so queue
-messages and the workers' hot paths can name them without importing pydantic.
+Plain enums, apart from the records in reelay.models.media that hold them, so queue messages
+and the workers' hot paths can name them without importing anything else.
 """
 
 from __future__ import annotations

@@ -1,18 +1,30 @@
-"""Reelay's own task: Creatify's fields under their exact names, plus what Reelay tracks."""
+"""Reelay's own task: Creatify's fields under their exact names, plus what Reelay tracks.
+
+Plain records (reelay.models.records), not pydantic models: the task stream reads a task from
+every stream image it gets, and its cold start has no room for pydantic. The API validates what
+it takes and shapes what it shows with its own models (reelay.models.api), built from these.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ConfigDict, Field
-
-from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
 from reelay.models.media import ArchivedFile, Publication
+from reelay.models.records import Record, text
 from reelay.models.status import TaskStatus, is_terminal
-from reelay.models.upstream import AspectRatio, MotionStyle, ProductToVideo, ProductType
+from reelay.models.video_options import AspectRatio, MotionStyle, ProductType
+
+if TYPE_CHECKING:
+    from reelay.models.upstream import ProductToVideo
+
+# How long an external ref's fields may be (the API's ExternalRef body declares the same).
+SOURCE_MAX_LENGTH = 32
+REF_MAX_LENGTH = 255
+ADMIN_URL_MAX_LENGTH = 2048
 
 
 class ReviewDeadlineAction(StrEnum):
@@ -21,22 +33,24 @@ class ReviewDeadlineAction(StrEnum):
     NONE = "none"  # keep waiting
 
 
-class ExternalRef(ReelayModel):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExternalRef(Record):
     """Where the product came from, so consumers can map a video back to their catalog."""
 
-    model_config = ConfigDict(extra="forbid")
+    forbid_unknown = True
 
     # Also an SNS message attribute, which SNS refuses when empty.
-    source: str = Field(default="api", min_length=1, max_length=32)
-    shop: str | None = Field(default=None, max_length=255)
-    product_id: str | None = Field(default=None, max_length=255)
-    title: str | None = Field(default=None, max_length=255)
+    source: str = text("api", min_length=1, max_length=SOURCE_MAX_LENGTH)
+    shop: str | None = text(max_length=REF_MAX_LENGTH)
+    product_id: str | None = text(max_length=REF_MAX_LENGTH)
+    title: str | None = text(max_length=REF_MAX_LENGTH)
     # Where a person edits the product in the shop's admin.
-    admin_url: str | None = Field(default=None, max_length=2048)
+    admin_url: str | None = text(max_length=ADMIN_URL_MAX_LENGTH)
 
 
-class Task(ReelayModel):
-    model_config = ConfigDict(extra="ignore", use_enum_values=False)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Task(Record):
+    """A task as its item holds it (attributes it does not declare are ignored when read)."""
 
     id: str
     tenant_id: str
@@ -54,7 +68,7 @@ class Task(ReelayModel):
     generated_video_url: str | None = None
     failed_reason: str | None = None
     auto_video: bool = True
-    external_ref: ExternalRef = Field(default_factory=ExternalRef)
+    external_ref: ExternalRef = dataclasses.field(default_factory=ExternalRef)
     provider_task_id: str | None = None
     # Where Creatify should call back for this task, seen on the request that created it
     # (API Gateway's own domain and stage, not a client header); PUBLIC_BASE_URL overrides.
@@ -68,21 +82,21 @@ class Task(ReelayModel):
     review_deadline_action: ReviewDeadlineAction = ReviewDeadlineAction.NONE
     idempotency_key: str | None = None
     request_hash: str | None = None
-    created_at: datetime = Field(default_factory=utc_now)
-    updated_at: datetime = Field(default_factory=utc_now)
+    created_at: datetime = dataclasses.field(default_factory=utc_now)
+    updated_at: datetime = dataclasses.field(default_factory=utc_now)
     version: int = 1
     delivery_attempts: int = 0
     last_delivery: dict[str, Any] | None = None
     # How many replays of the delivery were asked for (POST .../deliveries).
     delivery_replays: int = 0
     # What happened to the task, compact and bounded (reelay.models.task_history).
-    history: list[dict[str, Any]] = Field(default_factory=list)
+    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     history_dropped: int = 0
     # Stored with every task since histories are recorded; an item without it (a task created by
     # an earlier version) is read as False: the steps before its first recorded one are unknown.
     history_from_start: bool = True
     # Reelay's copies of Creatify's files, by asset ("photo", "video") (reelay.models.media).
-    archive: dict[str, ArchivedFile] = Field(default_factory=dict)
+    archive: dict[str, ArchivedFile] = dataclasses.field(default_factory=dict)
     # Putting the video on the shop product, for a task from a connection with write-back on.
     publication: Publication | None = None
 
@@ -91,7 +105,8 @@ class Task(ReelayModel):
         return is_terminal(self.status)
 
 
-class StatusUpdate(ReelayModel):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StatusUpdate(Record):
     """What the provider says about a task now: the only input to a forward-only apply."""
 
     status: TaskStatus
@@ -137,5 +152,4 @@ WEBHOOK_FIELDS: tuple[str, ...] = (
 
 
 def webhook_payload(task: Task) -> dict[str, Any]:
-    data = task.model_dump(mode="json")
-    return {name: data[name] for name in WEBHOOK_FIELDS}
+    return task.as_json(WEBHOOK_FIELDS)

@@ -18,24 +18,12 @@ from pydantic import ConfigDict, Field, field_validator
 from reelay.models.base import ReelayModel
 from reelay.models.status import TaskStatus
 
+# Creatify's enums for the video (type, aspect ratio, motion style) are defined in
+# reelay.models.video_options, which the task record imports without pydantic; named here too.
+from reelay.models.video_options import AspectRatio, MotionStyle, ProductType
+
 MAX_URL_LENGTH = 200
 MAX_IDS_PER_LIST = 100
-
-
-class ProductType(StrEnum):
-    PRODUCT_ANYSHOT = "product_anyshot"
-    PRODUCT_AVATAR = "product_avatar"
-
-
-class AspectRatio(StrEnum):
-    PORTRAIT = "9x16"
-    LANDSCAPE = "16x9"
-    SQUARE = "1x1"
-
-
-class MotionStyle(StrEnum):
-    TALKING = "talking"
-    DISPLAY = "display"
 
 
 # Creatify's six statuses: defined with their order in reelay.models.status, which the workers

@@ -1,0 +1,257 @@
+"""Plain records kept on a task item: read from what DynamoDB gives back, written as what it stores.
+
+The task, its external ref, its archived files and its publication are frozen dataclasses built
+on `Record`, not pydantic models: the task stream reads two task images per record and pydantic's
+import with its models was most of the stream's cold start beyond boto3's. What pydantic did for
+them is done here, by each field's declared type, in one place:
+
+- reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
+  an enum from its value, a datetime from an ISO 8601 string, a nested record from its dict, an
+  int from an int (or a whole Decimal or float, as numbers may come back), each of the other
+  types as itself; a value that cannot be read is an `InvalidRecord` naming the field (nested:
+  `external_ref.source`). Keys a record does not declare are ignored, or refused by a record
+  with `forbid_unknown`.
+- writing: the JSON-shaped dict the table stores and events carry, as pydantic's
+  `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
+  nested records as dicts), so items and stream images stay the same both ways; `stored()`
+  leaves out fields that are None, in nested records too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from typing import Any, ClassVar, Self, Union, get_args, get_origin, get_type_hints
+
+
+class InvalidRecord(ValueError):
+    """A value a record cannot hold: `field` is its dotted path in the record."""
+
+    def __init__(self, record: str, field: str, why: str) -> None:
+        super().__init__(f"{record}.{field}: {why}" if field else f"{record}: {why}")
+        self.record, self.field, self.why = record, field, why
+
+
+def text(default: str | None = None, *, min_length: int = 0, max_length: int | None = None) -> Any:
+    """A string field with bounds on its length."""
+    return dataclasses.field(default=default, metadata={"length": (min_length, max_length)})
+
+
+def count(default: int = 0) -> Any:
+    """An int field that counts something: 0 or more."""
+    return dataclasses.field(default=default, metadata={"ge": 0})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Record:
+    """A record stored on a task item; see the module docstring for how it is read and written."""
+
+    # Whether reading a mapping with a key the record does not declare refuses it.
+    forbid_unknown: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        for name, field in _fields(type(self)).items():
+            value = getattr(self, name)
+            read = field.read(type(self).__name__, name, value)
+            if read is not value:
+                object.__setattr__(self, name, read)
+
+    @classmethod
+    def from_stored(cls, values: Any) -> Self:
+        """The record in `values` (a stored item's attributes, or a nested record's dict)."""
+        if not isinstance(values, Mapping):
+            raise InvalidRecord(cls.__name__, "", f"{_short(values)} is not a record")
+        fields = _fields(cls)
+        if cls.forbid_unknown:
+            unknown = sorted(str(key) for key in values if key not in fields)
+            if unknown:
+                raise InvalidRecord(cls.__name__, unknown[0], "not a field of this record")
+        missing = [name for name, field in fields.items() if field.required and name not in values]
+        if missing:
+            raise InvalidRecord(cls.__name__, missing[0], "missing")
+        return cls(**{name: value for name, value in values.items() if name in fields})
+
+    def stored(self) -> dict[str, Any]:
+        """What the table stores: JSON-shaped, fields that are None left out (nested too)."""
+        return {
+            name: _json(value, keep_none=False)
+            for name in _fields(type(self))
+            if (value := getattr(self, name)) is not None
+        }
+
+    def as_json(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The record as JSON, every field or those `names` in their order, None as null: what
+        events and webhooks carry."""
+        return {name: _json(getattr(self, name), keep_none=True) for name in names or _fields(type(self))}
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with `changes`, read like any construction."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Field:
+    kind: Any
+    required: bool
+    length: tuple[int, int | None] | None
+    counts: bool
+
+    def read(self, record: str, name: str, value: Any) -> Any:
+        try:
+            read = _as(self.kind, value)
+        except InvalidRecord as inner:  # a nested record's field
+            raise InvalidRecord(record, f"{name}.{inner.field}".rstrip("."), inner.why) from None
+        if read is _WRONG:
+            raise InvalidRecord(record, name, f"{_short(value)} is not {_spell(self.kind)}")
+        if self.counts and read is not None and read < 0:
+            raise InvalidRecord(record, name, f"{read!r} is negative")
+        if self.length is not None and read is not None:
+            low, high = self.length
+            if len(read) < low:
+                raise InvalidRecord(record, name, f"shorter than {low} characters")
+            if high is not None and len(read) > high:
+                raise InvalidRecord(record, name, f"longer than {high} characters")
+        return read
+
+
+@cache
+def _fields(cls: type[Record]) -> dict[str, _Field]:
+    hints = get_type_hints(cls)
+    return {
+        f.name: _Field(
+            kind=hints[f.name],
+            required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+            length=f.metadata.get("length"),
+            counts="ge" in f.metadata,
+        )
+        for f in dataclasses.fields(cls)
+    }
+
+
+_WRONG = object()
+
+
+def _as(kind: Any, value: Any) -> Any:
+    if kind is Any:
+        return value
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in get_args(kind):
+            return None
+        for option in get_args(kind):
+            if option is not type(None) and (read := _as(option, value)) is not _WRONG:
+                return read
+        return _WRONG
+    if origin is dict:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            return _WRONG
+        _, item = get_args(kind)
+        return _items(item, value.items(), dict)
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            return _WRONG
+        (item,) = get_args(kind)
+        return _items(item, enumerate(value), lambda pairs: [v for _, v in pairs])
+    if isinstance(kind, type):
+        if issubclass(kind, Record):
+            return value if isinstance(value, kind) else kind.from_stored(value)
+        if issubclass(kind, Enum):
+            try:
+                return kind(value)
+            except ValueError:
+                return _WRONG
+        if kind is datetime:
+            return _datetime(value)
+        if kind is bool:
+            return value if isinstance(value, bool) else _WRONG
+        if kind is int:
+            return _int(value)
+        if kind is str:
+            return value if isinstance(value, str) else _WRONG
+    raise TypeError(f"a record cannot declare a field of type {kind!r}")
+
+
+def _items(kind: Any, pairs: Any, build: Any) -> Any:
+    read = []
+    for key, value in pairs:
+        try:
+            item = _as(kind, value)
+        except InvalidRecord as inner:
+            raise InvalidRecord(inner.record, f"{key}.{inner.field}".rstrip("."), inner.why) from None
+        if item is _WRONG:
+            raise InvalidRecord("", str(key), f"{_short(value)} is not {_spell(kind)}")
+        read.append((key, item))
+    return build(read)
+
+
+def _datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return _WRONG
+    return _WRONG
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _WRONG
+    if isinstance(value, int):
+        return value
+    # A number read back as a Decimal (boto3's deserializer) or a float ("3.0") that is whole.
+    if isinstance(value, Decimal | float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return _WRONG
+
+
+_NAMES: dict[Any, str] = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    datetime: "an ISO 8601 date and time",
+}
+
+
+def _spell(kind: Any) -> str:
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return "one of " + ", ".join(str(member.value) for member in kind)
+    if kind in _NAMES:
+        return _NAMES[kind]
+    if get_origin(kind) is dict:
+        return "an object"
+    if get_origin(kind) is list:
+        return "a list"
+    return str(kind).replace("typing.", "")
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def iso_json(moment: datetime) -> str:
+    """A datetime as pydantic writes it in JSON: ISO 8601, `Z` for UTC, microseconds only when any."""
+    shown = moment.isoformat()
+    return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+
+
+def _json(value: Any, *, keep_none: bool) -> Any:
+    if isinstance(value, Record):
+        return value.as_json() if keep_none else value.stored()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso_json(value)
+    if isinstance(value, Mapping):
+        return {key: _json(item, keep_none=keep_none) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json(item, keep_none=keep_none) for item in value]
+    return value
