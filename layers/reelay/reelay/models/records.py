@@ -7,10 +7,11 @@ them is done here, by each field's declared type, in one place:
 
 - reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
   an enum from its value, a datetime from an ISO 8601 string, a nested record from its dict, an
-  int from an int (or a whole Decimal or float, as numbers may come back), each of the other
-  types as itself; a value that cannot be read is an `InvalidRecord` naming the field (nested:
-  `external_ref.source`). Keys a record does not declare are ignored, or refused by a record
-  with `forbid_unknown`.
+  int from an int (or a whole Decimal or float, as numbers may come back), a float from any
+  finite number, each of the other types as itself; a value that cannot be read is an
+  `InvalidRecord` naming the field (nested: `external_ref.source`). Keys a record does not
+  declare are ignored, or refused by a record with `forbid_unknown` (queue messages, the
+  external ref).
 - writing: the JSON-shaped dict the table stores and events carry, as pydantic's
   `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
   nested records as dicts), so items and stream images stay the same both ways; `stored()`
@@ -172,6 +173,8 @@ def _as(kind: Any, value: Any) -> Any:
             return value if isinstance(value, bool) else _WRONG
         if kind is int:
             return _int(value)
+        if kind is float:
+            return _float(value)
         if kind is str:
             return value if isinstance(value, str) else _WRONG
     raise TypeError(f"a record cannot declare a field of type {kind!r}")
@@ -212,9 +215,16 @@ def _int(value: Any) -> Any:
     return _WRONG
 
 
+def _float(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return _WRONG
+    return float(value) if math.isfinite(value) else _WRONG
+
+
 _NAMES: dict[Any, str] = {
     str: "a string",
     int: "a whole number",
+    float: "a number",
     bool: "true or false",
     datetime: "an ISO 8601 date and time",
 }
