@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from reelay_local.aws.embedded import EmbeddedStack
+from reelay_local.aws.moto_server import MotoServer
 from reelay_local.simulators.creatify import CreatifySimulator, SimulatorConfig
 from tests.integration.pipeline import RunningStack
 
@@ -18,6 +19,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "embedded_options(**kwargs): keyword arguments for EmbeddedStack.start in the `embedded` "
         "fixture (topic_filter, extra_env, callbacks, ...)",
     )
+
+
+@pytest.fixture
+def moto_server() -> Iterator[MotoServer]:
+    """moto's server on a free loopback port; this process's own AWS clients stay as they are."""
+    server = MotoServer().start(isolate=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

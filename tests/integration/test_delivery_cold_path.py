@@ -11,15 +11,6 @@ change that brings it back fails here.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from reelay.dal.tasks import TaskRepository
 from reelay.dal.tenants import TenantRepository
 from reelay.deps import Deps
@@ -30,44 +21,15 @@ from reelay.models.task import Task, webhook_payload
 from reelay_local.aws.moto_server import MotoServer
 from reelay_local.aws.template import load_template, table_create_kwargs
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
+from tests.integration.first_invocation import first_invocation
 
-REPO = Path(__file__).resolve().parents[2]
 TABLE = "reelay-cold-delivery"
-
-_FIRST_INVOCATION = """
-import importlib.util, json, sys
-path, body = sys.argv[1], sys.argv[2]
-sys.path.insert(0, path.rsplit("/", 1)[0])
-spec = importlib.util.spec_from_file_location("app", path)
-app = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(app)
-
-class Context:
-    function_name = "DeliveryWorkerFunction"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:delivery"
-    aws_request_id = "cold-1"
-
-record = {"messageId": "m-1", "body": body, "attributes": {"ApproximateReceiveCount": "1"}}
-answer = app.handler({"Records": [record]}, Context())
-pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
-print(json.dumps({"answer": answer, "pydantic": pydantic}))
-"""
-
-
-@pytest.fixture
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer().start(isolate=False)  # this process's own clients stay as they are
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_a_delivery_workers_first_invocation_delivers_signed_and_records_without_pydantic(
-    moto: MotoServer,
+    moto_server: MotoServer,
 ) -> None:
-    dynamodb = moto.clients("dynamodb")
+    dynamodb = moto_server.clients("dynamodb")
     dynamodb.create_table(**table_create_kwargs(load_template(), table_name=TABLE))
     deps = Deps(
         tasks=TaskRepository(TABLE, client=dynamodb), tenants=TenantRepository(TABLE, client=dynamodb)
@@ -90,37 +52,13 @@ def test_a_delivery_workers_first_invocation_delivers_signed_and_records_without
             webhook_url=receiver.url,
             tenant_id=task.tenant_id,
         )
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-            "PYTHONPATH": str(REPO / "layers" / "reelay"),
+        record = {"messageId": "m-1", "body": job.to_json(), "attributes": {"ApproximateReceiveCount": "1"}}
+        settings = {
             "TABLE_NAME": TABLE,
-            "DELIVERY_QUEUE_URL": f"{moto.endpoint_url}/000000000000/unused",
+            "DELIVERY_QUEUE_URL": f"{moto_server.endpoint_url}/000000000000/unused",
             "REELAY_ALLOW_LOOPBACK_WEBHOOKS": "true",
-            "POWERTOOLS_SERVICE_NAME": "reelay",
-            "POWERTOOLS_METRICS_NAMESPACE": "Reelay",
-            "AWS_ENDPOINT_URL": moto.endpoint_url,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-            "AWS_EC2_METADATA_DISABLED": "true",
         }
-        done = subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                "-c",
-                _FIRST_INVOCATION,
-                str(REPO / "functions/delivery_worker/app.py"),
-                job.to_json(),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        seen = json.loads(done.stdout.strip().splitlines()[-1])
+        seen = first_invocation("delivery_worker", {"Records": [record]}, moto_server, settings)
 
         assert seen["answer"] == {"batchItemFailures": []}
         [delivery] = receiver.received

@@ -112,6 +112,18 @@ def archived_video(task: dict[str, Any]) -> bytes:
     return httpx.get(task["generated_video_url"]).content
 
 
+def died_after_attaching(embedded: EmbeddedStack, task_id: str) -> None:
+    """As if a worker attached the video and died before recording it: its claim went stale, no media id."""
+    stale = keys.iso(datetime.now(UTC) - timedelta(hours=1))
+    embedded.clients("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key=keys.task_key(task_id),
+        UpdateExpression="SET #p.#s = :publishing, #p.#u = :stale REMOVE #p.#m",
+        ExpressionAttributeNames={"#p": "publication", "#s": "state", "#u": "updated_at", "#m": "media_id"},
+        ExpressionAttributeValues={":publishing": {"S": "publishing"}, ":stale": {"S": stale}},
+    )
+
+
 def calls(shop: LocalShop) -> dict[str, int]:
     assert shop.admin is not None
     return {name: count for name, count in shop.admin.calls.items() if count}
@@ -360,15 +372,7 @@ def test_a_retry_after_a_lost_answer_finds_the_attached_video_instead_of_attachi
     task = generated_task(embedded, api, shop, "Trail Runner")
     settled(embedded, api, task["id"])
     before = (*uploads_and_attaches(shop), calls(shop)["product"])
-    # A worker attached the video and died before recording it: its claim went stale, no media id.
-    stale = keys.iso(datetime.now(UTC) - timedelta(hours=1))
-    embedded.clients("dynamodb").update_item(
-        TableName=os.environ["TABLE_NAME"],
-        Key=keys.task_key(task["id"]),
-        UpdateExpression="SET #p.#s = :publishing, #p.#u = :stale REMOVE #p.#m",
-        ExpressionAttributeNames={"#p": "publication", "#s": "state", "#u": "updated_at", "#m": "media_id"},
-        ExpressionAttributeValues={":publishing": {"S": "publishing"}, ":stale": {"S": stale}},
-    )
+    died_after_attaching(embedded, task["id"])
 
     send_publish_job(embedded, PublishJob(task_id=task["id"]))  # its message, delivered again
     done = settled(embedded, api, task["id"])
@@ -395,14 +399,7 @@ def test_on_a_product_with_more_media_than_a_page_the_video_is_found_and_attache
     before = (*uploads_and_attaches(shop), calls(shop)["product"])
 
     # A worker attached it and died before recording it: the next try must find it, not attach again.
-    stale = keys.iso(datetime.now(UTC) - timedelta(hours=1))
-    embedded.clients("dynamodb").update_item(
-        TableName=os.environ["TABLE_NAME"],
-        Key=keys.task_key(task["id"]),
-        UpdateExpression="SET #p.#s = :publishing, #p.#u = :stale REMOVE #p.#m",
-        ExpressionAttributeNames={"#p": "publication", "#s": "state", "#u": "updated_at", "#m": "media_id"},
-        ExpressionAttributeValues={":publishing": {"S": "publishing"}, ":stale": {"S": stale}},
-    )
+    died_after_attaching(embedded, task["id"])
     send_publish_job(embedded, PublishJob(task_id=task["id"]))
     again = settled(embedded, api, task["id"])
 

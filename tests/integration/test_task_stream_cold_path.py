@@ -14,15 +14,8 @@ fails here.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from reelay.dal.archive_records import ArchiveRecords
 from reelay.dal.tasks import TaskRepository
@@ -36,44 +29,13 @@ from reelay.models.task_history import archive_entry
 from reelay.ports.stores import Transition
 from reelay_local.aws.moto_server import MotoServer
 from reelay_local.aws.template import load_template, table_create_kwargs
+from tests.integration.first_invocation import first_invocation
 
-REPO = Path(__file__).resolve().parents[2]
 TABLE = "reelay-cold-stream"
 REGION = "us-east-1"
 TASK_ID = "t-cold-stream"
 VIDEO_URL = "https://cdn.example.com/v.mp4"
 WEBHOOK_URL = "https://hooks.example.com/reelay"
-
-_FIRST_INVOCATION = """
-import importlib.util, json, sys
-path, records = sys.argv[1], json.loads(sys.argv[2])
-sys.path.insert(0, path.rsplit("/", 1)[0])
-spec = importlib.util.spec_from_file_location("app", path)
-app = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(app)
-
-class Context:
-    function_name = "TaskStreamFunction"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:task-stream"
-    aws_request_id = "cold-1"
-
-    def get_remaining_time_in_millis(self):
-        return 60_000
-
-answer = app.handler({"Records": records}, Context())
-pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
-print(json.dumps({"answer": answer, "pydantic": pydantic}))
-"""
-
-
-@pytest.fixture
-def moto() -> Iterator[MotoServer]:
-    server = MotoServer().start(isolate=False)  # this process's own clients stay as they are
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Outbox:
@@ -125,13 +87,14 @@ def lambda_records(moto: MotoServer, stream_arn: str) -> list[dict[str, Any]]:
 
 
 def test_a_task_streams_first_invocation_queues_announces_and_delivers_without_pydantic(
-    moto: MotoServer,
+    moto_server: MotoServer,
 ) -> None:
-    dynamodb = moto.clients("dynamodb")
+    dynamodb = moto_server.clients("dynamodb")
     created = dynamodb.create_table(**table_create_kwargs(load_template(), table_name=TABLE))
     stream_arn = created["TableDescription"]["LatestStreamArn"]
-    secret = moto.clients("secretsmanager").create_secret(Name="reelay-cold-callback", SecretString="k" * 32)
-    outbox = Outbox(moto)
+    secrets = moto_server.clients("secretsmanager")
+    secret = secrets.create_secret(Name="reelay-cold-callback", SecretString="k" * 32)
+    outbox = Outbox(moto_server)
     tasks = TaskRepository(TABLE, client=dynamodb)
     tasks.create(
         Task(
@@ -163,12 +126,10 @@ def test_a_task_streams_first_invocation_queues_announces_and_delivers_without_p
         ArchivedFile(state=ArchiveState.ARCHIVED, key=key, bytes=1024, source_url=VIDEO_URL, attempts=1),
         archive_entry("video", "archived", now, attempt=1, size=1024),
     )
-    inserted, reached, settled = lambda_records(moto, stream_arn)
+    inserted, reached, settled = lambda_records(moto_server, stream_arn)
     assert [r["eventName"] for r in (inserted, reached, settled)] == ["INSERT", "MODIFY", "MODIFY"]
 
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "PYTHONPATH": str(REPO / "layers" / "reelay"),
+    settings = {
         "TABLE_NAME": TABLE,
         "PROVIDER_QUEUE_URL": outbox.urls["provider"],
         "DELIVERY_QUEUE_URL": outbox.urls["delivery"],
@@ -179,31 +140,8 @@ def test_a_task_streams_first_invocation_queues_announces_and_delivers_without_p
         "MEDIA_BUCKET": "reelay-cold-media",
         "CALLBACK_SECRET_ARN": secret["ARN"],
         "PUBLIC_BASE_URL": "https://api.example.com",
-        "POWERTOOLS_SERVICE_NAME": "reelay",
-        "POWERTOOLS_METRICS_NAMESPACE": "Reelay",
-        "AWS_ENDPOINT_URL": moto.endpoint_url,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "AWS_EC2_METADATA_DISABLED": "true",
     }
-    done = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-c",
-            _FIRST_INVOCATION,
-            str(REPO / "functions/task_stream/app.py"),
-            json.dumps([reached, settled]),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = first_invocation("task_stream", {"Records": [reached, settled]}, moto_server, settings)
 
     assert seen["answer"] == {"batchItemFailures": []}
     # Reaching video_generated queued the video's copy; its settling announced the task.

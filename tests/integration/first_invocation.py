@@ -1,0 +1,76 @@
+"""A function's whole first invocation in a fresh interpreter, against moto's server on 127.0.0.1.
+
+What `bench/cold_start.py` cannot see: the models and modules the first event itself brings in.
+The probe imports the handler as Lambda does, hands it one event with a Lambda-like context,
+and reports its answer and which pydantic modules got imported, so a test can hold a function's
+first invocation to the import diet its cold start was measured with. (The `moto_server`
+fixture, in this folder's conftest, is the moto server it runs against.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from reelay_local.aws.moto_server import MotoServer
+
+REPO = Path(__file__).resolve().parents[2]
+
+_PROBE = """
+import importlib.util, json, sys
+path, event = sys.argv[1], json.loads(sys.argv[2])
+sys.path.insert(0, path.rsplit("/", 1)[0])
+spec = importlib.util.spec_from_file_location("app", path)
+app = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(app)
+
+class Context:
+    function_name = "ColdPathFunction"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:cold-path"
+    aws_request_id = "cold-1"
+
+    def get_remaining_time_in_millis(self):
+        return 60_000
+
+answer = app.handler(event, Context())
+pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
+print(json.dumps({"answer": answer, "pydantic": pydantic}))
+"""
+
+
+def first_invocation(
+    function: str, event: dict[str, Any], moto: MotoServer, settings: dict[str, str]
+) -> dict[str, Any]:
+    """functions/<function>'s answer to `event` and the pydantic modules it imported doing it.
+
+    `settings` are the function's environment variables; AWS goes to `moto` with fake credentials.
+    """
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "PYTHONPATH": str(REPO / "layers" / "reelay"),
+        "POWERTOOLS_SERVICE_NAME": "reelay",
+        "POWERTOOLS_METRICS_NAMESPACE": "Reelay",
+        **settings,
+        "AWS_ENDPOINT_URL": moto.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    app = str(REPO / "functions" / function / "app.py")
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _PROBE, app, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
