@@ -41,16 +41,8 @@ def _tenant_from_item(item: Mapping[str, Mapping[str, Any]]) -> Tenant:
 
 
 def _profile_from_item(item: Mapping[str, Mapping[str, Any]]) -> TenantProfile:
-    values = from_item(item)
-    budget = values.get("daily_credit_budget")
-    expires = values.get("previous_webhook_secret_expires_at")
-    return TenantProfile(
-        tenant_id=values["tenant_id"],
-        webhook_secret=values["webhook_secret"],
-        daily_credit_budget=int(budget) if budget is not None else None,
-        previous_webhook_secret=values.get("previous_webhook_secret"),
-        previous_webhook_secret_expires_at=datetime.fromisoformat(expires) if expires else None,
-    )
+    # The profile's own fields only; the item's other attributes are ignored as it reads them.
+    return TenantProfile.from_stored(from_item(item))
 
 
 def _now(now: datetime | None) -> datetime:

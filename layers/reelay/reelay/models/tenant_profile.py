@@ -1,9 +1,9 @@
 """What the workers need of a tenant, job after job: the secrets its webhooks are signed with and
 its daily credit budget.
 
-A plain dataclass read from the profile item by hand (reelay.dal.tenants), not the pydantic
-`Tenant`: the delivery worker signs with it on its first invocation, and pydantic's import alone
-is about a fifth of a boto3 Lambda's cold start. The secrets stay out of its repr.
+A plain record (reelay.models.records) read from the profile item (reelay.dal.tenants), not
+the pydantic `Tenant`: the delivery worker signs with it on its first invocation, and pydantic's
+import alone is about a fifth of a boto3 Lambda's cold start. The secrets stay out of its repr.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from reelay.models.records import Record
 
-@dataclass(frozen=True)
-class TenantProfile:
+
+@dataclass(frozen=True, kw_only=True)
+class TenantProfile(Record):
     tenant_id: str
     webhook_secret: str = field(repr=False)
     # Credits per UTC day; 0 is unlimited, None follows the stack's DailyCreditBudget.
