@@ -206,16 +206,21 @@ def report(count: int, log: AwsCallLog, names: dict[str, str], delivered: int, s
     line("Creatify credits", per(spent), f"({CREATIFY_CREDITS_PER_VIDEO} per video)")
 
     callbacks = per(sum(n for f, n in log.invocations.items() if names[f] == "ProviderWebhookFunction"))
-    sqs_messages = per(by_service["sqs:SendMessage"] + by_service["sqs:SendMessageBatch"])
+    # SQS and SNS bill a batch of up to ten (in 64 KB chunks) as one request; EventBridge bills
+    # each event, whatever call carried it.
+    sqs_sends = per(by_service["sqs:SendMessage"] + by_service["sqs:SendMessageBatch"])
+    sqs_messages = per(log.entries[("sqs", "SendMessage")] + log.entries[("sqs", "SendMessageBatch")])
+    sns_requests = per(by_service["sns:Publish"] + by_service["sns:PublishBatch"])
     costs = {
         "Lambda requests": invocations * PRICES["lambda_request"],
         "Lambda GB-seconds (arm64)": per(gb_seconds) * PRICES["lambda_gb_second_arm64"],
         "DynamoDB writes": wcu * PRICES["dynamodb_write_unit"],
         "DynamoDB reads": rcu * PRICES["dynamodb_read_unit"],
-        # A message is sent by a handler, received and deleted by the mapping: three requests.
-        "SQS (send, receive, delete)": 3 * sqs_messages * PRICES["sqs_request"],
-        "SNS publishes": per(by_service["sns:Publish"]) * PRICES["sns_publish"],
-        "EventBridge events": per(by_service["events:PutEvents"]) * PRICES["eventbridge_event"],
+        # The handlers' sends, and a receive and a delete by the mapping for each message (it
+        # batches those too: this counts high).
+        "SQS (send, receive, delete)": (sqs_sends + 2 * sqs_messages) * PRICES["sqs_request"],
+        "SNS publishes": sns_requests * PRICES["sns_publish"],
+        "EventBridge events": per(log.entries[("events", "PutEvents")]) * PRICES["eventbridge_event"],
         "Secrets Manager calls": per(by_service["secretsmanager:GetSecretValue"])
         * PRICES["secretsmanager_call"],
         "KMS requests": per(sum(n for k, n in by_service.items() if k.startswith("kms:")))

@@ -81,7 +81,7 @@ def test_putevents_entries_refused_in_a_200_are_sent_again_and_arrive_once(embed
 
 
 def test_a_throttled_sns_publish_is_retried_and_the_message_arrives_once(embedded, simulator, faults):
-    throttled = faults.inject("sns", "Publish", query_error("Throttling"), times=2)
+    throttled = faults.inject("sns", "PublishBatch", query_error("Throttling"), times=2)
     api = TenantApi.create(embedded)
 
     done, webhooks = finish_with_webhook(api, simulator)
@@ -98,7 +98,9 @@ def test_an_sns_publish_failing_past_every_retry_is_finished_by_the_stream_with_
 ):
     # The first delivery of the record spends all its attempts on an SNS error; the stream hands
     # the record back and the next delivery gets through on its second attempt.
-    failing = faults.inject("sns", "Publish", query_error("InternalError", status=500), times=ONE_CALL + 1)
+    failing = faults.inject(
+        "sns", "PublishBatch", query_error("InternalError", status=500), times=ONE_CALL + 1
+    )
     api = TenantApi.create(embedded)
 
     done, webhooks = finish_with_webhook(api, simulator)
@@ -185,7 +187,7 @@ def test_a_transaction_cancelled_for_a_conflict_is_sent_again_not_read_as_a_refu
 
 
 def test_an_sqs_send_failure_is_retried_and_each_job_reaches_its_queue(embedded, simulator, faults):
-    failing = faults.inject("sqs", "SendMessage", json_error("ServiceUnavailable", status=503), times=3)
+    failing = faults.inject("sqs", "SendMessageBatch", json_error("ServiceUnavailable", status=503), times=3)
     api = TenantApi.create(embedded)
 
     done, webhooks = finish_with_webhook(api, simulator)
@@ -199,7 +201,7 @@ def test_an_sqs_send_failure_is_retried_and_each_job_reaches_its_queue(embedded,
 def test_a_provider_job_send_failing_past_every_retry_is_queued_by_the_stream_retry(
     embedded, simulator, faults
 ):
-    failing = faults.inject("sqs", "SendMessage", json_error("KmsThrottled"), times=ONE_CALL + 1)
+    failing = faults.inject("sqs", "SendMessageBatch", json_error("KmsThrottled"), times=ONE_CALL + 1)
     api = TenantApi.create(embedded)
 
     task = api.submit(simulator.sample_product_url())
@@ -216,7 +218,7 @@ def _failure_queue_is_empty(embedded) -> bool:
     return not embedded.clients("sqs").receive_message(QueueUrl=url).get("Messages")
 
 
-def test_after_a_failed_stream_record_nothing_later_in_the_batch_is_done_before_its_retry(
+def test_a_send_failing_past_its_retries_hands_the_batch_back_from_its_record_and_loses_nothing(
     embedded, simulator, faults
 ):
     api = TenantApi.create(embedded)
@@ -228,17 +230,21 @@ def test_after_a_failed_stream_record_nothing_later_in_the_batch_is_done_before_
     # The records that announce each video: the ones settling its archive (the announcement waits).
     batch = [announcing(records, first), announcing(records, second)]
     stream = embedded.stack.functions[TASK_STREAM]
-    faults.inject("sns", "Publish", query_error("InternalError", status=500), times=ONE_CALL)
+    # The batch's notifications go in one PublishBatch, after its events went in one PutEvents.
+    faults.inject("sns", "PublishBatch", query_error("InternalError", status=500), times=ONE_CALL)
 
     failed = stream.invoke({"Records": batch})
-    before_retry = event_ids(embedded.consumers.events())
+    events_before_retry = event_ids(embedded.consumers.events())
+    notes_before_retry = note_ids(embedded.consumers.notifications())
     retried = stream.invoke({"Records": batch})  # Lambda hands back the batch from the failed record
 
     first_id, second_id = event_id(first, "video_generated"), event_id(second, "video_generated")
     assert failed == {"batchItemFailures": [{"itemIdentifier": batch[0]["dynamodb"]["SequenceNumber"]}]}
-    # The second task was not announced ahead of the first task's retry, so it is announced once.
-    assert before_retry == {first_id: 1}
+    # The events went out with the first call; no notification did, and nothing after them.
+    assert events_before_retry == {first_id: 1, second_id: 1}
+    assert notes_before_retry == {}
     assert retried == {"batchItemFailures": []}
+    # The retry repeats the events with their ids (consumers dedupe on them) and loses nothing.
     assert event_ids(embedded.consumers.events()) == {first_id: 1, second_id: 1}
     assert note_ids(embedded.consumers.notifications()) == {first_id: 1, second_id: 1}
 

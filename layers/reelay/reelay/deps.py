@@ -44,6 +44,13 @@ class Deps:
                 raise TypeError(f"Deps has no dependency named {name!r}")
             self.__dict__[name] = value
 
+    def replacing(self, **parts: Any) -> Deps:
+        """These Deps with some parts replaced; what was built already is shared, not built again."""
+        copy = Deps(self.settings, **parts)
+        for name, value in self.__dict__.items():
+            copy.__dict__.setdefault(name, value)
+        return copy
+
     @cached_property
     def tasks(self) -> TaskStore:
         from reelay.dal.tasks import TaskRepository

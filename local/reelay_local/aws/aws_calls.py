@@ -51,6 +51,8 @@ class AwsCallLog:
     # Write units by where they land: "table" or an index's name (transactions doubled).
     units_by_target: Counter[str] = field(default_factory=Counter)
     iam_actions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Messages or events sent, per (service, operation): a batch call counts its entries.
+    entries: Counter[tuple[str, str]] = field(default_factory=Counter)
     invocations: Counter[str] = field(default_factory=Counter)
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     _handlers: list[tuple[str, Any]] = field(default_factory=list, repr=False)
@@ -99,7 +101,7 @@ class AwsCallLog:
 
         Mostly the operation under the service's signing name (`events:PutEvents`); a
         transaction needs the actions of what it holds (DynamoDB has no TransactWriteItems
-        action), a batch send SQS's SendMessage.
+        action), a batch send SQS's SendMessage, a batch publish SNS's Publish.
         """
         return {function: set(actions) for function, actions in self.iam_actions.items()}
 
@@ -115,6 +117,8 @@ class AwsCallLog:
             return
         service = model.service_model.signing_name
         self.calls[(function, service, model.name)] += 1
+        batch = params.get("Entries") or params.get("PublishBatchRequestEntries")
+        self.entries[(service, model.name)] += len(batch) if isinstance(batch, list) else 1
         self.iam_actions[function].update(_iam_actions(service, model.name, params))
         if service != "dynamodb":
             return  # units and item kinds are DynamoDB's (an S3 `Key` is a string, not an item key)
@@ -247,6 +251,8 @@ def _iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[st
         }
     if service == "sqs" and operation == "SendMessageBatch":
         return {"sqs:SendMessage"}
+    if service == "sns" and operation == "PublishBatch":
+        return {"sns:Publish"}
     if service == "s3":
         return {f"s3:{_S3_ACTIONS.get(operation, operation)}"}
     return {f"{service}:{operation}"}

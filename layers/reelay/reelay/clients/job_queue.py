@@ -1,10 +1,12 @@
-"""Sending work to an SQS queue."""
+"""Sending work to an SQS queue: one message, or many in as few SendMessageBatch calls as they fit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reelay.clients.aws import aws_client
+from reelay.clients.batch_limits import batches
 from reelay.models.jobs import MAX_DELAY_SECONDS, QueueMessage
 
 
@@ -21,7 +23,28 @@ class JobQueue:
 
     def send(self, job: QueueMessage, delay_seconds: int = 0) -> None:
         self.sqs.send_message(
-            QueueUrl=self.queue_url,
-            MessageBody=job.to_json(),
-            DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
+            QueueUrl=self.queue_url, MessageBody=job.to_json(), DelaySeconds=_delay(delay_seconds)
         )
+
+    def send_many(self, jobs: Sequence[tuple[QueueMessage, int]]) -> list[int]:
+        """Send (job, delay) pairs in order; the positions of those SQS refused, lowest first.
+
+        A batch the client could not send at all (after its own retries) raises, and the
+        batches after it are not sent: whatever a caller retries, it retries from there.
+        """
+        bodies = [job.to_json() for job, _ in jobs]
+        refused: list[int] = []
+        for chunk in batches([len(body.encode()) for body in bodies]):
+            answer = self.sqs.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "MessageBody": bodies[i], "DelaySeconds": _delay(jobs[i][1])}
+                    for i in chunk
+                ],
+            )
+            refused += sorted(int(failure["Id"]) for failure in answer.get("Failed", []))
+        return refused
+
+
+def _delay(seconds: int) -> int:
+    return max(0, min(MAX_DELAY_SECONDS, int(seconds)))
