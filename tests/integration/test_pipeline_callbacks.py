@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
+from reelay.clients.aws import aws_client
 from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.deps import runtime
@@ -213,3 +215,70 @@ def test_one_callback_delivered_ten_times_in_parallel_makes_exactly_one_state_ch
         assert detail_types(embedded.consumers.events()) == ["Product Video Generated"]
         assert len(embedded.consumers.notifications()) == 1
         assert len(receiver.wait_for(1)) == 1
+
+
+def dynamodb_calls_while(action: Any) -> tuple[Any, Counter[str]]:
+    """What `action` returned, and the DynamoDB operations the runtime's client made meanwhile."""
+    seen: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+
+    client = aws_client("dynamodb")
+    client.meta.events.register("before-call", count)
+    try:
+        return action(), seen
+    finally:
+        client.meta.events.unregister("before-call", count)
+
+
+def test_a_callback_naming_its_creatify_task_is_applied_in_one_write_without_reading_the_task(
+    embedded, simulator
+):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump()
+    provider_id = stored(task_id).provider_task_id
+    callback = held_callback(simulator, provider_id, "image_generated")
+
+    answer, calls = dynamodb_calls_while(lambda: deliver(callback.url, callback.body))
+    repeat, repeat_calls = dynamodb_calls_while(lambda: deliver(callback.url, callback.body))
+
+    assert answer.json() == {"result": "applied"}
+    assert calls == {"UpdateItem": 1}
+    assert stored(task_id).status.value == "image_generated"
+    # A repeat is refused by the same write, which returns the task: still nothing read.
+    assert repeat.json() == {"result": "no_change"}
+    assert repeat_calls == {"UpdateItem": 1}
+    simulator.set_faults(webhook_drop_rate=0.0)
+    assert api.run_until(task_id)["status"] == "video_generated"
+
+
+def test_a_callback_from_a_second_creatify_task_made_for_the_task_does_not_move_it(embedded, simulator):
+    # Two Creatify tasks can carry one task's signed callback URL (a gen_image answered too late
+    # and called again); only the one the task records may move it.
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url(), auto_video=False)["id"]
+    api.run_until(task_id, "image_generated")
+    callback_url = runtime().callback_signer.callback_url(embedded.api_url, task_id)
+    with CreatifyClient(
+        CreatifyCredentials(SIM_API_ID, SIM_API_KEY), base_url=simulator.base_url
+    ) as creatify:
+        second = creatify.gen_image(
+            GenImageRequest(product_url=simulator.sample_product_url(), webhook_url=callback_url)
+        )
+        wait_for(lambda: simulator.task(str(second.id))["status"] == "image_generated", what="second image")
+        creatify.gen_video(str(second.id))
+    wait_for(lambda: simulator.task(str(second.id))["status"] == "video_generated", what="second video")
+    embedded.stack.pump()
+    embedded.consumers.events()
+    before = snapshot(task_id)
+
+    answer = deliver(callback_url, simulator.task(str(second.id)))
+    embedded.stack.pump()
+
+    assert answer.status_code == 200 and answer.json() == {"result": "no_change"}, answer.text
+    assert snapshot(task_id) == before
+    assert before["status"] == "image_generated" and before["provider_task_id"] != str(second.id)
+    assert embedded.consumers.events() == []

@@ -147,6 +147,7 @@ class MemoryTasks:
             current.status in step.allowed_from
             and (step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video)
             and (step.if_version is None or current.version == step.if_version)
+            and (step.if_provider_task is None or current.provider_task_id == step.if_provider_task)
         )
         if not holds:  # an empty allowed_from never holds
             return ApplyResult(applied=False, task=_stored(current))
@@ -214,6 +215,7 @@ class MemoryTasks:
             current.status in step.allowed_from
             and (step.assumes_auto_video is None or current.auto_video == step.assumes_auto_video)
             and (step.if_version is None or current.version == step.if_version)
+            and (step.if_provider_task is None or current.provider_task_id == step.if_provider_task)
         )
         if not (attaches and steps):
             return None  # dal.tasks conditions the one write on both

@@ -92,3 +92,20 @@ def test_a_short_secret_is_refused_and_the_secret_never_shows():
 @pytest.mark.parametrize("sig", ["\u00e9" * 22, "Ab\u0000", "\U0001f600"])
 def test_a_signature_that_is_not_ascii_is_refused_not_an_error(sig):
     assert not CallbackSigner(SECRET).valid(TASK_ID, sig)
+
+
+def test_a_callback_url_names_its_task_on_any_base_and_nothing_else_does():
+    signer = CallbackSigner(SECRET)
+    other = "0b8e5c1a-2f4d-5e6a-9c3b-7d1e0f2a4b6c"
+
+    assert signer.names_task(signer.callback_url(LONG_EXECUTE_API_BASE, TASK_ID), TASK_ID)
+    # The tag names the task, not the host: a URL made before a base URL changed still counts.
+    assert signer.names_task(signer.callback_url("http://127.0.0.1:8000", TASK_ID), TASK_ID)
+    assert not signer.names_task(signer.callback_url(LONG_EXECUTE_API_BASE, other), TASK_ID)
+    assert not signer.names_task(
+        CallbackSigner("j" * 48).callback_url(LONG_EXECUTE_API_BASE, TASK_ID), TASK_ID
+    )
+    url = signer.callback_url(LONG_EXECUTE_API_BASE, TASK_ID)
+    assert not signer.names_task(url[:-1] + ("A" if url[-1] != "A" else "B"), TASK_ID)
+    assert not signer.names_task(None, TASK_ID)
+    assert not signer.names_task("", TASK_ID)

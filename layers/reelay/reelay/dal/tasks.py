@@ -169,6 +169,8 @@ class TaskRepository(TaskIndexes):
             condition += f" AND {e.name('auto_video')} = {e.value(step.assumes_auto_video)}"
         if step.if_version is not None:
             condition += f" AND {e.name('version')} = {e.value(step.if_version)}"
+        if step.if_provider_task is not None:
+            condition += f" AND {e.name('provider_task_id')} = {e.value(step.if_provider_task)}"
         now_iso = e.value(keys.iso(now))
         sets = [
             f"{status} = {e.value(step.update.status.value)}",

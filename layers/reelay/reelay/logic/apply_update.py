@@ -14,6 +14,7 @@ from uuid import UUID
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
+from reelay.errors import TaskNotFound
 from reelay.logic.callback_urls import is_our_callback
 from reelay.logic.task_lifecycle import review_hold, step_for
 from reelay.models.jobs import CREDITS, ProviderJobKind
@@ -39,25 +40,45 @@ def apply_provider_callback(
 ) -> CallbackOutcome:
     """Check the URL signature, read the truth from Creatify, apply it forward only.
 
-    `hinted_provider_id` is the id in the callback body. It is used only when Reelay has not
-    yet recorded the provider id (the callback can beat the worker's write), and then only if
-    Creatify confirms that task carries this task's own signed callback URL.
+    `hinted_provider_id` is the id in the callback body. Creatify's task by that id is trusted
+    only if it carries this task's own signed callback URL. Then its news is applied without
+    reading the task first, in a write that holds only while the task records that Creatify
+    task and takes the step the usual task makes (auto_video on); any other task (its preview
+    waits for review, the callback beat the worker's record of the id, the news is stale) is
+    told by the write's refusal, which returns the task, and handled from it. Without a usable
+    hint the task is read first, and its recorded Creatify task is the one asked.
     """
     if not deps.callback_signer.valid(task_id, sig):
         return CallbackOutcome.FORBIDDEN
-    task = deps.tasks.get(task_id)
+    hinted = _as_provider_id(hinted_provider_id)
+    truth: ProductToVideo | None = None
+    task: Task | None = None
+    if hinted is not None:
+        truth = _creatify_task(hinted, task_id, deps)
+        if truth is not None and deps.callback_signer.names_task(truth.webhook_url, task_id):
+            try:
+                result = _apply_unread(task_id, truth, deps)
+            except TaskNotFound:
+                return CallbackOutcome.UNKNOWN_TASK
+            if result.applied:
+                logger.info("task advanced", extra={"task_id": task_id, "status": str(truth.status)})
+                return CallbackOutcome.APPLIED
+            task = result.task
+            if task.provider_task_id == str(truth.id) and not should_apply(task.status, truth.status):
+                return CallbackOutcome.NO_CHANGE  # stale or repeated news: nothing to try again
     if task is None:
-        return CallbackOutcome.UNKNOWN_TASK
+        task = deps.tasks.get(task_id)
+        if task is None:
+            return CallbackOutcome.UNKNOWN_TASK
     if task.terminal:
         return CallbackOutcome.NO_CHANGE
-    provider_id = task.provider_task_id or _as_provider_id(hinted_provider_id)
+    provider_id = task.provider_task_id or hinted
     if not provider_id:
         return CallbackOutcome.NO_CHANGE
-    try:
-        truth = deps.creatify.get(provider_id)
-    except CreatifyNotFound:
-        logger.warning("callback names a task Creatify does not know", extra={"task_id": task_id})
-        return CallbackOutcome.NO_CHANGE
+    if truth is None or str(truth.id) != provider_id:
+        truth = _creatify_task(provider_id, task_id, deps)
+        if truth is None:
+            return CallbackOutcome.NO_CHANGE
     if task.provider_task_id is None:
         if not is_our_callback(task, truth.webhook_url, deps):
             return CallbackOutcome.NO_CHANGE
@@ -75,6 +96,29 @@ def apply_provider_callback(
         task = task.replace(provider_task_id=str(truth.id))
     applied = apply_provider_state(task, truth, deps, by=Actor.CALLBACK)
     return CallbackOutcome.APPLIED if applied else CallbackOutcome.NO_CHANGE
+
+
+def _creatify_task(provider_id: str, task_id: str, deps: Deps) -> ProductToVideo | None:
+    try:
+        return deps.creatify.get(provider_id)
+    except CreatifyNotFound:
+        logger.warning("callback names a task Creatify does not know", extra={"task_id": task_id})
+        return None
+
+
+def _apply_unread(task_id: str, truth: ProductToVideo, deps: Deps) -> ApplyResult:
+    """Creatify's news as the step a task with auto_video on takes, held to this Creatify task.
+
+    A preview that waits for review (auto_video off) takes another step at image_generated; the
+    write's auto_video condition refuses it then, and the caller decides again on the task the
+    refusal returns. Every other status takes the same step either way.
+    """
+    step = replace(
+        step_for(StatusUpdate.from_provider(truth), True),
+        by=Actor.CALLBACK,
+        if_provider_task=str(truth.id),
+    )
+    return deps.tasks.apply(task_id, step)
 
 
 def _as_provider_id(hint: str | None) -> str | None:

@@ -41,6 +41,9 @@ class Transition:
     # When set, the write holds only while the task is still at this version: nothing moved it
     # since it was read (a decision made on that copy, such as a timeout, must not outlive it).
     if_version: int | None = None
+    # When set, the write holds only while the task records this Creatify task: news applied
+    # without reading the task first (a callback) must be about the Creatify task it follows.
+    if_provider_task: str | None = None
     # With stays_open: when the reconciler's quiet time starts (default: the write's own time).
     # A preview with a review deadline is put on the list so it comes up when the deadline passes.
     open_since: datetime | None = None

@@ -45,10 +45,20 @@ class CallbackSigner:
         return hmac.compare_digest(self.sign(task_id), sig)
 
     def callback_url(self, base_url: str, task_id: str) -> str:
-        path = CALLBACK_PATH.format(task_id=quote(task_id, safe=""))
-        url = f"{base_url.rstrip('/')}{path}?sig={self.sign(task_id)}"
+        url = f"{base_url.rstrip('/')}{self._signed_path(task_id)}"
         if len(url) > MAX_URL_LENGTH:
             raise CallbackUrlTooLong(
                 f"callback URL would be {len(url)} characters; Creatify accepts at most {MAX_URL_LENGTH}"
             )
         return url
+
+    def names_task(self, url: str | None, task_id: str) -> bool:
+        """Whether `url` is a callback URL this signer made for `task_id`, on whatever base URL.
+
+        The tag is the proof: only Reelay can make it, and it names the task. Creatify's copy of a
+        task's webhook_url passing this shows the Creatify task was made for that task.
+        """
+        return url is not None and url.endswith(self._signed_path(task_id))
+
+    def _signed_path(self, task_id: str) -> str:
+        return f"{CALLBACK_PATH.format(task_id=quote(task_id, safe=''))}?sig={self.sign(task_id)}"
