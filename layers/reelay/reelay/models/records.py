@@ -2,8 +2,9 @@
 
 The task, its external ref, its archived files and its publication are frozen dataclasses built
 on `Record`, not pydantic models: the task stream reads two task images per record and pydantic's
-import with its models was most of the stream's cold start beyond boto3's. What pydantic did for
-them is done here, by each field's declared type, in one place:
+import with its models was most of the stream's cold start beyond boto3's. (Queue messages, the
+workers' tenant profile and Creatify's task answer and request bodies are records too, for the
+same reason.) What pydantic did for them is done here, by each field's declared type, in one place:
 
 - reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
   an enum from its value, a datetime from an ISO 8601 string, a UUID from its string, a nested
@@ -15,8 +16,8 @@ them is done here, by each field's declared type, in one place:
   first.
 - writing: the JSON-shaped dict the table stores and events carry, as pydantic's
   `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
-  UUIDs as strings, nested records as dicts), so items and stream images stay the same both ways; `stored()`
-  leaves out fields that are None, in nested records too.
+  UUIDs as strings, nested records as dicts), so items and stream images stay the same both
+  ways; `stored()` leaves out fields that are None, in nested records too.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Record:
     def __post_init__(self) -> None:
         for name, field in _fields(type(self)).items():
             value = getattr(self, name)
-            strip = self.strip_whitespace and field.text and isinstance(value, str)
+            strip = self.strip_whitespace and field.holds_text and isinstance(value, str)
             read = field.read(type(self).__name__, name, value.strip() if strip else value)
             if read is not value:
                 object.__setattr__(self, name, read)
@@ -121,7 +122,7 @@ class _Field:
     length: tuple[int, int | None] | None
     counts: bool
     # Whether the field holds strings (str, or str among its options).
-    text: bool
+    holds_text: bool
 
     def read(self, record: str, name: str, value: Any) -> Any:
         try:
@@ -152,7 +153,7 @@ def _fields(cls: type[Record]) -> dict[str, _Field]:
             required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
             length=f.metadata.get("length"),
             counts="ge" in f.metadata,
-            text=_holds_text(hints[f.name]),
+            holds_text=_holds_text(hints[f.name]),
         )
         for f in dataclasses.fields(cls)
     }

@@ -11,11 +11,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-# Only in annotations, so these ports cost no model import at a cold start.
+# Only in annotations, so these ports cost no model building at a cold start.
 if TYPE_CHECKING:
     from reelay.models.creatify_catalog import Persona
     from reelay.models.jobs import QueueMessage
-    from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, RegenImageRequest
+    from reelay.models.upstream import (
+        GenImageRequest,
+        GenVideoRequest,
+        ProductToVideo,
+        RegenImageRequest,
+    )
 
 
 class CreatifyApi(Protocol):
