@@ -1,12 +1,13 @@
-"""The provider webhook's and the provider worker's first invocations, end to end in a fresh
-process, never import pydantic.
+"""The first invocations of the provider webhook, the provider worker and the reconciler, end to
+end in a fresh process, never import pydantic.
 
 `bench/cold_start.py` times a function's init and the clients its first path builds; these make
 the whole first invocation for real, against moto's server and the Creatify simulator on
 127.0.0.1: the webhook takes one signed callback the simulator made for a task (the URL Reelay
 handed Creatify), reads the task, asks Creatify for the truth and moves the task on; the worker
 runs a task's first gen_image job behind its slot and claim, pays at the simulator and records
-the Creatify task. Then each lists what it imported. Creatify's answers and request bodies
+the Creatify task; the reconciler finds a quiet task, lists it at Creatify and applies what it
+finds. Then each lists what it imported. Creatify's answers and request bodies
 (reelay.models.upstream) and the URL check (reelay.models.http_urls) are plain code precisely so
 these paths pay no pydantic (about a fifth of the baseline to import, more with its models); a
 change that brings it back fails here.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
@@ -156,4 +158,32 @@ def test_a_provider_workers_first_invocation_pays_for_a_preview_without_pydantic
     assert remote is not None
     assert remote["webhook_url"] == CallbackSigner(CALLBACK_SECRET).callback_url(PUBLIC_BASE_URL, task.id)
     assert remote["product_url"] == task.product_url
+    assert seen["pydantic"] == []
+
+
+def test_a_reconcilers_first_invocation_applies_what_creatify_says_of_a_quiet_task_without_pydantic(
+    stack: Stack, moto_server: MotoServer, simulator: CreatifySimulator
+) -> None:
+    with CreatifyClient(CREDENTIALS, base_url=simulator.base_url) as creatify:
+        remote = creatify.gen_image(GenImageRequest(product_url=simulator.sample_product_url()))
+        deadline = time.monotonic() + 10
+        while creatify.get(str(remote.id)).status is not TaskStatus.IMAGE_GENERATED:  # no callback
+            assert time.monotonic() < deadline, "Creatify never made the preview"
+            time.sleep(0.05)
+    quiet_since = datetime.now(UTC) - timedelta(minutes=10)
+    task = stack.task(
+        simulator,
+        status=TaskStatus.IMAGE_GENERATING,
+        provider_task_id=str(remote.id),
+        credits_spent=1,
+        created_at=quiet_since,
+        updated_at=quiet_since,
+    )
+
+    settings = {**stack.settings, "RECONCILE_AFTER_SECONDS": "60"}
+    seen = first_invocation("reconciler", {}, moto_server, settings)
+
+    assert (seen["answer"]["examined"], seen["answer"]["advanced"]) == (1, 1), seen["answer"]
+    stored = stack.deps.tasks.get(task.id)
+    assert stored is not None and stored.status is TaskStatus.IMAGE_GENERATED
     assert seen["pydantic"] == []

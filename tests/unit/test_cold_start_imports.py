@@ -45,7 +45,7 @@ ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # invocation is held to this in tests/integration/test_task_stream_cold_path.py).
     "task_stream": ("pydantic",),
     # Creatify's answers and request bodies are plain records and its URLs are checked without
-    # pydantic (the whole first invocations of the webhook and the worker are held to this in
+    # pydantic (the whole first invocations of all three are held to this in
     # tests/integration/test_provider_cold_path.py).
     "provider_webhook": ("pydantic",),
     "provider_worker": ("pydantic",),
