@@ -67,16 +67,15 @@ def test_a_body_built_with_a_field_it_does_not_have_fails_loudly() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "sent"),
+    "given",
     [
-        pytest.param("  " + PRODUCT_URL + "\n", PRODUCT_URL, id="surrounding whitespace"),
-        pytest.param("https://cdn.example.com/" + "a" * 176 + "  ", None, id="200 once stripped"),
+        pytest.param("  " + PRODUCT_URL + "\n", id="surrounding whitespace"),
+        pytest.param("https://cdn.example.com/" + "a" * 176 + "  ", id="200 characters once stripped"),
     ],
 )
-def test_strings_are_stripped_before_they_are_checked(given: str, sent: str | None) -> None:
+def test_strings_are_stripped_before_they_are_checked(given: str) -> None:
     body = GenImageRequest(product_url=given, image_prompt="  on a track  ").to_body()
-    assert body["product_url"] == (sent or given.strip())
-    assert len(body["product_url"]) <= 200
+    assert body["product_url"] == given.strip()
     assert body["image_prompt"] == "on a track"
 
 
