@@ -8,9 +8,9 @@ handed Creatify), reads the task, asks Creatify for the truth and moves the task
 runs a task's first gen_image job behind its slot and claim, pays at the simulator and records
 the Creatify task; the reconciler finds a quiet task, lists it at Creatify and applies what it
 finds. Then each lists what it imported. Creatify's answers and request bodies
-(reelay.models.upstream) and the URL check (reelay.models.http_urls) are plain code precisely so
-these paths pay no pydantic (about a fifth of the baseline to import, more with its models); a
-change that brings it back fails here.
+(reelay.models.upstream) are plain records, and URLs are checked where they come in
+(reelay.models.http_urls), precisely so these paths pay no pydantic (about a fifth of the
+baseline to import, more with its models); a change that brings it back fails here.
 """
 
 from __future__ import annotations

@@ -1,24 +1,14 @@
-"""`check_http_url` gives the verdicts the check it replaced gave: pydantic's `AnyUrl` (the URL
-standard's parser) with an http(s) scheme and a host, after refusing spaces and control
-characters. Each URL below is run through both, and through the verdict written beside it."""
+"""`check_http_url`: the rule a URL coming into Reelay is held to before Creatify is asked to use it.
+
+The verdicts of the URL standard's parser (pydantic's `AnyUrl`) for an http(s) URL with a host,
+after spaces and control characters are refused, written beside each URL: its leniencies too
+(a percent-encoded host, an unclosed IPv6 bracket), so a change of parser is noticed here."""
 
 from __future__ import annotations
 
 import pytest
-from pydantic import AnyUrl, ValidationError
 
 from reelay.models.http_urls import check_http_url
-
-
-def anyurl_verdict(value: str) -> bool:
-    """The former check, as reelay.models.upstream had it before the workers dropped pydantic."""
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        return False
-    try:
-        url = AnyUrl(value)
-    except ValidationError:
-        return False
-    return url.scheme in ("http", "https") and bool(url.host)
 
 
 def verdict(value: str) -> bool:
@@ -146,13 +136,13 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("value", ACCEPTED)
-def test_a_url_anyurl_accepted_is_accepted(value: str) -> None:
-    assert (verdict(value), anyurl_verdict(value)) == (True, True)
+def test_a_url_the_parser_reads_as_http_with_a_host_is_accepted(value: str) -> None:
+    assert verdict(value) is True
 
 
 @pytest.mark.parametrize("value", REFUSED)
-def test_a_url_anyurl_refused_is_refused(value: str) -> None:
-    assert (verdict(value), anyurl_verdict(value)) == (False, False)
+def test_a_url_the_parser_refuses_or_reads_otherwise_is_refused(value: str) -> None:
+    assert verdict(value) is False
 
 
 def test_none_is_no_url_to_check() -> None:

@@ -42,8 +42,6 @@ def rejected_field(model: type[Record], **fields: object) -> str:
         pytest.param(
             {"product_url": "https://cdn.example.com/" + "a" * 180}, "product_url", id="url over 200"
         ),
-        pytest.param({"product_url": "ftp://cdn.example.com/shoe.png"}, "product_url", id="url not http"),
-        pytest.param({"product_url": "cdn.example.com/shoe.png"}, "product_url", id="url not absolute"),
         pytest.param({"product_url": PRODUCT_URL, "aspect_ratio": "4x3"}, "aspect_ratio", id="bad ratio"),
         pytest.param({"product_url": PRODUCT_URL, "type": "product_video"}, "type", id="bad type"),
         pytest.param(
@@ -93,13 +91,6 @@ def test_video_requests_reject_an_unknown_motion_style(model: type[Record]) -> N
 @pytest.mark.parametrize("model", [GenVideoRequest, RegenVideoRequest, RegenImageRequest])
 def test_every_request_rejects_a_webhook_url_over_200_characters(model: type[Record]) -> None:
     assert rejected_field(model, webhook_url="https://hooks.example.com/" + "a" * 180) == "webhook_url"
-
-
-@pytest.mark.parametrize("model", [GenVideoRequest, RegenVideoRequest, RegenImageRequest])
-def test_every_request_rejects_a_webhook_url_that_is_no_http_url(model: type[Record]) -> None:
-    assert rejected_field(model, webhook_url="mailto:hooks@example.com") == "webhook_url"
-    with pytest.raises(InvalidRecord, match="spaces or control characters"):
-        model(webhook_url="https://hooks.example.com/a b")
 
 
 def test_gen_image_defaults_to_product_anyshot_in_16x9_and_leaves_unset_fields_out() -> None:

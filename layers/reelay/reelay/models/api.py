@@ -26,7 +26,7 @@ from reelay.models.upstream import MAX_URL_LENGTH, AspectRatio, MotionStyle, Pro
 MAX_PROMPT_LENGTH = 2000
 
 # An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`
-# (checked by `check_http_url`, the rule the bodies sent to Creatify are checked by too). The JSON
+# (checked by `check_http_url`, the rule shop intake holds a product's image to too). The JSON
 # schema says so, so a client generated from Reelay's OpenAPI document (or a fuzzer) sends a URL.
 HttpUrl200 = Annotated[
     str,

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
-from reelay.models.http_urls import check_http_url
-from reelay.models.records import InvalidRecord, Record, text
+from reelay.models.records import Record, text
 from reelay.models.status import TaskStatus
 
 # Creatify's enums for the video (type, aspect ratio, motion style) are defined in
@@ -37,27 +36,17 @@ ProviderStatus = TaskStatus
 
 
 def _url(*, required: bool = False) -> Any:
-    """An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`
-    (checked by `_Request` for the fields its `url_fields` name)."""
+    """A URL of at most 200 characters, Creatify's `maxLength: 200`. Its form (`format: uri`) was
+    checked where it came in (reelay.models.http_urls), or Reelay made it (its callback URLs)."""
     return text(max_length=MAX_URL_LENGTH, required=required)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class _Request(Record):
-    """A request body: unknown fields refused, strings stripped, its URLs checked."""
+    """A request body: unknown fields refused, strings stripped, URLs within Creatify's length."""
 
     forbid_unknown = True
     strip_whitespace = True
-    # The fields that hold a URL Creatify fetches or calls (reelay.models.http_urls).
-    url_fields: ClassVar[tuple[str, ...]] = ()
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        for name in self.url_fields:
-            try:
-                check_http_url(getattr(self, name))
-            except ValueError as bad:
-                raise InvalidRecord(type(self).__name__, name, str(bad)) from None
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body to send: unset optionals are left out rather than sent as null."""
@@ -67,8 +56,6 @@ class _Request(Record):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GenImageRequest(_Request):
     """Body of POST /api/product_to_videos/gen_image/ (1 credit)."""
-
-    url_fields = ("product_url", "webhook_url")
 
     product_url: str = _url(required=True)
     type: ProductType = ProductType.PRODUCT_ANYSHOT
@@ -92,8 +79,6 @@ class GenImageRequest(_Request):
 class GenVideoRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/gen_video/ (3 credits). `{}` is valid."""
 
-    url_fields = ("webhook_url",)
-
     motion_style: MotionStyle | None = None
     video_prompt: str | None = None
     webhook_url: str | None = _url()
@@ -108,8 +93,6 @@ class GenVideoRequest(_Request):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class RegenImageRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/regen_image/ (1 credit, creates a new task)."""
-
-    url_fields = ("webhook_url",)
 
     image_prompt: str | None = None
     webhook_url: str | None = _url()
