@@ -27,7 +27,7 @@ faster than the baseline plus its parts.
 and boto3 (what Lambda runs): the dev venv has packages the layer does not, and some are
 imported when present. tests/unit/test_cold_start_imports.py holds each function to the import
 diet measured here (no httpx, no X-Ray SDK; no pydantic for the authorizer, the delivery
-worker and the task stream).
+worker, the task stream, the provider webhook, the provider worker and the reconciler).
 """
 
 from __future__ import annotations

@@ -368,6 +368,31 @@ def test_an_image_url_over_creatify_s_limit_makes_a_failed_task_with_the_reason(
     assert "longer than 200 characters" in task["failed_reason"]
 
 
+def test_an_image_url_creatify_cannot_read_makes_a_failed_task_and_is_never_the_showcase(
+    api: TenantApi, shopify: Shop
+) -> None:
+    # Held to the rule the API holds a product_url to (reelay.models.http_urls), at intake: the
+    # provider worker builds Creatify's body from the task without checking its URLs again.
+    product = shopify_product()
+    product["images"] = [{"id": 1, "position": 1, "src": "https://cdn.shopify.com/red shoe.png"}]
+    other = {**shopify_product(), "id": 2}
+    other["images"] = [
+        {"id": 2, "position": 1, "src": "https://cdn.shopify.com/shoe.png"},
+        {"id": 3, "position": 2, "src": "https://cdn.shopify.com/side view.png"},
+    ]
+
+    assert shopify.send(product).json() == {"result": "created"}
+    assert shopify.send(other).json() == {"result": "created"}
+
+    by_product = {task["external_ref"]["product_id"]: task for task in tasks_of(api)}
+    failed, started = by_product[str(product["id"])], by_product["2"]
+    assert failed["status"] == "failed"
+    assert failed["failed_reason"] == "product image URL must not contain spaces or control characters"
+    assert started["status"] == "initializing"
+    assert started["product_url"] == "https://cdn.shopify.com/shoe.png"
+    assert started["product_showcase_url"] is None
+
+
 @pytest.mark.parametrize(
     "body",
     [

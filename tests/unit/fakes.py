@@ -27,6 +27,7 @@ from reelay.dal.keys import tenant_sk
 from reelay.deps import Deps
 from reelay.errors import ApiKeyInUse, TaskNotFound, TenantExists, TenantNotFound
 from reelay.logic.task_lifecycle import waits_on_provider
+from reelay.models.creatify_catalog import Persona
 from reelay.models.credit_days import utc_day
 from reelay.models.events import detail_type_of
 from reelay.models.jobs import FIRST_JOB, QueueMessage
@@ -35,7 +36,7 @@ from reelay.models.task import Task, utc_now
 from reelay.models.task_history import HISTORY_LIMIT, HistoryNote, note_for, review_entry, state_entry
 from reelay.models.tenant import Tenant, TenantSummary
 from reelay.models.tenant_profile import TenantProfile
-from reelay.models.upstream import GenImageRequest, GenVideoRequest, Persona, ProductToVideo, ProviderStatus
+from reelay.models.upstream import GenImageRequest, GenVideoRequest, ProductToVideo, ProviderStatus
 from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound, CreatifyRejected
 from reelay.ports.job_stores import JobSlot, PaidCall, Reservation, StartedRun
 from reelay.ports.stores import ApplyResult, CreateResult, ReopenResult, TaskPage, TaskStore, Transition
@@ -746,7 +747,7 @@ class ScriptedCreatify:
         self._made += 1
         provider_id = str(fields.pop("id", UUID(int=self._made)))
         now = self._clock()
-        self.tasks[provider_id] = ProductToVideo.model_validate(
+        self.tasks[provider_id] = ProductToVideo.from_answer(
             {
                 "id": provider_id,
                 "product_url": "https://cdn.example.com/p.png",
@@ -760,9 +761,9 @@ class ScriptedCreatify:
 
     def move(self, provider_id: str, status: ProviderStatus, **fields: Any) -> None:
         """Creatify's own progress on a task (its renderer finishing a stage)."""
-        values = self.tasks[provider_id].model_dump(mode="json")
+        values = self.tasks[provider_id].as_json()
         values.update(status=status, updated_at=self._clock(), **fields)
-        self.tasks[provider_id] = ProductToVideo.model_validate(values)
+        self.tasks[provider_id] = ProductToVideo.from_answer(values)
 
     def _call(self, method: str, argument: Any) -> bool:
         """Record the call; raise a scripted failure now, or say one is due after the effect."""
@@ -790,9 +791,7 @@ class ScriptedCreatify:
 
     def gen_image(self, body: GenImageRequest) -> ProductToVideo:
         fail_after = self._call("gen_image", body)
-        fields = body.model_dump(mode="json", exclude_none=True)
-        if fields.get("override_avatar") is not None:
-            fields["override_avatar"] = str(fields["override_avatar"])
+        fields = body.stored()  # override_avatar kept, as Creatify keeps what it was sent
         provider_id = self.add(ProviderStatus.INITIALIZING, **fields)
         if fail_after:
             self._raise_after_effect("gen_image")
@@ -807,7 +806,7 @@ class ScriptedCreatify:
                 "Video can only be generated from a task in status image_generated "
                 f"(current: {task.status.value}).",
             )
-        changes = (body or GenVideoRequest()).model_dump(mode="json", exclude_none=True)
+        changes = (body or GenVideoRequest()).stored()
         self.move(str(task.id), ProviderStatus.VIDEO_GENERATING, **changes)
         if fail_after:
             self._raise_after_effect("gen_video")
@@ -838,7 +837,8 @@ class ScriptedCreatify:
 
 
 def _copy(remote: ProductToVideo) -> ProductToVideo:
-    return ProductToVideo.model_validate(remote.model_dump(mode="json"))
+    # As a real answer: read back from its JSON.
+    return ProductToVideo.from_answer(remote.as_json())
 
 
 # ---------------------------------------------------------------------------------- builders

@@ -44,6 +44,12 @@ ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # Plain task records read from the stream images, plain jobs and events (its whole first
     # invocation is held to this in tests/integration/test_task_stream_cold_path.py).
     "task_stream": ("pydantic",),
+    # Creatify's answers and request bodies are plain records and its URLs are checked without
+    # pydantic (the whole first invocations of all three are held to this in
+    # tests/integration/test_provider_cold_path.py).
+    "provider_webhook": ("pydantic",),
+    "provider_worker": ("pydantic",),
+    "reconciler": ("pydantic",),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 

@@ -176,6 +176,33 @@ def test_a_success_body_that_breaks_the_contract_names_the_field_without_its_val
     assert "done-ish" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        pytest.param({k: v for k, v in TASK.items() if k != "id"}, "id: missing", id="no id"),
+        pytest.param({**TASK, "id": "task-7"}, "id: should be a UUID", id="id not a UUID"),
+        pytest.param([TASK], "(record): should be an object", id="a list"),
+    ],
+)
+def test_a_post_answered_with_no_readable_task_is_an_unknown_outcome(
+    client_for, answer: object, named: str
+) -> None:
+    client, seen = client_for(httpx.Response(200, json=answer), httpx.Response(200, json=TASK))
+    with pytest.raises(CreatifyOutcomeUnknown, match="does not match the contract") as caught:
+        client.gen_image(PRODUCT)
+    assert named in str(caught.value)
+    assert "task-7" not in str(caught.value)
+    assert len(seen) == 1  # paid for, so not asked again
+
+
+def test_one_unreadable_task_in_a_list_fails_the_list_naming_the_field(client_for) -> None:
+    client, _ = client_for(httpx.Response(200, json=[TASK, {**TASK, "created_at": "soon"}]))
+    with pytest.raises(CreatifyError, match="created_at: should be an ISO 8601 date and time") as caught:
+        client.list()
+    assert type(caught.value) is CreatifyError
+    assert "soon" not in str(caught.value)
+
+
 def test_drf_errors_keep_detail_and_every_field(client_for) -> None:
     body = {
         "non_field_errors": ["Invalid combination."],

@@ -27,11 +27,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 from uuid import UUID
 
-from pydantic import ValidationError
 from urllib3 import PoolManager, Timeout
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -45,20 +44,22 @@ from reelay.clients.creatify_answers import read_answer, unusable_answer
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.clients.http_answer import Answer
 from reelay.clients.pinned_http import default_tls_context
+from reelay.models.records import InvalidRecord
 from reelay.models.upstream import (
     MAX_IDS_PER_LIST,
     GenImageRequest,
     GenVideoRequest,
-    Persona,
     ProductToVideo,
     RegenImageRequest,
-    RemainingCredits,
 )
 from reelay.ports.creatify_errors import (
     CreatifyConfigurationError,
     CreatifyOutcomeUnknown,
     CreatifyRetryable,
 )
+
+if TYPE_CHECKING:
+    from reelay.models.creatify_catalog import Persona
 
 logger = logging.getLogger(__name__)
 
@@ -120,24 +121,22 @@ class CreatifyClient:
     def gen_image(self, body: GenImageRequest) -> ProductToVideo:
         """Create a task and start its preview image (1 credit)."""
         return self._call(
-            "POST", "/api/product_to_videos/gen_image/", ProductToVideo.model_validate, body.to_body()
+            "POST", "/api/product_to_videos/gen_image/", ProductToVideo.from_answer, body.to_body()
         )
 
     def gen_video(self, task_id: str, body: GenVideoRequest | None = None) -> ProductToVideo:
         """Turn the task's preview image into a video (3 credits); the task must be image_generated."""
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/gen_video/"
-        return self._call("POST", path, ProductToVideo.model_validate, (body or GenVideoRequest()).to_body())
+        return self._call("POST", path, ProductToVideo.from_answer, (body or GenVideoRequest()).to_body())
 
     def regen_image(self, task_id: str, body: RegenImageRequest | None = None) -> ProductToVideo:
         """Regenerate the preview image; Creatify answers with a NEW task (1 credit)."""
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/regen_image/"
-        return self._call(
-            "POST", path, ProductToVideo.model_validate, (body or RegenImageRequest()).to_body()
-        )
+        return self._call("POST", path, ProductToVideo.from_answer, (body or RegenImageRequest()).to_body())
 
     def get(self, task_id: str) -> ProductToVideo:
         path = f"/api/product_to_videos/{_uuid(task_id, 'task_id')}/"
-        return self._call("GET", path, ProductToVideo.model_validate)
+        return self._call("GET", path, ProductToVideo.from_answer)
 
     def list(self, ids: Iterable[str] | None = None) -> list[ProductToVideo]:
         """Tasks by id (unknown ids are simply absent), or all of the account's tasks when ids is None.
@@ -167,8 +166,10 @@ class CreatifyClient:
         return self._call("GET", "/api/personas/", _persona_list, params=params or None)
 
     def remaining_credits(self) -> float:
-        answer = self._call("GET", "/api/remaining_credits/", RemainingCredits.model_validate)
-        return answer.remaining_credits
+        # Only the API asks for the catalog: its pydantic models are imported here, not at start.
+        from reelay.models.creatify_catalog import read_remaining_credits
+
+        return self._call("GET", "/api/remaining_credits/", read_remaining_credits)
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -210,7 +211,7 @@ class CreatifyClient:
                 time.sleep(delay)
         try:
             return parse(data)
-        except ValueError as exc:  # pydantic's ValidationError included
+        except ValueError as exc:  # InvalidRecord included
             raise unusable_answer(
                 method, path, status, f"does not match the contract ({_describe(exc)})"
             ) from None
@@ -299,17 +300,20 @@ def _csv(values: Sequence[str]) -> str:
 
 
 def _task_list(data: Any) -> list[ProductToVideo]:
-    return [ProductToVideo.model_validate(item) for item in _json_array(data)]
+    return [ProductToVideo.from_answer(item) for item in _json_array(data)]
 
 
 def _persona_list(data: Any) -> list[Persona]:
+    # Only the API asks for the catalog: its pydantic models are imported here, not at start.
+    from reelay.models.creatify_catalog import read_persona
+
     # One persona Creatify describes oddly must not take the whole catalogue down with it.
     personas: list[Persona] = []
     for item in _json_array(data):
         try:
-            personas.append(Persona.model_validate(item))
-        except ValidationError as exc:
-            logger.warning("Creatify persona skipped: %s", _describe(exc))
+            personas.append(read_persona(item))
+        except ValueError as exc:
+            logger.warning("Creatify persona skipped: %s", exc)
     return personas
 
 
@@ -320,10 +324,6 @@ def _json_array(data: Any) -> list[Any]:
 
 
 def _describe(exc: ValueError) -> str:
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    # Field locations and messages only: pydantic's own str() would quote the response's values.
-    return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or '(body)'}: {error['msg']}"
-        for error in exc.errors(include_input=False, include_url=False)[:3]
-    )
+    # The field and what is wrong with it only: the answer's values are not repeated (the
+    # catalog's readers word theirs the same way).
+    return exc.without_value() if isinstance(exc, InvalidRecord) else str(exc)

@@ -30,6 +30,7 @@ from reelay.logic.shop_connections import secret_context
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.api import MAX_PROMPT_LENGTH
 from reelay.models.connection import Platform, ShopConnection, normalize_shop
+from reelay.models.http_urls import check_http_url
 from reelay.models.media import Publication
 from reelay.models.prompt_templates import render
 from reelay.models.shop_products import ShopProduct, shopify_product, woocommerce_product
@@ -165,22 +166,29 @@ def take_product(
     return HookOutcome.DUPLICATE
 
 
+def _refusal(url: str) -> str | None:
+    """Why Creatify would refuse this image URL (the rule the API holds a product_url to), or None."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"is longer than {MAX_URL_LENGTH} characters, Creatify's limit"
+    try:
+        check_http_url(url)
+    except ValueError as bad:
+        return str(bad)
+    return None
+
+
 def product_task(connection: ShopConnection, product: ShopProduct, *, callback_base_url: str | None) -> Task:
     """The task a product becomes under its connection's settings."""
     values = product.prompt_values()
     first, *others = product.image_urls
-    showcase = next((url for url in others if len(url) <= MAX_URL_LENGTH), None)
-    too_long = len(first) > MAX_URL_LENGTH
+    showcase = next((url for url in others if _refusal(url) is None), None)
+    refused = _refusal(first)
     return Task(
         id=derive_task_id_for_product(connection.platform.value, connection.shop, product.product_id),
         tenant_id=connection.tenant_id,
         # A URL Creatify would refuse still makes a task, failed with the reason, so its owner hears of it.
-        status=TaskStatus.FAILED if too_long else TaskStatus.INITIALIZING,
-        failed_reason=(
-            f"product image URL is longer than {MAX_URL_LENGTH} characters, Creatify's limit"
-            if too_long
-            else None
-        ),
+        status=TaskStatus.FAILED if refused else TaskStatus.INITIALIZING,
+        failed_reason=f"product image URL {refused}" if refused else None,
         type=connection.type,
         product_url=first,
         aspect_ratio=connection.aspect_ratio,

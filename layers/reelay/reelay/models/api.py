@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
+from reelay.models.http_urls import check_http_url
 from reelay.models.media_states import ArchiveState, PublicationState
 from reelay.models.status import TaskStatus
 from reelay.models.task import (
@@ -20,15 +21,17 @@ from reelay.models.task import (
     Task,
     webhook_payload,
 )
-from reelay.models.upstream import (
-    AspectRatio,
-    HttpUrl200,
-    MotionStyle,
-    ProductType,
-    check_http_url,
-)
+from reelay.models.upstream import MAX_URL_LENGTH, AspectRatio, MotionStyle, ProductType
 
 MAX_PROMPT_LENGTH = 2000
+
+# An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`
+# (checked by `check_http_url`, the rule shop intake holds a product's image to too). The JSON
+# schema says so, so a client generated from Reelay's OpenAPI document (or a fuzzer) sends a URL.
+HttpUrl200 = Annotated[
+    str,
+    Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri"}),
+]
 
 
 # The API's shapes of the task's plain records (reelay.models.task.ExternalRef, which holds the

@@ -2,20 +2,22 @@
 
 The task, its external ref, its archived files and its publication are frozen dataclasses built
 on `Record`, not pydantic models: the task stream reads two task images per record and pydantic's
-import with its models was most of the stream's cold start beyond boto3's. What pydantic did for
-them is done here, by each field's declared type, in one place:
+import with its models was most of the stream's cold start beyond boto3's. (Queue messages, the
+workers' tenant profile and Creatify's task answer and request bodies are records too, for the
+same reason.) What pydantic did for them is done here, by each field's declared type, in one place:
 
 - reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
-  an enum from its value, a datetime from an ISO 8601 string, a nested record from its dict, an
-  int from an int (or a whole Decimal or float, as numbers may come back), a float from any
-  finite number, each of the other types as itself; a value that cannot be read is an
-  `InvalidRecord` naming the field (nested: `external_ref.source`). Keys a record does not
-  declare are ignored, or refused by a record with `forbid_unknown` (queue messages, the
-  external ref).
+  an enum from its value, a datetime from an ISO 8601 string, a UUID from its string, a nested
+  record from its dict, an int from an int (or a whole Decimal or float, as numbers may come
+  back), a float from any finite number, each of the other types as itself; a value that cannot
+  be read is an `InvalidRecord` naming the field (nested: `external_ref.source`). Keys a record
+  does not declare are ignored, or refused by a record with `forbid_unknown` (queue messages, the
+  external ref, Creatify's request bodies); a record with `strip_whitespace` strips its strings
+  first.
 - writing: the JSON-shaped dict the table stores and events carry, as pydantic's
   `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
-  nested records as dicts), so items and stream images stay the same both ways; `stored()`
-  leaves out fields that are None, in nested records too.
+  UUIDs as strings, nested records as dicts), so items and stream images stay the same both
+  ways; `stored()` leaves out fields that are None, in nested records too.
 """
 
 from __future__ import annotations
@@ -29,19 +31,33 @@ from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any, ClassVar, Self, Union, get_args, get_origin, get_type_hints
+from uuid import UUID
 
 
 class InvalidRecord(ValueError):
-    """A value a record cannot hold: `field` is its dotted path in the record."""
+    """A value a record cannot hold: `field` is its dotted path in the record.
 
-    def __init__(self, record: str, field: str, why: str) -> None:
+    `why` may quote the value; `wanted` says what the field takes without quoting it (for
+    messages about data that is not ours to repeat, such as Creatify's answers).
+    """
+
+    def __init__(self, record: str, field: str, why: str, *, wanted: str | None = None) -> None:
         super().__init__(f"{record}.{field}: {why}" if field else f"{record}: {why}")
-        self.record, self.field, self.why = record, field, why
+        self.record, self.field, self.why, self.wanted = record, field, why, wanted
+
+    def without_value(self) -> str:
+        """The field and what is wrong with it, never the value itself."""
+        return f"{self.field or '(record)'}: {f'should be {self.wanted}' if self.wanted else self.why}"
 
 
-def text(default: str | None = None, *, min_length: int = 0, max_length: int | None = None) -> Any:
-    """A string field with bounds on its length."""
-    return dataclasses.field(default=default, metadata={"length": (min_length, max_length)})
+def text(
+    default: str | None = None, *, min_length: int = 0, max_length: int | None = None, required: bool = False
+) -> Any:
+    """A string field with bounds on its length (with no default when `required`)."""
+    metadata = {"length": (min_length, max_length)}
+    if required:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def count(default: int = 0) -> Any:
@@ -55,11 +71,14 @@ class Record:
 
     # Whether reading a mapping with a key the record does not declare refuses it.
     forbid_unknown: ClassVar[bool] = False
+    # Whether a string given for a field that holds strings is stripped of surrounding whitespace.
+    strip_whitespace: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for name, field in _fields(type(self)).items():
             value = getattr(self, name)
-            read = field.read(type(self).__name__, name, value)
+            strip = self.strip_whitespace and field.holds_text and isinstance(value, str)
+            read = field.read(type(self).__name__, name, value.strip() if strip else value)
             if read is not value:
                 object.__setattr__(self, name, read)
 
@@ -67,7 +86,7 @@ class Record:
     def from_stored(cls, values: Any) -> Self:
         """The record in `values` (a stored item's attributes, or a nested record's dict)."""
         if not isinstance(values, Mapping):
-            raise InvalidRecord(cls.__name__, "", f"{_short(values)} is not a record")
+            raise InvalidRecord(cls.__name__, "", f"{_short(values)} is not a record", wanted="an object")
         fields = _fields(cls)
         if cls.forbid_unknown:
             unknown = sorted(str(key) for key in values if key not in fields)
@@ -102,16 +121,20 @@ class _Field:
     required: bool
     length: tuple[int, int | None] | None
     counts: bool
+    # Whether the field holds strings (str, or str among its options).
+    holds_text: bool
 
     def read(self, record: str, name: str, value: Any) -> Any:
         try:
             read = _as(self.kind, value)
         except InvalidRecord as inner:  # a nested record's field
-            raise InvalidRecord(record, f"{name}.{inner.field}".rstrip("."), inner.why) from None
+            path = f"{name}.{inner.field}".rstrip(".")
+            raise InvalidRecord(record, path, inner.why, wanted=inner.wanted) from None
         if read is _WRONG:
-            raise InvalidRecord(record, name, f"{_short(value)} is not {_spell(self.kind)}")
+            wanted = _spell(self.kind)
+            raise InvalidRecord(record, name, f"{_short(value)} is not {wanted}", wanted=wanted)
         if self.counts and read is not None and read < 0:
-            raise InvalidRecord(record, name, f"{read!r} is negative")
+            raise InvalidRecord(record, name, f"{read!r} is negative", wanted="0 or more")
         if self.length is not None and read is not None:
             low, high = self.length
             if len(read) < low:
@@ -130,9 +153,14 @@ def _fields(cls: type[Record]) -> dict[str, _Field]:
             required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
             length=f.metadata.get("length"),
             counts="ge" in f.metadata,
+            holds_text=_holds_text(hints[f.name]),
         )
         for f in dataclasses.fields(cls)
     }
+
+
+def _holds_text(kind: Any) -> bool:
+    return kind is str or (get_origin(kind) in (Union, types.UnionType) and str in get_args(kind))
 
 
 _WRONG = object()
@@ -169,6 +197,8 @@ def _as(kind: Any, value: Any) -> Any:
                 return _WRONG
         if kind is datetime:
             return _datetime(value)
+        if kind is UUID:
+            return _uuid(value)
         if kind is bool:
             return value if isinstance(value, bool) else _WRONG
         if kind is int:
@@ -186,9 +216,11 @@ def _items(kind: Any, pairs: Any, build: Any) -> Any:
         try:
             item = _as(kind, value)
         except InvalidRecord as inner:
-            raise InvalidRecord(inner.record, f"{key}.{inner.field}".rstrip("."), inner.why) from None
+            path = f"{key}.{inner.field}".rstrip(".")
+            raise InvalidRecord(inner.record, path, inner.why, wanted=inner.wanted) from None
         if item is _WRONG:
-            raise InvalidRecord("", str(key), f"{_short(value)} is not {_spell(kind)}")
+            wanted = _spell(kind)
+            raise InvalidRecord("", str(key), f"{_short(value)} is not {wanted}", wanted=wanted)
         read.append((key, item))
     return build(read)
 
@@ -199,6 +231,17 @@ def _datetime(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)
+        except ValueError:
+            return _WRONG
+    return _WRONG
+
+
+def _uuid(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
         except ValueError:
             return _WRONG
     return _WRONG
@@ -227,6 +270,7 @@ _NAMES: dict[Any, str] = {
     float: "a number",
     bool: "true or false",
     datetime: "an ISO 8601 date and time",
+    UUID: "a UUID",
 }
 
 
@@ -260,6 +304,8 @@ def _json(value: Any, *, keep_none: bool) -> Any:
         return value.value
     if isinstance(value, datetime):
         return iso_json(value)
+    if isinstance(value, UUID):
+        return str(value)
     if isinstance(value, Mapping):
         return {key: _json(item, keep_none=keep_none) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -1,128 +1,131 @@
 """Creatify Product-to-Video shapes, mirrored exactly from the upstream contract.
 
-Field names, enums, defaults and limits follow Creatify's API reference. Responses
-tolerate unknown fields and nulls (the provider adds fields and leaves results empty
-until a stage finishes); request bodies forbid unknown fields so a typo in our own
-code fails loudly instead of being silently dropped by the provider.
+Field names, enums, defaults and limits follow Creatify's API reference. Its task answer
+tolerates unknown fields and nulls (the provider adds fields and leaves results empty until a
+stage finishes); request bodies refuse unknown fields so a typo in our own code fails loudly
+instead of being silently dropped by the provider.
+
+Plain records (reelay.models.records), not pydantic models: the provider worker, the provider
+webhook and the reconciler read and send these on their first invocation, and pydantic's import
+with its models was most of their cold start beyond boto3's. A body or answer that cannot be
+read is an `InvalidRecord` (a ValueError) naming the field. Creatify's catalog (personas,
+credits), which only the API asks for, keeps its pydantic models in reelay.models.creatify_catalog.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator
-
-from reelay.models.base import ReelayModel
+from reelay.models.records import Record, text
 from reelay.models.status import TaskStatus
 
 # Creatify's enums for the video (type, aspect ratio, motion style) are defined in
-# reelay.models.video_options, which the task record imports without pydantic; named here too.
+# reelay.models.video_options, which the task record imports too; named here as the contract's.
 from reelay.models.video_options import AspectRatio, MotionStyle, ProductType
 
 MAX_URL_LENGTH = 200
 MAX_IDS_PER_LIST = 100
 
 
-# Creatify's six statuses: defined with their order in reelay.models.status, which the workers
-# import without pydantic; the contract's name for them here.
+# Creatify's six statuses: defined with their order in reelay.models.status; the contract's name
+# for them here.
 ProviderStatus = TaskStatus
 
 
-# An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`.
-# The JSON schema says so too, so a client generated from Reelay's OpenAPI document (or a
-# fuzzer) sends a URL.
-HttpUrl200 = Annotated[
-    str,
-    Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri"}),
-]
+def _url(*, required: bool = False) -> Any:
+    """A URL of at most 200 characters, Creatify's `maxLength: 200`. Its form (`format: uri`) was
+    checked where it came in (reelay.models.http_urls), or Reelay made it (its callback URLs)."""
+    return text(max_length=MAX_URL_LENGTH, required=required)
 
 
-def check_http_url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    # AnyUrl quietly percent-encodes these, but the value kept and sent on is the raw string,
-    # which Creatify's `format: uri` refuses.
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise ValueError("must not contain spaces or control characters")
-    # Here, not at the top: pydantic's URL module (and the importlib.metadata it imports) is
-    # needed only by a path that checks a URL, not by every reader of a task.
-    from pydantic import AnyUrl
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Request(Record):
+    """A request body: unknown fields refused, strings stripped, URLs within Creatify's length."""
 
-    url = AnyUrl(value)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("must be an absolute http or https URL")
-    return value
-
-
-class _Request(ReelayModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=True)
+    forbid_unknown = True
+    strip_whitespace = True
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body to send: unset optionals are left out rather than sent as null."""
-        return self.model_dump(mode="json", exclude_none=True)
+        return self.stored()
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GenImageRequest(_Request):
     """Body of POST /api/product_to_videos/gen_image/ (1 credit)."""
 
-    product_url: HttpUrl200
+    product_url: str = _url(required=True)
     type: ProductType = ProductType.PRODUCT_ANYSHOT
     image_prompt: str | None = None
     # Creatify's default is ambiguous between doc revisions; Reelay always sends one explicitly.
     aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
     override_avatar: UUID | None = None
     product_showcase_url: str | None = None
-    webhook_url: HttpUrl200 | None = None
-
-    _urls = field_validator("product_url", "webhook_url")(check_http_url)
+    webhook_url: str | None = _url()
 
     def to_body(self) -> dict[str, Any]:
         body = super().to_body()
         # Creatify ignores override_avatar for product_anyshot; not sending it keeps the
         # request honest about what will be used.
-        if body.get("type") == ProductType.PRODUCT_ANYSHOT.value:
+        if self.type is ProductType.PRODUCT_ANYSHOT:
             body.pop("override_avatar", None)
         return body
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GenVideoRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/gen_video/ (3 credits). `{}` is valid."""
 
     motion_style: MotionStyle | None = None
     video_prompt: str | None = None
-    webhook_url: HttpUrl200 | None = None
+    webhook_url: str | None = _url()
 
-    _urls = field_validator("webhook_url")(check_http_url)
-
-    @field_validator("motion_style", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
+    def __post_init__(self) -> None:
         # The provider documents motion_style as "talking, display, or blank".
-        return None if value == "" else value
+        if self.motion_style == "":
+            object.__setattr__(self, "motion_style", None)
+        super().__post_init__()
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RegenImageRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/regen_image/ (1 credit, creates a new task)."""
 
     image_prompt: str | None = None
-    webhook_url: HttpUrl200 | None = None
-
-    _urls = field_validator("webhook_url")(check_http_url)
+    webhook_url: str | None = _url()
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RegenVideoRequest(GenVideoRequest):
     """Body of POST /api/product_to_videos/{id}/regen_video/ (creates a new task; body inferred)."""
 
 
-class _Response(ReelayModel):
-    model_config = ConfigDict(extra="allow", use_enum_values=False)
+# Creatify sends "" for an absent value in these; Reelay's API and deliveries say null.
+_BLANK_IS_NONE = (
+    "motion_style",
+    "generated_video_url",
+    "generated_photo_url",
+    "failed_reason",
+    "regen_type",
+    "regen_source_id",
+    "aspect_ratio",
+    "override_avatar",
+    "product_showcase_url",
+    "image_prompt",
+    "video_prompt",
+    "webhook_url",
+)
 
 
-class ProductToVideo(_Response):
-    """The provider's task object: the answer of every product_to_videos endpoint."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProductToVideo(Record):
+    """The provider's task object: the answer of every product_to_videos endpoint.
+
+    Fields Creatify adds beyond these are ignored.
+    """
 
     id: UUID
     product_url: str
@@ -143,72 +146,13 @@ class ProductToVideo(_Response):
     video_prompt: str | None = None
     webhook_url: str | None = None
 
-    # Creatify sends "" for an absent value in these; Reelay's API and deliveries say null.
-    @field_validator(
-        "motion_style",
-        "generated_video_url",
-        "generated_photo_url",
-        "failed_reason",
-        "regen_type",
-        "regen_source_id",
-        "aspect_ratio",
-        "override_avatar",
-        "product_showcase_url",
-        "image_prompt",
-        "video_prompt",
-        "webhook_url",
-        mode="before",
-    )
+    def __post_init__(self) -> None:
+        for name in _BLANK_IS_NONE:
+            if getattr(self, name) == "":
+                object.__setattr__(self, name, None)
+        super().__post_init__()
+
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-
-class Gender(StrEnum):
-    MALE = "m"
-    FEMALE = "f"
-    NON_BINARY = "nb"
-
-
-class Persona(_Response):
-    """An avatar; its id is what gen_image takes as override_avatar."""
-
-    id: UUID
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    gender: str | None = None
-    creator_name: str | None = None
-    suitable_industries: str | None = None
-    preview_image_16_9: str | None = None
-    preview_image_1_1: str | None = None
-    preview_image_9_16: str | None = None
-    preview_video_16_9: str | None = None
-    preview_video_1_1: str | None = None
-    preview_video_9_16: str | None = None
-    landscape_preview_video: str | None = None
-    squared_preview_video: str | None = None
-    portrait_preview_video: str | None = None
-    is_active: bool = True
-    process_status: str | None = None
-    failed_reason: str | None = None
-    type: str | None = None
-    age_range: str | None = None
-    location: str | None = None
-    style: str | None = None
-    video_scene: str | None = None
-    keywords: str | None = None
-
-
-class PersonaPage(_Response):
-    """GET /api/personas/paginated/."""
-
-    count: int
-    next: str | None = None
-    previous: str | None = None
-    results: list[Persona]
-
-
-class RemainingCredits(_Response):
-    """GET /api/remaining_credits/."""
-
-    remaining_credits: float
+    def from_answer(cls, data: Any) -> ProductToVideo:
+        """The task in a JSON answer of Creatify's; InvalidRecord (a ValueError) if it is none."""
+        return cls.from_stored(data)

@@ -1,8 +1,8 @@
 """Creatify's enums for what a product video is: its type, its aspect ratio and its motion style.
 
-Plain enums, apart from Creatify's pydantic request and response models in
-reelay.models.upstream, which name them: the task record holds them, and the task stream reads
-tasks without importing pydantic (as reelay.models.status holds Creatify's statuses).
+Plain enums, apart from Creatify's request and response records in reelay.models.upstream,
+which name them: the task record holds them too, and the API's pydantic models (as
+reelay.models.status holds Creatify's statuses).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 # Only in annotations, so these ports cost no model building at a cold start.
 if TYPE_CHECKING:
+    from reelay.models.creatify_catalog import Persona
     from reelay.models.jobs import QueueMessage
     from reelay.models.upstream import (
         GenImageRequest,
         GenVideoRequest,
-        Persona,
         ProductToVideo,
         RegenImageRequest,
     )
