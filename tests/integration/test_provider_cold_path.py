@@ -4,7 +4,7 @@ end in a fresh process, never import pydantic.
 `bench/cold_start.py` times a function's init and the clients its first path builds; these make
 the whole first invocation for real, against moto's server and the Creatify simulator on
 127.0.0.1: the webhook takes one signed callback the simulator made for a task (the URL Reelay
-handed Creatify), reads the task, asks Creatify for the truth and moves the task on; the worker
+handed Creatify), asks Creatify for the truth and moves the task on; the worker
 runs a task's first gen_image job behind its slot and claim, pays at the simulator and records
 the Creatify task; the reconciler finds a quiet task, lists it at Creatify and applies what it
 finds. Then each lists what it imported. Creatify's answers and request bodies
