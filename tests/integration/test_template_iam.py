@@ -59,6 +59,11 @@ NOT_SEEN_HERE: dict[str, set[str]] = {
     # (GetItem) instead of writing when the answer's step applies from no status at all (one
     # that maps back to the first status); the simulator's answers here never do.
     "ReconcilerFunction": {"dynamodb:GetItem"},
+    # A callback that names its Creatify task is applied without reading the task; only one
+    # without a usable id in its body, or one the write refuses for a reason the task tells
+    # (a preview waiting for review, an id not recorded yet), reads it. Creatify's callbacks here
+    # name their task and the tasks make videos (test_pipeline_callbacks.py takes those paths).
+    "ProviderWebhookFunction": {"dynamodb:GetItem"},
     # A media link is answered with a presigned GetObject URL: presigning makes no AWS call, but
     # S3 honours the URL only if the signing role may read the object.
     "ApiFunction": {"s3:GetObject"},
