@@ -48,8 +48,9 @@ STRETCH = 1.2
 # expressions on `deps`; each builds the botocore or HTTP (urllib3) client behind it. The paths: api submits
 # a product, authorizer looks up a key, provider_webhook applies a callback (signature secret,
 # task, Creatify), provider_worker runs a job behind its claim and slot, task_stream dispatches a
-# change (jobs, events, deliveries), delivery_worker posts one delivery (its tenant's secrets
-# read, no task), media_worker copies one file into the media bucket and settles it (no read),
+# change (jobs, events, deliveries; the media links' secret for an announcement), delivery_worker
+# posts one delivery (its tenant's secrets read, no task), media_worker copies one file into the
+# media bucket and settles it (no read),
 # reconciler looks at quiet tasks, shop_webhook and shop_events take a product from a shop,
 # publish_worker claims a publication and uploads its video to the shop (credentials opened,
 # the archived video's S3 object read, the shop's HTTP client built).
@@ -66,12 +67,12 @@ FIRST_CLIENTS: dict[str, list[str]] = {
         *CREATIFY,
     ],
     "task_stream": [
-        "deps.job_slots",
         "deps.provider_queue.sqs",
         "deps.delivery_queue.sqs",
         "deps.publisher.events",
         "deps.publisher.sns",
         "deps.media_queue.sqs",
+        "secrets_client()",  # the media links' signing secret, read for an announcement
     ],
     "delivery_worker": ["deps.tenant_profiles", "deps.deliveries", "deps.webhooks"],
     "media_worker": ["deps.archive_records", "deps.media_copier.s3"],

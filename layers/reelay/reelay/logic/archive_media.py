@@ -39,7 +39,6 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.logic.task_lifecycle import archive_job
 from reelay.models.jobs import ArchiveJob
 from reelay.models.media import ArchivedFile
 from reelay.models.media_states import ArchiveState, MediaAsset
@@ -95,6 +94,9 @@ def archive_media(
 def _archive(job: ArchiveJob, deps: Deps, message_id: str | None) -> ArchiveOutcome:
     if not job.carries_source:
         # Queued before jobs carried their source: read the task once, as the worker used to.
+        # (Imported here: the task model and its lifecycle are only this rare path's.)
+        from reelay.logic.task_lifecycle import archive_job
+
         task = deps.tasks.get(job.task_id)
         if task is None:
             return ArchiveOutcome(ArchiveResult.SKIPPED, "task gone")
