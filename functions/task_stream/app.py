@@ -61,12 +61,11 @@ def handler(event: dict, context: LambdaContext) -> dict:
     `reelay.clients.held_sends`).
 
     Lambda retries a stream batch from the first failed record, whatever the later ones did, so
-    handling them now would only do their work twice (events announced again) and could
-    announce a task's later status before its earlier one. Lambda retries the failed record a
-    bounded number of times, then sends where it is to the on-failure queue, so one poison
-    record never blocks the shard. It also hands the rest back when too little time is left for
-    another record. (Powertools' BatchProcessor handles every record of a batch, which is right
-    for SQS, not for an ordered stream.)
+    handling them now would only do their work twice (events announced again). Lambda retries
+    the failed record a bounded number of times, then sends where it is to the on-failure
+    queue, so one poison record never blocks the shard. It also hands the rest back when too
+    little time is left for another record. (Powertools' BatchProcessor handles every record of
+    a batch, which is right for SQS, not for an ordered stream.)
     """
     records = event.get("Records", [])
     sends = HeldSends()

@@ -282,3 +282,24 @@ def test_a_callback_from_a_second_creatify_task_made_for_the_task_does_not_move_
     assert snapshot(task_id) == before
     assert before["status"] == "image_generated" and before["provider_task_id"] != str(second.id)
     assert embedded.consumers.events() == []
+
+
+def test_a_repeated_callback_for_a_finished_task_is_answered_while_creatify_is_down(embedded, simulator):
+    simulator.set_faults(webhook_drop_rate=1.0)
+    api = TenantApi.create(embedded)
+    task_id = api.submit(simulator.sample_product_url())["id"]
+    embedded.stack.pump()
+    provider_id = stored(task_id).provider_task_id
+    image = held_callback(simulator, provider_id, "image_generated")
+    deliver(image.url, image.body)
+    embedded.stack.pump()
+    video = held_callback(simulator, provider_id, "video_generated")
+    assert deliver(video.url, video.body).json() == {"result": "applied"}
+    before = snapshot(task_id)
+    simulator.set_faults(rate_5xx=1.0)
+
+    answer = deliver(video.url, video.body)
+
+    # The task is finished: nothing Creatify could say would change it, so its outage is no error.
+    assert answer.status_code == 200 and answer.json() == {"result": "no_change"}, answer.text
+    assert snapshot(task_id) == before

@@ -7,13 +7,16 @@ what they are told to; `tests/integration/test_task_stream_batches.py` sends thr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from reelay.clients.batch_limits import MAX_BATCH_BYTES, MAX_ENTRIES, batches
+from reelay.clients.batch_limits import MAX_BATCH_BYTES, MAX_ENTRIES, PartlySent, batches
+from reelay.clients.event_publisher import EventPublisher
 from reelay.clients.held_sends import HeldSends
+from reelay.clients.job_queue import JobQueue
 from reelay.models.jobs import ProviderJob, ProviderJobKind
 
 
@@ -26,11 +29,11 @@ class Destination:
         self.refuse = refuse or (lambda entry: False)
         self.raises = raises
 
-    def _send(self, entries: Sequence[Any]) -> list[int]:
+    def _send(self, entries: Sequence[Any]) -> int | None:
         if self.raises:
-            raise RuntimeError("the service kept failing")
+            raise PartlySent(0)
         self.calls.append(list(entries))
-        return [i for i, entry in enumerate(entries) if self.refuse(entry)]
+        return next((i for i, entry in enumerate(entries) if self.refuse(entry)), None)
 
     send_many = put_events = publish_messages = _send
 
@@ -119,3 +122,80 @@ def test_batches_hold_at_most_ten_entries_and_the_byte_limit(sizes, expected):
 
     assert got == expected
     assert all(len(chunk) <= MAX_ENTRIES for chunk in got)
+
+
+class StubSqs:
+    """SendMessageBatch answers: `answers[n]` gives the n-th call's Failed list, or raises."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.sent: list[list[str]] = []
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        answer = self.answers.pop(0) if self.answers else []
+        if isinstance(answer, Exception):
+            raise answer
+        self.sent.append([e["Id"] for e in Entries])
+        return {"Failed": answer(Entries) if callable(answer) else answer}
+
+
+def jobs(n: int) -> list[tuple[ProviderJob, int]]:
+    return [(job(f"t-{i}"), 0) for i in range(n)]
+
+
+def test_a_queue_stops_at_the_first_batch_with_an_entry_sqs_refused_for_its_own_fault():
+    refuse_12 = [{"Id": "12", "SenderFault": True, "Code": "InvalidMessageContents"}]
+    sqs = StubSqs([], refuse_12)
+
+    assert JobQueue("q", sqs=sqs).send_many(jobs(25)) == 12
+    # The third batch (20-24) is never sent: nothing after a batch that did not all go out.
+    assert sqs.sent == [[str(i) for i in range(10)], [str(i) for i in range(10, 20)]]
+
+
+def test_entries_sqs_refused_for_its_own_fault_are_sent_again_until_taken(monkeypatch):
+    monkeypatch.setattr("reelay.clients.batch_limits.time.sleep", lambda _: None)
+    throttled = [{"Id": "3", "SenderFault": False, "Code": "ThrottlingException"}]
+    sqs = StubSqs(throttled, [])
+
+    assert JobQueue("q", sqs=sqs).send_many(jobs(5)) is None
+    assert sqs.sent == [["0", "1", "2", "3", "4"], ["3"]]
+
+
+def test_a_batch_call_that_fails_is_partly_sent_from_its_first_entry():
+    sqs = StubSqs([], RuntimeError("SQS kept failing"))
+
+    with pytest.raises(PartlySent) as partly:
+        JobQueue("q", sqs=sqs).send_many(jobs(15))
+    assert partly.value.first == 10
+
+
+def test_held_sends_hand_back_from_the_record_whose_batch_failed_not_from_the_first():
+    sends, sqs = HeldSends(), StubSqs([], RuntimeError("SQS kept failing"))
+    queue = sends.queue(JobQueue("q", sqs=sqs))
+    for position in range(15):
+        sends.position = position
+        queue.send(job(f"t-{position}"))
+
+    assert sends.flush() == 10
+
+
+class StubEventBridge:
+    def __init__(self, refuse: set[str]) -> None:
+        self.refuse = refuse
+        self.calls: list[list[str]] = []
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        ids = [json.loads(e["Detail"])["id"] for e in Entries]
+        self.calls.append(ids)
+        results = [{"ErrorCode": "InternalFailure"} if i in self.refuse else {"EventId": i} for i in ids]
+        return {"FailedEntryCount": sum(1 for r in results if "ErrorCode" in r), "Entries": results}
+
+
+def test_events_stop_at_the_batch_eventbridge_kept_refusing_an_entry_of():
+    bus = StubEventBridge(refuse={"t-2"})
+    publisher = EventPublisher("bus", "arn:topic", events=bus, max_attempts=2, backoff_seconds=0)
+    details = [{"id": f"t-{i}", "status": "video_generated"} for i in range(25)]
+
+    assert publisher.put_events(details) == 2
+    # The first batch, then its refused entry once more; records 10-24 are never put.
+    assert bus.calls == [[f"t-{i}" for i in range(10)], ["t-2"]]

@@ -254,3 +254,10 @@ def test_product_to_video_refuses_an_answer_without_a_required_field(missing: st
 def test_an_answer_that_is_no_object_is_refused(answer: object) -> None:
     with pytest.raises(InvalidRecord):
         ProductToVideo.from_answer(answer)
+
+
+def test_an_optional_enum_creatify_sends_wrong_is_described_by_its_values() -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        ProductToVideo.from_answer(provider_task(aspect_ratio="4x3"))
+
+    assert caught.value.without_value() == "aspect_ratio: should be one of 9x16, 16x9, 1x1 or null"

@@ -45,7 +45,11 @@ class Deps:
             self.__dict__[name] = value
 
     def replacing(self, **parts: Any) -> Deps:
-        """These Deps with some parts replaced; what was built already is shared, not built again."""
+        """These Deps with some parts replaced; what was built already is shared, not built again.
+
+        A part first built on the copy stays the copy's (a copy made per invocation builds it
+        again: only cheap parts, whose secrets and clients are cached per process anyway).
+        """
         copy = Deps(self.settings, **parts)
         for name, value in self.__dict__.items():
             copy.__dict__.setdefault(name, value)

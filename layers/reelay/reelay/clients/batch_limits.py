@@ -1,17 +1,29 @@
-"""Cutting entries into the batches SQS, SNS and EventBridge take: ten entries, 256 KiB in all.
+"""Sending entries in the batches SQS, SNS and EventBridge take: ten entries, 256 KiB in all.
 
-SendMessageBatch, PublishBatch and PutEvents share these limits, and each answers per entry,
-so the callers keep each entry's position to say which ones were refused.
+SendMessageBatch, PublishBatch and PutEvents share these limits, and each answers per entry.
+`send_in_batches` sends in order and stops at the first batch it could not send whole, so a
+caller learns the first entry not sent and nothing after it goes out: what it retries from
+there is all that was not sent, and one task's later change never goes out before its earlier one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 
 MAX_ENTRIES = 10
 # The services count 256 KiB for the whole request's payload; kept below it for the attributes
 # and names the payload size here leaves out.
 MAX_BATCH_BYTES = 250_000
+
+
+class PartlySent(Exception):
+    """A batch call failed after its client's retries: entries from `first` on were not sent."""
+
+    def __init__(self, first: int) -> None:
+        super().__init__(f"entries from {first} on were not sent")
+        self.first = first
 
 
 def batches(sizes: Sequence[int]) -> Iterator[range]:
@@ -27,3 +39,34 @@ def batches(sizes: Sequence[int]) -> Iterator[range]:
         total += size
     if start < len(sizes):
         yield range(start, len(sizes))
+
+
+def send_in_batches(
+    sizes: Sequence[int],
+    call: Callable[[list[int]], dict[int, bool]],
+    *,
+    max_attempts: int = 4,
+    backoff_seconds: float = 0.2,
+) -> int | None:
+    """Send entries 0..len(sizes)-1 in order; the first one not sent, or None when all were.
+
+    `call(indexes)` sends those entries in one request and answers the ones refused, each with
+    whether sending it again may succeed (throttling, a service fault). Those are sent again, up
+    to `max_attempts` in all, with jittered backoff; an entry still refused, or refused for a
+    fault of its own, stops the sending. A call that raises is `PartlySent` from its first entry.
+    """
+    for chunk in batches(sizes):
+        pending = list(chunk)
+        for attempt in range(max_attempts):
+            try:
+                refused = call(pending)
+            except Exception as exc:
+                raise PartlySent(pending[0]) from exc
+            if not refused:
+                break
+            pending = sorted(refused)
+            if not all(refused.values()) or attempt + 1 == max_attempts:
+                return pending[0]
+            # Full jitter, as botocore's own retries: instances refused together spread out.
+            time.sleep(random.random() * backoff_seconds * 2**attempt)
+    return None

@@ -9,15 +9,13 @@ reported by position by the many-event ones, and the stream record is retried as
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from reelay.clients.aws import aws_client
-from reelay.clients.batch_limits import batches
+from reelay.clients.batch_limits import PartlySent, send_in_batches
 from reelay.models.events import EVENT_SOURCE, detail_type_of
 
 logger = Logger(child=True)
@@ -58,39 +56,41 @@ class EventPublisher:
 
     def put_event(self, detail: dict[str, Any]) -> None:
         """PutEvents, retrying the entries EventBridge reports as failed (it answers 200 anyway)."""
-        refused, codes = self._put_until_taken({0: self._entry(detail)})
-        if refused:
+        codes: set[str] = set()
+        try:
+            refused = self._put([self._entry(detail)], codes)
+        except PartlySent as partly:
+            raise partly.__cause__ from None  # the client's own error, as a single call raises it
+        if refused is not None:
             raise PublishError(f"EventBridge refused the event after {self.max_attempts} attempts: {codes}")
 
-    def put_events(self, details: Sequence[dict[str, Any]]) -> list[int]:
-        """Put the events, ten to a call; the positions EventBridge still refused after the retries.
+    def put_events(self, details: Sequence[dict[str, Any]]) -> int | None:
+        """Put the events in order, ten to a call; the first one not put, or None when all were.
 
-        A call the client could not make at all (after its own retries) raises, and the events
-        after its batch are not put.
+        Entries EventBridge refuses are sent again (max_attempts in all); sending stops at the
+        first batch that could not be put whole (reelay.clients.batch_limits).
         """
-        entries = [self._entry(detail) for detail in details]
-        refused: list[int] = []
-        for chunk in batches([_entry_size(entry) for entry in entries]):
-            still_refused, codes = self._put_until_taken({i: entries[i] for i in chunk})
-            if still_refused:
-                logger.warning("EventBridge kept refusing events", extra={"codes": sorted(codes)})
-            refused += still_refused
+        codes: set[str] = set()
+        refused = self._put([self._entry(detail) for detail in details], codes)
+        if refused is not None:
+            logger.warning("EventBridge kept refusing events", extra={"codes": sorted(codes)})
         return refused
 
-    def _put_until_taken(self, pending: dict[int, dict[str, Any]]) -> tuple[list[int], set[str]]:
-        """The positions still refused after max_attempts, and the error codes EventBridge gave."""
-        codes: set[str] = set()
-        for attempt in range(self.max_attempts):
-            answer = self.events.put_events(Entries=list(pending.values()))
+    def _put(self, entries: list[dict[str, Any]], codes: set[str]) -> int | None:
+        def call(indexes: list[int]) -> dict[int, bool]:
+            answer = self.events.put_events(Entries=[entries[i] for i in indexes])
             if not answer.get("FailedEntryCount"):
-                return [], codes
-            results = dict(zip(pending, answer["Entries"], strict=True))
-            pending = {i: entry for i, entry in pending.items() if results[i].get("ErrorCode")}
-            codes |= {str(results[i]["ErrorCode"]) for i in pending}
-            if attempt + 1 < self.max_attempts:
-                # Full jitter, as botocore's own retries: instances refused together spread out.
-                time.sleep(random.random() * self.backoff_seconds * 2**attempt)
-        return sorted(pending), codes
+                return {}
+            refused = {i: r for i, r in zip(indexes, answer["Entries"], strict=True) if r.get("ErrorCode")}
+            codes.update(str(r["ErrorCode"]) for r in refused.values())
+            return dict.fromkeys(refused, True)
+
+        return send_in_batches(
+            [_entry_size(entry) for entry in entries],
+            call,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+        )
 
     def _entry(self, detail: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -104,21 +104,22 @@ class EventPublisher:
     def publish_message(self, detail: dict[str, Any]) -> None:
         self.sns.publish(TopicArn=self.topic_arn, **_message(detail))
 
-    def publish_messages(self, details: Sequence[dict[str, Any]]) -> list[int]:
-        """Publish the messages, ten to a PublishBatch; the positions SNS refused.
+    def publish_messages(self, details: Sequence[dict[str, Any]]) -> int | None:
+        """Publish the messages in order, ten to a PublishBatch; the first one not published, or None.
 
-        A call the client could not make at all raises, and the messages after its batch are
-        not published.
+        Entries SNS refused for its own fault (throttling) are sent again; sending stops at the
+        first batch that could not be published whole (reelay.clients.batch_limits).
         """
         messages = [_message(detail) for detail in details]
-        refused: list[int] = []
-        for chunk in batches([len(message["Message"].encode()) for message in messages]):
+
+        def call(indexes: list[int]) -> dict[int, bool]:
             answer = self.sns.publish_batch(
                 TopicArn=self.topic_arn,
-                PublishBatchRequestEntries=[{"Id": str(i), **messages[i]} for i in chunk],
+                PublishBatchRequestEntries=[{"Id": str(i), **messages[i]} for i in indexes],
             )
-            refused += sorted(int(failure["Id"]) for failure in answer.get("Failed", []))
-        return refused
+            return {int(f["Id"]): not f.get("SenderFault", False) for f in answer.get("Failed", [])}
+
+        return send_in_batches([len(message["Message"].encode()) for message in messages], call)
 
 
 def _message(detail: dict[str, Any]) -> dict[str, Any]:

@@ -6,13 +6,16 @@ instead, they go out when the batch's records have been dispatched, up to ten to
 (PutEvents, SNS PublishBatch, SQS SendMessageBatch per queue). A lone record costs what it did.
 
 Each entry keeps the position of the record that made it. `flush` sends the events first, then
-the notifications, then the queues' messages, the order the dispatcher keeps for one record
-(what fails most often goes first). An entry refused, or a call that fails after its client's
-own retries, stops the sends at its record: the entries of later records still held are not
-sent, and `flush` answers that record's position, from which the stream hands the batch back.
-Entries of later records that had gone out in the same call as a refused one are sent again
-with their record: the copies the stream's at-least-once delivery makes anyway (events keep
-their id, a provider job's copy finds its slot taken, an archive copy writes the same object).
+the notifications, then the queues' messages (what fails most often goes first). Each
+destination sends in record order and stops at the first batch it could not send whole (an
+entry refused after the retries, a call failing after its client's): `flush` then sends the
+other destinations only the entries of records before that one, and answers its position, from
+which the stream hands the batch back. So nothing goes out on a destination after a batch it
+could not send whole, but a later record's event may have gone out before an earlier record's
+notification or job failed; it goes again with its record, under the same event id
+(the copies the stream's at-least-once delivery makes anyway: a provider job's copy finds its
+slot taken, an archive copy writes the same object). Entries in the batch call that held a
+refused one are sent again with their record too.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from reelay.clients.batch_limits import PartlySent
 from reelay.models.jobs import QueueMessage
 
 logger = Logger(child=True)
@@ -33,22 +37,22 @@ class BatchQueue(Protocol):
 
     queue_url: str
 
-    def send_many(self, jobs: Sequence[tuple[QueueMessage, int]]) -> list[int]: ...
+    def send_many(self, jobs: Sequence[tuple[QueueMessage, int]]) -> int | None: ...
 
 
 class BatchPublisher(Protocol):
     """A publisher of many events to a call (reelay.clients.event_publisher.EventPublisher)."""
 
-    def put_events(self, details: Sequence[dict[str, Any]]) -> list[int]: ...
+    def put_events(self, details: Sequence[dict[str, Any]]) -> int | None: ...
 
-    def publish_messages(self, details: Sequence[dict[str, Any]]) -> list[int]: ...
+    def publish_messages(self, details: Sequence[dict[str, Any]]) -> int | None: ...
 
 
 @dataclass
 class _Held:
     """What one destination holds: each entry with the position of the record that made it."""
 
-    send: Callable[[Sequence[Any]], list[int]]  # entries -> positions refused among them
+    send: Callable[[Sequence[Any]], int | None]  # entries -> the first not sent, or None
     name: str
     positions: list[int] = field(default_factory=list)
     entries: list[Any] = field(default_factory=list)
@@ -96,16 +100,19 @@ class HeldSends:
             if not count:
                 continue
             try:
-                refused = held.send(held.entries[:count])
+                unsent = held.send(held.entries[:count])
+            except PartlySent as partly:
+                logger.exception("a batched send failed", extra={"destination": held.name})
+                unsent = partly.first
             except Exception:
                 logger.exception("a batched send failed", extra={"destination": held.name})
-                refused = [0]  # none of it is known to have gone out: from its first entry
-            if refused:
-                first = held.positions[refused[0]]
+                unsent = 0  # none of it is known to have gone out
+            if unsent is not None:
+                first = held.positions[unsent]
                 stopped_at = first if stopped_at is None else min(stopped_at, first)
                 logger.warning(
-                    "sends refused; the batch is handed back from the record that made them",
-                    extra={"destination": held.name, "refused": len(refused), "position": first},
+                    "sends not all made; the batch is handed back from the record that made them",
+                    extra={"destination": held.name, "position": first},
                 )
         for held in self._all():
             held.positions, held.entries = [], []

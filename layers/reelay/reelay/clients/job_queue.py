@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reelay.clients.aws import aws_client
-from reelay.clients.batch_limits import batches
+from reelay.clients.batch_limits import send_in_batches
 from reelay.models.jobs import MAX_DELAY_SECONDS, QueueMessage
 
 
@@ -26,24 +26,25 @@ class JobQueue:
             QueueUrl=self.queue_url, MessageBody=job.to_json(), DelaySeconds=_delay(delay_seconds)
         )
 
-    def send_many(self, jobs: Sequence[tuple[QueueMessage, int]]) -> list[int]:
-        """Send (job, delay) pairs in order; the positions of those SQS refused, lowest first.
+    def send_many(self, jobs: Sequence[tuple[QueueMessage, int]]) -> int | None:
+        """Send (job, delay) pairs in order, ten to a call; the first one not sent, or None.
 
-        A batch the client could not send at all (after its own retries) raises, and the
-        batches after it are not sent: whatever a caller retries, it retries from there.
+        Entries SQS refused for its own fault (throttling, KMS) are sent again; sending stops at
+        the first batch that could not be sent whole (reelay.clients.batch_limits).
         """
         bodies = [job.to_json() for job, _ in jobs]
-        refused: list[int] = []
-        for chunk in batches([len(body.encode()) for body in bodies]):
+
+        def call(indexes: list[int]) -> dict[int, bool]:
             answer = self.sqs.send_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[
                     {"Id": str(i), "MessageBody": bodies[i], "DelaySeconds": _delay(jobs[i][1])}
-                    for i in chunk
+                    for i in indexes
                 ],
             )
-            refused += sorted(int(failure["Id"]) for failure in answer.get("Failed", []))
-        return refused
+            return {int(f["Id"]): not f.get("SenderFault", False) for f in answer.get("Failed", [])}
+
+        return send_in_batches([len(body.encode()) for body in bodies], call)
 
 
 def _delay(seconds: int) -> int:

@@ -22,7 +22,7 @@ from reelay.models.status import should_apply
 from reelay.models.task import StatusUpdate, Task, utc_now
 from reelay.models.task_history import Actor, CallOutcome, HistoryNote, call_entry
 from reelay.models.upstream import ProductToVideo
-from reelay.ports.creatify_errors import CreatifyNotFound
+from reelay.ports.creatify_errors import CreatifyError, CreatifyNotFound
 from reelay.ports.stores import ApplyResult, TaskStore, Transition
 
 logger = Logger(child=True)
@@ -53,8 +53,14 @@ def apply_provider_callback(
     hinted = _as_provider_id(hinted_provider_id)
     truth: ProductToVideo | None = None
     task: Task | None = None
+    asked: str | None = None  # the Creatify task asked already (and not found when truth is None)
     if hinted is not None:
-        truth = _creatify_task(hinted, task_id, deps)
+        try:
+            truth, asked = _creatify_task(hinted, task_id, deps), hinted
+        except CreatifyError:
+            # Creatify unreachable: the task decides first, as without a hint (a finished one
+            # needs no answer from Creatify, and the news is read again on the next callback).
+            truth = None
         if truth is not None and deps.callback_signer.names_task(truth.webhook_url, task_id):
             try:
                 result = _apply_unread(task_id, truth, deps)
@@ -76,6 +82,8 @@ def apply_provider_callback(
     if not provider_id:
         return CallbackOutcome.NO_CHANGE
     if truth is None or str(truth.id) != provider_id:
+        if provider_id == asked:
+            return CallbackOutcome.NO_CHANGE  # Creatify said already that it does not know it
         truth = _creatify_task(provider_id, task_id, deps)
         if truth is None:
             return CallbackOutcome.NO_CHANGE

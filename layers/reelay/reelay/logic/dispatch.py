@@ -6,7 +6,9 @@ derived from (task, status), so a repeated record yields the same event id.
 
 A reaction that fails after its clients' own retries raises, and the stream hands the whole
 record back later, so every step of it that had already succeeded is done again: that is
-the usual way an event is announced twice (same event_id; consumers dedupe on it).
+the usual way an event is announced twice (same event_id; consumers dedupe on it). The task
+stream holds the sends a batch's reactions make and sends them in batches once the batch is
+dispatched (reelay.clients.held_sends), in this module's order per destination.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def _announce(task: Task, deps: Deps, done: Dispatched) -> None:
     # The order keeps repeats rare: the step most likely to fail goes first, so its failure
     # repeats nothing. EventBridge refuses entries under its PutEvents quota (and reports it
     # inside a 200), SNS throttles past its publish quota, and an SQS send to our own queue
-    # almost never fails; a failure in a later step repeats the earlier ones on the retry.
+    # almost never fails; a failure in a later step repeats the earlier ones on the retry. (The
+    # task stream's held sends keep this order across destinations: events, SNS, then queues.)
     media = media_object(task, deps)
     detail = event_detail(task, media)
     deps.publisher.put_event(detail)

@@ -283,6 +283,9 @@ def _spell(kind: Any) -> str:
         return "an object"
     if get_origin(kind) is list:
         return "a list"
+    if get_origin(kind) in (Union, types.UnionType):
+        options = [_spell(option) for option in get_args(kind) if option is not type(None)]
+        return " or ".join(options) + (" or null" if type(None) in get_args(kind) else "")
     return str(kind).replace("typing.", "")
 
 

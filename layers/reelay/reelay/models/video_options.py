@@ -1,8 +1,8 @@
 """Creatify's enums for what a product video is: its type, its aspect ratio and its motion style.
 
-Plain enums, apart from Creatify's request and response records in reelay.models.upstream,
-which name them: the task record holds them too, and the API's pydantic models (as
-reelay.models.status holds Creatify's statuses).
+Plain enums in a module of their own (as reelay.models.status holds Creatify's statuses):
+Creatify's request and answer records in reelay.models.upstream name them, and so do the task
+record and the API's pydantic models.
 """
 
 from __future__ import annotations
