@@ -37,22 +37,22 @@ EVERY_FUNCTION = ("httpx", "httpcore", "aws_xray_sdk")
 # What a function's own path does not need besides.
 ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # One lookup item read: no model is built.
-    "authorizer": ("pydantic",),
+    "authorizer": ("pydantic", "pydantic_core"),
     # A plain job message, tenant profile and history entry (its whole first invocation is
     # held to this in tests/integration/test_delivery_cold_path.py).
-    "delivery_worker": ("pydantic",),
+    "delivery_worker": ("pydantic", "pydantic_core"),
     # Plain task records read from the stream images, plain jobs and events (its whole first
     # invocation is held to this in tests/integration/test_task_stream_cold_path.py).
-    "task_stream": ("pydantic",),
+    "task_stream": ("pydantic", "pydantic_core"),
     # Creatify's answers and request bodies are plain records, and URLs were checked where they
     # came in (the whole first invocations of all three are held to this in
     # tests/integration/test_provider_cold_path.py).
-    "provider_webhook": ("pydantic",),
-    "provider_worker": ("pydantic",),
-    "reconciler": ("pydantic",),
+    "provider_webhook": ("pydantic", "pydantic_core"),
+    "provider_worker": ("pydantic", "pydantic_core"),
+    "reconciler": ("pydantic", "pydantic_core"),
     # An archive job carries what the copy needs: the task model (and its lifecycle) is read only
     # for a job an older version queued.
-    "media_worker": ("pydantic", "reelay.models.task"),
+    "media_worker": ("pydantic", "pydantic_core", "reelay.models.task"),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 
