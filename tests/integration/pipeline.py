@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from reelay.clients.aws import aws_client
 from reelay.deps import Deps, runtime
 from reelay.logic.tenants import NewTenant, create_tenant
 from reelay.models.task import Task
@@ -221,3 +224,19 @@ def announcing(records: list[dict[str, Any]], task_id: str, asset: str = "video"
         and state(r["dynamodb"].get("NewImage", {})) in ("archived", "failed")
         and state(r["dynamodb"].get("OldImage", {})) not in ("archived", "failed")
     )
+
+
+@contextmanager
+def counted_calls(service: str) -> Iterator[Counter[str]]:
+    """The operations the runtime's client of `service` calls while the block runs."""
+    seen: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+
+    client = aws_client(service)
+    client.meta.events.register("before-call", count)
+    try:
+        yield seen
+    finally:
+        client.meta.events.unregister("before-call", count)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
-from reelay.clients.aws import aws_client
 from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.deps import runtime
@@ -26,6 +24,7 @@ from tests.integration.pipeline import (
     SIM_API_ID,
     SIM_API_KEY,
     TenantApi,
+    counted_calls,
     detail_types,
     provider_calls,
     stored,
@@ -217,21 +216,6 @@ def test_one_callback_delivered_ten_times_in_parallel_makes_exactly_one_state_ch
         assert len(receiver.wait_for(1)) == 1
 
 
-def dynamodb_calls_while(action: Any) -> tuple[Any, Counter[str]]:
-    """What `action` returned, and the DynamoDB operations the runtime's client made meanwhile."""
-    seen: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        seen[model.name] += 1
-
-    client = aws_client("dynamodb")
-    client.meta.events.register("before-call", count)
-    try:
-        return action(), seen
-    finally:
-        client.meta.events.unregister("before-call", count)
-
-
 def test_a_callback_naming_its_creatify_task_is_applied_in_one_write_without_reading_the_task(
     embedded, simulator
 ):
@@ -242,8 +226,10 @@ def test_a_callback_naming_its_creatify_task_is_applied_in_one_write_without_rea
     provider_id = stored(task_id).provider_task_id
     callback = held_callback(simulator, provider_id, "image_generated")
 
-    answer, calls = dynamodb_calls_while(lambda: deliver(callback.url, callback.body))
-    repeat, repeat_calls = dynamodb_calls_while(lambda: deliver(callback.url, callback.body))
+    with counted_calls("dynamodb") as calls:
+        answer = deliver(callback.url, callback.body)
+    with counted_calls("dynamodb") as repeat_calls:
+        repeat = deliver(callback.url, callback.body)
 
     assert answer.json() == {"result": "applied"}
     assert calls == {"UpdateItem": 1}

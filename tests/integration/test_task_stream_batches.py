@@ -6,35 +6,13 @@ hands a batch; what it sent is read from the queues, the bus's and the topic's c
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from reelay.clients.aws import aws_client
 from reelay.clients.event_publisher import EventPublisher
 from reelay.clients.job_queue import JobQueue
 from reelay.deps import runtime
 from reelay.models.jobs import ProviderJob, ProviderJobKind
-from tests.integration.pipeline import TenantApi, stream_records
+from tests.integration.pipeline import TenantApi, counted_calls, stream_records
 
 TASK_STREAM = "TaskStreamFunction"
-
-
-@contextmanager
-def counted_calls(service: str) -> Iterator[Counter[str]]:
-    """The operations the runtime's client of `service` calls while the block runs."""
-    seen: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        seen[model.name] += 1
-
-    client = aws_client(service)
-    client.meta.events.register("before-call", count)
-    try:
-        yield seen
-    finally:
-        client.meta.events.unregister("before-call", count)
 
 
 def queued(embedded, logical_id: str) -> list[str]:
