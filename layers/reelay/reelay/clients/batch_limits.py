@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 MAX_ENTRIES = 10
 # The services count 256 KiB for the whole request's payload; kept below it for the attributes
@@ -24,6 +25,12 @@ class PartlySent(Exception):
     def __init__(self, first: int) -> None:
         super().__init__(f"entries from {first} on were not sent")
         self.first = first
+
+
+def refused_in(answer: dict[str, Any]) -> dict[int, bool]:
+    """An SQS SendMessageBatch or SNS PublishBatch answer's refusals: entry position -> worth
+    sending again (the service's own fault, as throttling, not the entry's)."""
+    return {int(failed["Id"]): not failed.get("SenderFault", False) for failed in answer.get("Failed", [])}
 
 
 def batches(sizes: Sequence[int]) -> Iterator[range]:

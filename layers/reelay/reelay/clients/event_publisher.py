@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from reelay.clients.aws import aws_client
-from reelay.clients.batch_limits import PartlySent, send_in_batches
+from reelay.clients.batch_limits import PartlySent, refused_in, send_in_batches
 from reelay.models.events import EVENT_SOURCE, detail_type_of
 
 logger = Logger(child=True)
@@ -117,7 +117,7 @@ class EventPublisher:
                 TopicArn=self.topic_arn,
                 PublishBatchRequestEntries=[{"Id": str(i), **messages[i]} for i in indexes],
             )
-            return {int(f["Id"]): not f.get("SenderFault", False) for f in answer.get("Failed", [])}
+            return refused_in(answer)
 
         return send_in_batches([len(message["Message"].encode()) for message in messages], call)
 

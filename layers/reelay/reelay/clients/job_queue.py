@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reelay.clients.aws import aws_client
-from reelay.clients.batch_limits import send_in_batches
+from reelay.clients.batch_limits import refused_in, send_in_batches
 from reelay.models.jobs import MAX_DELAY_SECONDS, QueueMessage
 
 
@@ -42,7 +42,7 @@ class JobQueue:
                     for i in indexes
                 ],
             )
-            return {int(f["Id"]): not f.get("SenderFault", False) for f in answer.get("Failed", [])}
+            return refused_in(answer)
 
         return send_in_batches([len(body.encode()) for body in bodies], call)
 

@@ -196,9 +196,9 @@ def _as(kind: Any, value: Any) -> Any:
             except ValueError:
                 return _WRONG
         if kind is datetime:
-            return _datetime(value)
+            return _from_text(value, datetime, datetime.fromisoformat)
         if kind is UUID:
-            return _uuid(value)
+            return _from_text(value, UUID, UUID)
         if kind is bool:
             return value if isinstance(value, bool) else _WRONG
         if kind is int:
@@ -225,23 +225,13 @@ def _items(kind: Any, pairs: Any, build: Any) -> Any:
     return build(read)
 
 
-def _datetime(value: Any) -> Any:
-    if isinstance(value, datetime):
+def _from_text(value: Any, kind: type, parse: Any) -> Any:
+    """`value` if it is a `kind` already, else `parse` of it when it is a string that parses."""
+    if isinstance(value, kind):
         return value
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return _WRONG
-    return _WRONG
-
-
-def _uuid(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return UUID(value)
+            return parse(value)
         except ValueError:
             return _WRONG
     return _WRONG
