@@ -69,10 +69,10 @@ sam-validate: $(SAM_VENV)/bin/sam
 sam-build: sam-validate python3.12
 	PATH="$(PY312_BIN):$$PATH" $(SAM) build
 
-# Builds the layer twice from a fresh clone of HEAD and checks both builds hold the same files,
-# exactly those of the lock's hash-checked arm64 wheels.
+# Builds the layer twice from a fresh clone of HEAD and checks both builds hold the same files:
+# exactly the lock's hash-checked arm64 wheels and Reelay's package, each source with its bytecode.
 layer-check: $(SAM_VENV)/bin/sam python3.12
-	PATH="$(PY312_BIN):$$PATH" $(PYTHON) tools/layer_build.py --sam $(SAM_VENV)/bin/sam
+	PATH="$(PY312_BIN):$$PATH" python3.12 tools/layer_build.py --sam $(SAM_VENV)/bin/sam
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .aws-sam

@@ -15,7 +15,16 @@ ratio of the baseline's, beside the goal (at most 1.3x, 1.2x the stretch). The e
 AWS is pointed at a dead loopback endpoint with fake credentials; the function's settings are
 the template's variables, with made-up values.
 
-    .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer] [--python PATH]
+The layer is measured as it ships. Lambda mounts it read-only, so Python cannot cache bytecode
+there, and the build (layers/reelay/Makefile) ships it compiled: Reelay's package is laid out and
+compiled by that Makefile's own-code target into a temporary folder, which the measured
+processes import from. Its packages come from the interpreter's environment (pip compiled them
+when it installed them). The processes run with PYTHONDONTWRITEBYTECODE=1, so nothing they
+compile is cached between runs: the functions' own modules (functions/<name>/) are compiled at
+every start, as they are on Lambda. `--layer DIR` measures a layer folder as it is instead (its
+python/ folder, e.g. one `sam build` made, on a machine of the layer's architecture).
+
+    .venv/bin/python bench/cold_start.py [--repeat 15] [--only api,authorizer] [--python PATH] [--layer DIR]
     .venv/bin/python bench/cold_start.py --parts [--repeat 15] [--python PATH]
 
 `--parts` measures, the same way, what pieces cost on top of the baseline with no Reelay code at
@@ -38,6 +47,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -207,6 +217,7 @@ print(json.dumps({
     "import_seconds": imported,
     "rss_kib": peak_rss_kib(),
     "xray": any(name.startswith("aws_xray_sdk") for name in loaded),
+    "reelay": sys.modules["reelay"].__file__,
 }))
 """
 )
@@ -235,25 +246,46 @@ def main() -> int:
     parser.add_argument(
         "--parts", action="store_true", help="what single pieces cost on top of the baseline, no Reelay code"
     )
+    parser.add_argument(
+        "--layer",
+        type=Path,
+        help="a layer's python/ folder to measure as it is (default: Reelay's, as built)",
+    )
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="reelay-layer-") as built:
+        layer = args.layer.resolve() if args.layer else _shipped_package(args.python, Path(built))
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))},
+            **TEMPLATE_ENV,
+            **OFFLINE_ENV,
+            "PYTHONPATH": str(layer),  # where Lambda puts a layer's python/ (/opt/python)
+            "PYTHONDONTWRITEBYTECODE": "1",  # read-only, as Lambda's /opt and /var/task are
+        }
+        if args.parts:
+            return _parts(args.python, args.repeat, env)
+        return _functions(args, layer, env)
+
+
+def _shipped_package(python: str, site: Path) -> Path:
+    """Reelay's package laid out and compiled for `python` by the layer's own build."""
+    make = ["make", "-s", "-C", str(REPO / "layers" / "reelay"), "own-code"]
+    done = subprocess.run([*make, f"SITE={site}", f"LAYER_PYTHON={python}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"building the layer's package failed:\n{done.stderr}")
+    return site
+
+
+def _functions(args: argparse.Namespace, layer: Path, env: dict[str, str]) -> int:
     functions = [f for f in args.only.split(",") if f] or FUNCTIONS
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        **TEMPLATE_ENV,
-        **OFFLINE_ENV,
-        # The runtime as the layer ships it, for any interpreter (Lambda's /opt/python).
-        "PYTHONPATH": str(REPO / "layers" / "reelay"),
-    }
-    if args.parts:
-        return _parts(args.python, args.repeat, env)
     runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *functions]}
     for _ in range(args.repeat):  # interleaved, so a busy moment touches every column alike
         runs["baseline"].append(_run(args.python, _BASELINE, [], env))
         for function in functions:
             path = str(REPO / "functions" / function / "app.py")
-            runs[function].append(
-                _run(args.python, _FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env)
-            )
+            run = _run(args.python, _FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env)
+            if not run["reelay"].startswith(f"{layer}/"):  # e.g. an editable install ahead of it
+                raise SystemExit(f"measured the wrong Reelay: {run['reelay']}, not the layer's")
+            runs[function].append(run)
 
     def median(name: str, key: str) -> float:
         return statistics.median(r[key] for r in runs[name])
@@ -266,6 +298,7 @@ def main() -> int:
         f"cold start: init plus the first invocation's clients, median of {args.repeat} fresh "
         f"processes each (Python {python}); goal <= {GOAL}x the baseline, stretch {STRETCH}x"
     )
+    print(f"layer: {args.layer or 'Reelay as built (layers/reelay/Makefile: bytecode compiled)'}")
     baseline = 'baseline `import boto3; boto3.client("dynamodb")`'
     print(f"{baseline}: {base_s * 1000:.0f} ms, {base_rss / 1024:.1f} MiB")
     print(f"{'function':<17} {'init':>7} {'total':>7} {'time':>6}  {'':<7} {'peak RSS':>9} {'RSS':>6}")

@@ -2,21 +2,26 @@
 
 Clones HEAD into a temporary directory, runs `sam build ReelayLayer` there twice (each build
 with its own empty pip cache, so every wheel is downloaded anew), and compares the two layers
-file by file (SHA-256). It then downloads the lock's wheels for the Lambda runtime (CPython
-3.12, manylinux aarch64) with `pip download --require-hashes`, so pip checks every wheel
-against the lock's hashes, and checks the built layer holds exactly those wheels' files: no
-package the lock does not pin, no version it does not name, no byte the hashes do not cover.
+file by file (SHA-256), bytecode included. It then downloads the lock's wheels for the Lambda
+runtime (CPython 3.12, manylinux aarch64) with `pip download --require-hashes`, so pip checks
+every wheel against the lock's hashes, and checks the built layer holds exactly those wheels'
+files beside Reelay's own package: no package the lock does not pin, no version it does not
+name, no byte the hashes do not cover. Last, the bytecode (layers/reelay/Makefile compiles it
+in): every source in the layer has its .pyc and every .pyc its source, each for this Python's
+bytecode format and compiled from exactly the shipped source (the hash in its header).
 
-    make layer-check        # or: python tools/layer_build.py --sam .sam-venv/bin/sam
+    make layer-check        # or: python3.12 tools/layer_build.py --sam .sam-venv/bin/sam
 
-`sam build` for python3.12 needs a python3.12 on PATH (`make layer-check` finds pyenv's).
-Exits non-zero when anything differs; prints the wheel set and the layer's digest.
+Runs under python3.12, the runtime's Python, whose bytecode format the layer ships (`make
+layer-check` finds pyenv's). Exits non-zero when anything differs; prints the wheel set and
+the layer's digest.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,8 +34,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LAYER = "ReelayLayer"
 LOCK = Path("layers/reelay/requirements.txt")
-# The layer's own source ships beside the wheels; everything else in python/ comes from the lock.
-OWN_FILES = ("reelay/", "requirements.in", "requirements.txt")
+# The layer's own source ships beside the wheels; everything else in python/ comes from the lock,
+# or is the bytecode compiled from either.
+OWN_FILES = ("reelay/",)
+BYTECODE = f"{sys.implementation.cache_tag}.pyc"  # e.g. cpython-312.pyc
+# A .pyc header: magic, flags, then (hash-based) the source's hash. Flags 0b01 are "hash-based,
+# not checked against the source": valid whatever timestamps the zip gives the sources.
+UNCHECKED_HASH = 0b01
 # What `sam build` asks pip for on arm64 with python3.12 (aws-lambda-builders' platforms).
 PLATFORMS = (
     "manylinux2014_aarch64",
@@ -76,8 +86,40 @@ def build_layer(sam: str, clone: Path, build_dir: Path, pip_cache: Path) -> dict
     started = time.perf_counter()
     run([sam, "build", LAYER, "--build-dir", str(build_dir)], cwd=clone, env=env)
     print(f"  sam build {LAYER} -> {build_dir.name}: {time.perf_counter() - started:.1f} s")
-    files = file_digests(build_dir / LAYER / "python")
-    return {path: digest for path, digest in files.items() if not path.startswith(OWN_FILES)}
+    return file_digests(build_dir / LAYER / "python")
+
+
+def from_wheels(files: dict[str, str]) -> dict[str, str]:
+    """The layer's files that should be the lock's wheels': not Reelay's own, not bytecode."""
+    return {
+        path: digest
+        for path, digest in files.items()
+        if not path.startswith(OWN_FILES) and "/__pycache__/" not in f"/{path}"
+    }
+
+
+def bytecode_problems(site: Path) -> list[str]:
+    """Every source has its bytecode, every .pyc its source, each compiled from that source."""
+    problems: list[str] = []
+    sources = {path for path in site.rglob("*.py") if path.is_file()}
+    compiled = {path for path in site.rglob("*.pyc") if path.is_file()}
+    for source in sorted(sources):
+        pyc = source.parent / "__pycache__" / f"{source.stem}.{BYTECODE}"
+        if pyc not in compiled:
+            problems.append(f"no bytecode for {source.relative_to(site)}")
+            continue
+        header = pyc.read_bytes()[:16]
+        if header[:4] != importlib.util.MAGIC_NUMBER:
+            problems.append(f"not this Python's bytecode: {pyc.relative_to(site)}")
+        elif int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+            problems.append(f"not unchecked-hash bytecode: {pyc.relative_to(site)}")
+        elif header[8:16] != importlib.util.source_hash(source.read_bytes()):
+            problems.append(f"bytecode not compiled from the shipped source: {pyc.relative_to(site)}")
+    for pyc in sorted(compiled):
+        source = pyc.parent.parent / f"{pyc.name.split('.', 1)[0]}.py"
+        if pyc.parent.name != "__pycache__" or source not in sources or not pyc.name.endswith(BYTECODE):
+            problems.append(f"bytecode with no shipped source: {pyc.relative_to(site)}")
+    return problems
 
 
 def locked_wheel_files(clone: Path, dest: Path) -> dict[str, str]:
@@ -116,6 +158,8 @@ def main() -> int:
     parser.add_argument("--sam", default=str(REPO / ".sam-venv" / "bin" / "sam"), help="the sam command")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
+    if sys.version_info[:2] != (3, 12):
+        parser.error("run this with python3.12, the runtime's Python (`make layer-check` does)")
     sam = shutil.which(args.sam)
     if sam is None:
         parser.error(f"no sam at {args.sam}: run `make layer-check`, which installs it")
@@ -138,15 +182,19 @@ def main() -> int:
         locked = locked_wheel_files(clone, work / "locked-wheels")
 
         wheels = wheel_set(first)
+        pycs = sum(path.endswith(".pyc") for path in first)
         print(f"wheel set ({len(wheels)}): {', '.join(wheels)}")
-        print(f"build 1: {len(first)} files, sha256 of the manifest {manifest_digest(first)}")
+        print(f"build 1: {len(first)} files ({pycs} .pyc), sha256 of the manifest {manifest_digest(first)}")
         print(f"build 2: {len(second)} files, sha256 of the manifest {manifest_digest(second)}")
         print(f"lock's hash-checked arm64 wheels: {len(locked)} files, {manifest_digest(locked)}")
         failures = [f"build 1 vs build 2: {line}" for line in differences(first, second)]
-        failures += [f"build 1 vs the lock's wheels: {line}" for line in differences(first, locked)]
+        failures += [
+            f"build 1 vs the lock's wheels: {line}" for line in differences(from_wheels(first), locked)
+        ]
+        failures += [f"build 1: {line}" for line in bytecode_problems(work / "build-1" / LAYER / "python")]
         for line in failures[:40]:
             print(line)
-        same = "the same" if not failures else "NOT the same"
+        same = "the same, with all their bytecode" if not failures else "NOT the same"
         print(f"result: both builds and the lock's wheels are {same} ({len(failures)} differences)")
         return 1 if failures else 0
     finally:
