@@ -288,3 +288,32 @@ def test_the_same_tenant_and_idempotency_key_always_give_the_same_task_id() -> N
     assert derive_task_id("acme", "order-1") != derive_task_id("globex", "order-1")
     # Parts are kept apart: a separator inside a part cannot make two requests collide.
     assert derive_task_id("a:b", "c") != derive_task_id("a", "b:c")
+
+
+def test_records_are_equal_by_type_and_every_field_and_hash_alike() -> None:
+    task = task_from_item(to_item(STORED_BY_PYDANTIC))
+    same = task_from_item(to_item(STORED_BY_PYDANTIC))
+    other = task.replace(status=TaskStatus.FAILED)
+    assert task == same
+    assert task != other
+    ref = ExternalRef(source="shopify", product_id="42")
+    same_ref, other_ref = ExternalRef(source="shopify", product_id="42"), ref.replace(product_id="43")
+    assert ref == same_ref and hash(ref) == hash(same_ref)
+    assert ref != other_ref
+    assert len({ref, same_ref, other_ref}) == 2
+    # Another record type is never equal, even where the fields it has agree.
+    assert ArchivedFile() != Publication()
+
+
+def test_a_records_repr_names_its_fields_and_leaves_out_what_must_not_show() -> None:
+    from reelay.models.tenant_profile import TenantProfile
+
+    ref = ExternalRef(source="shopify", product_id="42")
+    assert repr(ref) == (
+        "ExternalRef(source='shopify', shop=None, product_id='42', title=None, admin_url=None)"
+    )
+    profile = TenantProfile(tenant_id="t1", webhook_secret="whsec_dont_show", previous_webhook_secret="old")
+    assert "t1" in repr(profile)
+    assert "whsec_dont_show" not in repr(profile) and "old" not in repr(profile)
+    with pytest.raises(AttributeError):
+        ref.product_id = "43"  # type: ignore[misc]

@@ -10,16 +10,15 @@ InvalidRecord naming the field, and SQS retries it into the dead-letter queue.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from enum import StrEnum
 from typing import Any, Self
 
 from reelay.models.media_states import MediaAsset
-from reelay.models.records import InvalidRecord, Record, count
+from reelay.models.records import InvalidRecord, Record, count, record
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class QueueMessage(Record):
     """A message Reelay writes to one of its queues and reads back."""
 
@@ -60,7 +59,7 @@ CREDITS: dict[ProviderJobKind, int] = {
 FIRST_JOB = "first"
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ProviderJob(QueueMessage):
     kind: ProviderJobKind
     task_id: str
@@ -71,7 +70,7 @@ class ProviderJob(QueueMessage):
     retries: int = count()
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class DeliveryJob(QueueMessage):
     task_id: str
     event_id: str
@@ -91,7 +90,7 @@ class DeliveryJob(QueueMessage):
     tenant_id: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ArchiveJob(QueueMessage):
     """Copy one of a task's Creatify files into the media bucket (reelay.logic.archive_media).
 
@@ -119,7 +118,7 @@ class PublishStage(StrEnum):
     CHECK = "check"  # ask the shop whether the attached video is processed yet
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class PublishJob(QueueMessage):
     """Putting a task's video on its shop product; one message per step of the queue-delay chain."""
 

@@ -17,10 +17,10 @@ from datetime import datetime
 
 from reelay.models.clock import utc_now
 from reelay.models.media_states import ArchiveState, PublicationState
-from reelay.models.records import Record, count
+from reelay.models.records import Record, count, record
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ArchivedFile(Record):
     """One asset's copy in the media bucket."""
 
@@ -37,7 +37,7 @@ class ArchivedFile(Record):
     updated_at: datetime = dataclasses.field(default_factory=utc_now)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class Publication(Record):
     """Where putting the task's video on its shop product stands."""
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from reelay.models.clock import utc_now
 from reelay.models.media import ArchivedFile, Publication
-from reelay.models.records import Record, text
+from reelay.models.records import Record, record, text
 from reelay.models.status import TaskStatus, is_terminal
 from reelay.models.video_options import AspectRatio, MotionStyle, ProductType
 
@@ -33,7 +33,7 @@ class ReviewDeadlineAction(StrEnum):
     NONE = "none"  # keep waiting
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ExternalRef(Record):
     """Where the product came from, so consumers can map a video back to their catalog."""
 
@@ -48,7 +48,7 @@ class ExternalRef(Record):
     admin_url: str | None = text(max_length=ADMIN_URL_MAX_LENGTH)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class Task(Record):
     """A task as its item holds it (attributes it does not declare are ignored when read)."""
 
@@ -105,7 +105,7 @@ class Task(Record):
         return is_terminal(self.status)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class StatusUpdate(Record):
     """What the provider says about a task now: the only input to a forward-only apply."""
 

@@ -8,13 +8,13 @@ import alone is about a fifth of a boto3 Lambda's cold start. The secrets stay o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
-from reelay.models.records import Record
+from reelay.models.records import Record, record
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class TenantProfile(Record):
     tenant_id: str
     webhook_secret: str = field(repr=False)

@@ -14,12 +14,11 @@ credits), which only the API asks for, keeps its pydantic models in reelay.model
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from reelay.models.records import Record, text
+from reelay.models.records import Record, record, text
 from reelay.models.status import TaskStatus
 
 # Creatify's enums for the video (type, aspect ratio, motion style) are defined in
@@ -41,7 +40,7 @@ def _url(*, required: bool = False) -> Any:
     return text(max_length=MAX_URL_LENGTH, required=required)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class _Request(Record):
     """A request body: unknown fields refused, strings stripped, URLs within Creatify's length."""
 
@@ -53,7 +52,7 @@ class _Request(Record):
         return self.stored()
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class GenImageRequest(_Request):
     """Body of POST /api/product_to_videos/gen_image/ (1 credit)."""
 
@@ -75,7 +74,7 @@ class GenImageRequest(_Request):
         return body
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class GenVideoRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/gen_video/ (3 credits). `{}` is valid."""
 
@@ -90,7 +89,7 @@ class GenVideoRequest(_Request):
         super().__post_init__()
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class RegenImageRequest(_Request):
     """Body of POST /api/product_to_videos/{id}/regen_image/ (1 credit, creates a new task)."""
 
@@ -98,7 +97,7 @@ class RegenImageRequest(_Request):
     webhook_url: str | None = _url()
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class RegenVideoRequest(GenVideoRequest):
     """Body of POST /api/product_to_videos/{id}/regen_video/ (creates a new task; body inferred)."""
 
@@ -120,7 +119,7 @@ _BLANK_IS_NONE = (
 )
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ProductToVideo(Record):
     """The provider's task object: the answer of every product_to_videos endpoint.
 
