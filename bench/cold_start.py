@@ -126,6 +126,9 @@ TEMPLATE_ENV = {
     "POWERTOOLS_SERVICE_NAME": "reelay",
     "POWERTOOLS_METRICS_NAMESPACE": "Reelay",
 }
+# What Lambda's runtime sets that the code reads: the handlers pause the garbage collector while
+# an instance starts only there (reelay.startup).
+RUNTIME_ENV = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}
 # No request can leave the machine: every AWS endpoint is a closed loopback port.
 OFFLINE_ENV = {
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
@@ -148,7 +151,9 @@ def peak_rss_kib():
 _BASELINE = (
     _PEAK_RSS
     + """
-import json, time
+import gc, json, sys, time
+if sys.argv[1:] == ["paused"]:
+    gc.disable()
 started = time.perf_counter()
 import boto3
 boto3.client("dynamodb")
@@ -218,6 +223,7 @@ print(json.dumps({
     "rss_kib": peak_rss_kib(),
     "xray": any(name.startswith("aws_xray_sdk") for name in loaded),
     "reelay": sys.modules["reelay"].__file__,
+    "paused": not __import__("gc").isenabled(),
 }))
 """
 )
@@ -257,6 +263,7 @@ def main() -> int:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))},
             **TEMPLATE_ENV,
+            **RUNTIME_ENV,
             **OFFLINE_ENV,
             "PYTHONPATH": str(layer),  # where Lambda puts a layer's python/ (/opt/python)
             "PYTHONDONTWRITEBYTECODE": "1",  # read-only, as Lambda's /opt and /var/task are
@@ -277,9 +284,10 @@ def _shipped_package(python: str, site: Path) -> Path:
 
 def _functions(args: argparse.Namespace, layer: Path, env: dict[str, str]) -> int:
     functions = [f for f in args.only.split(",") if f] or FUNCTIONS
-    runs: dict[str, list[dict]] = {name: [] for name in ["baseline", *functions]}
+    runs: dict[str, list[dict]] = {name: [] for name in ["baseline", "paused", *functions]}
     for _ in range(args.repeat):  # interleaved, so a busy moment touches every column alike
         runs["baseline"].append(_run(args.python, _BASELINE, [], env))
+        runs["paused"].append(_run(args.python, _BASELINE, ["paused"], env))
         for function in functions:
             path = str(REPO / "functions" / function / "app.py")
             run = _run(args.python, _FUNCTION, [path, json.dumps(FIRST_CLIENTS[function])], env)
@@ -301,7 +309,15 @@ def _functions(args: argparse.Namespace, layer: Path, env: dict[str, str]) -> in
     print(f"layer: {args.layer or 'Reelay as built (layers/reelay/Makefile: bytecode compiled)'}")
     baseline = 'baseline `import boto3; boto3.client("dynamodb")`'
     print(f"{baseline}: {base_s * 1000:.0f} ms, {base_rss / 1024:.1f} MiB")
-    print(f"{'function':<17} {'init':>7} {'total':>7} {'time':>6}  {'':<7} {'peak RSS':>9} {'RSS':>6}")
+    paused_s = median("paused", "seconds")
+    print(
+        f"the same with the garbage collector paused, as Reelay's handlers start (reelay.startup): "
+        f"{paused_s * 1000:.0f} ms; last column: each function's time against that"
+    )
+    print(
+        f"{'function':<17} {'init':>7} {'total':>7} {'time':>6}  {'':<7} {'peak RSS':>9} {'RSS':>6}"
+        f"  {'':<7} {'vs paused':>9}"
+    )
     missed = xray = False
     for function in functions:
         seconds, rss = median(function, "seconds"), median(function, "rss_kib")
@@ -311,8 +327,10 @@ def _functions(args: argparse.Namespace, layer: Path, env: dict[str, str]) -> in
         print(
             f"{function:<17} {median(function, 'import_seconds') * 1000:5.0f}ms {seconds * 1000:5.0f}ms"
             f" {time_ratio:5.2f}x  {_verdict(time_ratio):<7} {rss / 1024:6.1f}MiB {rss_ratio:5.2f}x"
-            f"  {_verdict(rss_ratio)}"
+            f"  {_verdict(rss_ratio):<7} {seconds / paused_s:8.2f}x"
         )
+    paused = all(r["paused"] for function in functions for r in runs[function])
+    print(f"garbage collector paused while every function started: {'yes' if paused else 'NO'}")
     print(f"aws-xray-sdk imported: {'YES' if xray else 'no'}")
     if missed:
         print(f"goal missed: a function above {GOAL}x the baseline in time or peak RSS")

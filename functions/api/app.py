@@ -3,6 +3,11 @@ shop connections, avatars, credits, media links."""
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from datetime import timedelta
 from typing import Annotated
 
@@ -316,6 +321,7 @@ def credits() -> Credits:
     return credit_statement(tenant_id(app), runtime())
 
 
+@resumes_collector
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:

@@ -7,6 +7,11 @@ the cold start a waiting API caller pays) for one header and one ARN.
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -34,6 +39,7 @@ def _all_routes(method_arn: str) -> str:
     return f"{prefix}:{api_id}/{stage}/*/*"
 
 
+@resumes_collector
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict:
     tenant_id = tenant_id_for_api_key(_presented_key(event), runtime())

@@ -6,6 +6,11 @@ resolver and its OpenAPI validation were most of this function's cold start.
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -65,6 +70,7 @@ def creatify_callback(event: dict[str, Any]) -> dict[str, Any]:
     return json_answer(200, {"result": outcome.value})
 
 
+@resumes_collector
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:

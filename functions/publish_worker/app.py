@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,6 +28,7 @@ def record_handler(record: SqsRecord) -> None:
     count("Publications", outcome=outcome.result.value)
 
 
+@resumes_collector
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     return handle_sqs_batch(event, record_handler, logger)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from dataclasses import asdict
 
 from aws_lambda_powertools import Logger
@@ -14,6 +19,7 @@ from reelay.stage_metrics import count
 logger = Logger()
 
 
+@resumes_collector
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     report = reconcile_open_tasks(runtime())

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +18,7 @@ logger = Logger()
 metrics = Metrics()
 
 
+@resumes_collector
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:

@@ -7,6 +7,11 @@ parameter.
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -77,6 +82,7 @@ def shop_hook(event: dict[str, Any]) -> dict[str, Any]:
     return json_answer(200, {"result": outcome.value})
 
 
+@resumes_collector
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

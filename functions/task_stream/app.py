@@ -6,6 +6,11 @@ What a batch's records send is held and sent in batches when they are dispatched
 
 from __future__ import annotations
 
+# First: the garbage collector pauses while the instance starts (reelay.startup).
+from reelay.startup import resumes_collector
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -52,6 +57,7 @@ def _holding(sends: HeldSends) -> Deps:
     )
 
 
+@resumes_collector
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> dict:
     """Dispatch the records in order and stop at the first that fails, reporting it alone.

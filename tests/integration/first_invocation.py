@@ -3,7 +3,9 @@
 What `bench/cold_start.py` cannot see: the models and modules the first event itself brings in.
 The probe imports the handler as Lambda does, hands it one event with a Lambda-like context,
 and reports its answer and which pydantic modules got imported, so a test can hold a function's
-first invocation to the import diet its cold start was measured with. (The `moto_server`
+first invocation to the import diet its cold start was measured with. It runs with Lambda's
+AWS_EXECUTION_ENV, and checks on the way that the garbage collector was paused while the handler
+was imported and runs again once it answered (reelay.startup). (The `moto_server`
 fixture, in this folder's conftest, is the moto server it runs against.)
 """
 
@@ -21,12 +23,13 @@ from reelay_local.aws.moto_server import MotoServer
 REPO = Path(__file__).resolve().parents[2]
 
 _PROBE = """
-import importlib.util, json, sys
+import gc, importlib.util, json, sys
 path, event = sys.argv[1], json.loads(sys.argv[2])
 sys.path.insert(0, path.rsplit("/", 1)[0])
 spec = importlib.util.spec_from_file_location("app", path)
 app = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(app)
+paused_at_start = not gc.isenabled()
 
 class Context:
     function_name = "ColdPathFunction"
@@ -39,7 +42,12 @@ class Context:
 
 answer = app.handler(event, Context())
 pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
-print(json.dumps({"answer": answer, "pydantic": pydantic}))
+print(json.dumps({
+    "answer": answer,
+    "pydantic": pydantic,
+    "paused_at_start": paused_at_start,
+    "collector_after": gc.isenabled(),
+}))
 """
 
 
@@ -62,6 +70,7 @@ def first_invocation(
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
     }
     app = str(REPO / "functions" / function / "app.py")
     done = subprocess.run(  # noqa: S603
@@ -73,4 +82,7 @@ def first_invocation(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["paused_at_start"], f"{function}: the garbage collector ran while its handler was imported"
+    assert seen["collector_after"], f"{function}: the garbage collector stayed paused after its first answer"
+    return seen
