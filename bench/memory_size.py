@@ -161,7 +161,7 @@ def create_sample_world(simulator, receiver_url: str, receiver_secret: str) -> N
     from reelay.clients.creatify import CreatifyClient
     from reelay.clients.creatify_credentials import CreatifyCredentials
     from reelay.deps import runtime
-    from reelay.logic.shop_connections import secret_context
+    from reelay.logic.connection_secrets import secret_context
     from reelay.models.connection import Platform, ShopConnection
     from reelay.models.task import Task
     from reelay.models.tenant import Tenant

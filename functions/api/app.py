@@ -65,7 +65,7 @@ from reelay.models.api import (
     RejectRequest,
     VideoRequest,
 )
-from reelay.models.connection import (
+from reelay.models.connection_api import (
     ShopConnectionPage,
     ShopConnectionRequest,
     ShopConnectionUpdate,

@@ -17,7 +17,7 @@ import pytest
 from reelay.clients.creatify import CreatifyClient
 from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.deps import runtime
-from reelay.logic.shop_connections import secret_context
+from reelay.logic.connection_secrets import secret_context
 from reelay.models.connection import Platform, ShopConnection
 from reelay.models.task import Task
 from reelay.models.tenant import Tenant

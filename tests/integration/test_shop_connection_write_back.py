@@ -13,7 +13,7 @@ import pytest
 
 from reelay.deps import runtime
 from reelay.errors import SealedSecretUnreadable
-from reelay.logic.shop_connections import opened_credentials, secret_context
+from reelay.logic.connection_secrets import opened_credentials, secret_context
 from tests.integration.pipeline import TenantApi
 from tests.integration.test_shop_intake import SHOP, SHOPIFY_SECRET, Shop, shopify_product
 

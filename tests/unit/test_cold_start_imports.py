@@ -53,6 +53,8 @@ ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # An archive job carries what the copy needs: the task model (and its lifecycle) is read only
     # for a job an older version queued.
     "media_worker": ("pydantic", "pydantic_core", "reelay.models.task"),
+    # The shop connection is a plain record; the API's connection models are the API's alone.
+    "publish_worker": ("pydantic", "pydantic_core", "reelay.models.connection_api"),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 

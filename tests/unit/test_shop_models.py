@@ -9,7 +9,8 @@ import hmac
 import pytest
 from pydantic import ValidationError
 
-from reelay.models.connection import Platform, ShopConnectionRequest, ShopConnectionUpdate, normalize_shop
+from reelay.models.connection import Platform, normalize_shop
+from reelay.models.connection_api import ShopConnectionRequest, ShopConnectionUpdate
 from reelay.models.prompt_templates import check_template, render
 from reelay.models.shop_products import image_url, shopify_product, woocommerce_product
 from reelay.security.shop_signatures import signature_matches

@@ -24,10 +24,25 @@ from reelay.models.clock import utc_now
 from reelay.models.connection import ShopConnection
 
 
-def _connection_from_item(item: Mapping[str, Mapping[str, Any]]) -> ShopConnection:
-    return ShopConnection.model_validate(
+def connection_from_item(item: Mapping[str, Mapping[str, Any]]) -> ShopConnection:
+    """The connection a stored item holds (its key attributes aside); InvalidRecord naming the
+    field if it holds none."""
+    return ShopConnection.from_stored(
         {k: v for k, v in from_item(item).items() if k not in keys.KEY_ATTRIBUTES}
     )
+
+
+def connection_item(connection: ShopConnection) -> dict[str, Any]:
+    """The item that stores `connection`, keys and index keys included."""
+    values = connection.stored()
+    values.update(
+        created_at=keys.iso(connection.created_at),
+        updated_at=keys.iso(connection.updated_at),
+        entity=keys.ENTITY_CONNECTION,
+        tenant_pk=keys.tenant_connections_pk(connection.tenant_id),
+        tenant_sk=keys.tenant_sk(connection.created_at, connection.id),
+    )
+    return {**keys.connection_key(connection.id), **to_item(values)}
 
 
 class ConnectionRepository:
@@ -36,14 +51,6 @@ class ConnectionRepository:
         self._table = table_name
 
     def create(self, connection: ShopConnection) -> None:
-        values = connection.model_dump(mode="json", exclude_none=True)
-        values.update(
-            created_at=keys.iso(connection.created_at),
-            updated_at=keys.iso(connection.updated_at),
-            entity=keys.ENTITY_CONNECTION,
-            tenant_pk=keys.tenant_connections_pk(connection.tenant_id),
-            tenant_sk=keys.tenant_sk(connection.created_at, connection.id),
-        )
         lookup = {
             **keys.shop_key(connection.platform.value, connection.shop),
             "entity": to_attribute(keys.ENTITY_SHOP),
@@ -57,7 +64,7 @@ class ConnectionRepository:
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": {**keys.connection_key(connection.id), **to_item(values)},
+                            "Item": connection_item(connection),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -81,7 +88,7 @@ class ConnectionRepository:
             TableName=self._table, Key=keys.connection_key(connection_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return _connection_from_item(item) if item else None
+        return connection_from_item(item) if item else None
 
     def find_by_shop(self, platform: str, shop: str) -> ShopConnection | None:
         response = self._client.get_item(TableName=self._table, Key=keys.shop_key(platform, shop))
@@ -103,7 +110,7 @@ class ConnectionRepository:
             response = self._client.query(**params)
             # The index holds keys only: the connections are read from the table.
             entries = response.get("Items", [])
-            found += [_connection_from_item(item) for item in items_for(self._client, self._table, entries)]
+            found += [connection_from_item(item) for item in items_for(self._client, self._table, entries)]
             if not response.get("LastEvaluatedKey"):
                 return found
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -131,7 +138,7 @@ class ConnectionRepository:
             if is_condition_failure(exc):
                 raise ConnectionNotFound(connection_id) from None
             raise
-        return _connection_from_item(response["Attributes"])
+        return connection_from_item(response["Attributes"])
 
     def delete(self, tenant_id: str, connection_id: str) -> bool:
         connection = self.get(connection_id)

@@ -29,8 +29,8 @@ from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
 from reelay.errors import SealedSecretUnreadable
+from reelay.logic.connection_secrets import opened_credentials
 from reelay.logic.media_view import link_base
-from reelay.logic.shop_connections import opened_credentials
 from reelay.models.jobs import MAX_DELAY_SECONDS, PublishJob, PublishStage
 from reelay.models.media_states import ArchiveState, MediaAsset, PublicationState
 from reelay.models.task import Task

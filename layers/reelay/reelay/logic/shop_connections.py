@@ -1,9 +1,8 @@
 """Connecting a tenant's shop: create, read, change and remove shop connections.
 
 The webhook secrets and the shop's admin credentials (for write-back) are sealed before they
-are stored (bound to the tenant and connection, see `ports.services.SecretBox`) and never come
-back out through here: a view says only whether a second secret or a credential is set. Only
-the publish worker opens the credentials (`opened_credentials`), to call the shop's admin API.
+are stored (bound to the tenant and connection, see reelay.logic.connection_secrets) and never
+come back out through here: a view says only whether a second secret or a credential is set.
 """
 
 from __future__ import annotations
@@ -13,25 +12,21 @@ from typing import Any
 
 from reelay.deps import Deps
 from reelay.errors import ConnectionNotFound, CredentialNotForPlatform
+from reelay.logic.connection_secrets import secret_context
 from reelay.models.connection import (
     ALL_CREDENTIAL_FIELDS,
-    ConnectionSettings,
     Platform,
     ShopConnection,
-    ShopConnectionPage,
-    ShopConnectionRequest,
-    ShopConnectionUpdate,
-    ShopConnectionView,
     foreign_credential,
     foreign_credential_reason,
     sealed_name,
 )
-from reelay.ports.shop_publishing import ShopCredentials
-
-
-def secret_context(tenant_id: str, connection_id: str) -> dict[str, str]:
-    """What a sealed secret is bound to: it opens for this tenant's connection only."""
-    return {"tenant_id": tenant_id, "connection_id": connection_id}
+from reelay.models.connection_api import (
+    ShopConnectionPage,
+    ShopConnectionRequest,
+    ShopConnectionUpdate,
+    ShopConnectionView,
+)
 
 
 def hook_url(platform: Platform, connection_id: str, api_base_url: str | None) -> str:
@@ -41,7 +36,7 @@ def hook_url(platform: Platform, connection_id: str, api_base_url: str | None) -
 
 def view(connection: ShopConnection, api_base_url: str | None) -> ShopConnectionView:
     return ShopConnectionView(
-        **connection.settings().model_dump(),
+        **connection.settings(),
         id=connection.id,
         platform=connection.platform,
         shop=connection.shop,
@@ -63,9 +58,7 @@ def connect_shop(
     context = secret_context(tenant_id, connection_id)
     next_secret = request.next_webhook_secret
     connection = ShopConnection(
-        **ConnectionSettings.model_validate(
-            request.model_dump(include=set(ConnectionSettings.model_fields))
-        ).model_dump(),
+        **request.settings(),
         id=connection_id,
         tenant_id=tenant_id,
         platform=request.platform,
@@ -138,21 +131,3 @@ def update_connection(
 def disconnect_shop(tenant_id: str, connection_id: str, deps: Deps) -> None:
     if not deps.connections.delete(tenant_id, connection_id):
         raise ConnectionNotFound(connection_id)
-
-
-def opened_credentials(connection: ShopConnection, deps: Deps) -> ShopCredentials:
-    """The connection's admin credentials in the clear, for one call to the shop (never stored so).
-
-    Raises SealedSecretUnreadable when one cannot be opened.
-    """
-    context = secret_context(connection.tenant_id, connection.id)
-
-    def opened(name: str) -> str | None:
-        sealed = getattr(connection, sealed_name(name))
-        return deps.secret_box.open(sealed, context) if sealed else None
-
-    return ShopCredentials(
-        access_token=opened("admin_access_token"),
-        consumer_key=opened("consumer_key"),
-        consumer_secret=opened("consumer_secret"),
-    )

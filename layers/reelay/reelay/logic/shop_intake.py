@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from reelay.deps import Deps
 from reelay.errors import SealedSecretUnreadable
-from reelay.logic.shop_connections import secret_context
+from reelay.logic.connection_secrets import secret_context
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.api import MAX_PROMPT_LENGTH
 from reelay.models.connection import Platform, ShopConnection, normalize_shop

@@ -8,22 +8,29 @@ templates over the product's title, product_type, vendor and tags.
 With `write_back` on, the finished video goes back onto the product (`reelay.logic.publish`),
 with the shop's admin credentials, sealed like the webhook secret: Shopify's Admin API access
 token, or WooCommerce's REST consumer key and secret.
+
+Plain records (reelay.models.records), not pydantic models: the publish worker and shop intake
+read a connection on their first invocation, and pydantic's import with its models was most of
+their cold start beyond boto3's. A stored connection is read as the pydantic model read it (the
+same rules per field: a value that breaks one is an `InvalidRecord` naming the field) and written
+as it wrote it. The API's request, update and view models stay pydantic, for its validation and
+its OpenAPI document, in reelay.models.connection_api, with the rules and defaults defined here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
-
-from reelay.models.base import ReelayModel
+from reelay.models.clock import utc_now
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
-from reelay.models.task import ReviewDeadlineAction, utc_now
-from reelay.models.upstream import AspectRatio, ProductType
+from reelay.models.records import InvalidRecord, Record, text
+from reelay.models.task import ReviewDeadlineAction
+from reelay.models.video_options import AspectRatio, ProductType
 
 _SHOPIFY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
 MAX_SECRET_LENGTH = 512
@@ -31,6 +38,10 @@ MAX_SECRET_LENGTH = 512
 SHOPIFY_API_VERSION = r"^(\d{4}-(01|04|07|10)|unstable)$"
 # WooCommerce meta keys are free text; keep them to what a theme or plugin can name.
 WOO_META_KEY = r"^[A-Za-z0-9_][A-Za-z0-9_:-]{0,254}$"
+# How long a preview may wait for review, in hours (with auto_video false): up to 30 days.
+MIN_REVIEW_DEADLINE_HOURS = 1
+MAX_REVIEW_DEADLINE_HOURS = 720
+TEMPLATE_FIELDS = ("image_prompt_template", "video_prompt_template")
 
 # The credential fields each platform's admin API takes (the others are refused for it).
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -79,102 +90,6 @@ def normalize_shop(platform: Platform, shop: str) -> str:
     return f"{parts.scheme}://{parts.hostname.lower()}{port}{parts.path.rstrip('/')}"
 
 
-class ConnectionSettings(ReelayModel):
-    """What a connection makes of each product, and whether it is on."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    type: ProductType = ProductType.PRODUCT_ANYSHOT
-    aspect_ratio: AspectRatio = AspectRatio.PORTRAIT
-    auto_video: bool = Field(default=True, description="Generate the video as soon as the preview exists.")
-    image_prompt_template: str | None = Field(
-        default=None,
-        max_length=MAX_TEMPLATE_LENGTH,
-        description="Placeholders: {title}, {product_type}, {vendor}, {tags}.",
-    )
-    video_prompt_template: str | None = Field(
-        default=None,
-        max_length=MAX_TEMPLATE_LENGTH,
-        description="Placeholders: {title}, {product_type}, {vendor}, {tags}.",
-    )
-    enabled: bool = Field(default=True, description="Off: the shop's hooks are answered and ignored.")
-    review_deadline_hours: int | None = Field(
-        default=None, ge=1, le=720, description="With auto_video false: hours a preview may wait for review."
-    )
-    review_deadline_action: ReviewDeadlineAction = Field(
-        default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."
-    )
-    write_back: bool = Field(
-        default=False,
-        description="Put each finished video on its product in the shop (needs the shop's admin "
-        "credentials: Shopify's admin_access_token, WooCommerce's consumer_key and consumer_secret).",
-    )
-    shopify_api_version: str = Field(
-        default="2025-10", pattern=SHOPIFY_API_VERSION, description="Shopify Admin API version, e.g. 2025-10."
-    )
-    woo_video_meta_key: str = Field(
-        default="reelay_video_url",
-        pattern=WOO_META_KEY,
-        description="WooCommerce: the product meta key that holds the video's URL.",
-    )
-    woo_video_in_description: bool = Field(
-        default=False, description="WooCommerce: also add an HTML5 video block to the product description."
-    )
-
-    @field_validator("image_prompt_template", "video_prompt_template")
-    @classmethod
-    def _template(cls, value: str | None) -> str | None:
-        return check_template(value) if value else None
-
-    @field_validator("shopify_api_version")
-    @classmethod
-    def _api_version(cls, value: str) -> str | None:
-        return check_api_version(value)
-
-
-class ShopConnection(ConnectionSettings):
-    """A connection as stored; the secrets only as the SecretBox sealed them."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    id: str
-    tenant_id: str
-    platform: Platform
-    shop: str
-    sealed_secret: str = Field(repr=False)
-    sealed_next_secret: str | None = Field(default=None, repr=False)
-    # The shop's admin credentials for write-back, sealed like the webhook secret.
-    sealed_admin_access_token: str | None = Field(default=None, repr=False)
-    sealed_consumer_key: str | None = Field(default=None, repr=False)
-    sealed_consumer_secret: str | None = Field(default=None, repr=False)
-    created_at: datetime = Field(default_factory=utc_now)
-    updated_at: datetime = Field(default_factory=utc_now)
-
-    def settings(self) -> ConnectionSettings:
-        return ConnectionSettings.model_validate(
-            self.model_dump(include=set(ConnectionSettings.model_fields))
-        )
-
-    @property
-    def has_credentials(self) -> bool:
-        """Whether every admin credential its platform needs is stored."""
-        return all(getattr(self, sealed_name(name)) for name in CREDENTIAL_FIELDS[self.platform.value])
-
-    @property
-    def publishes(self) -> bool:
-        """Whether its products' videos go back onto the products (write-back on, credentials there)."""
-        return self.write_back and self.has_credentials
-
-
-def _credential(description: str) -> Any:
-    return Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH, description=description)
-
-
-_ABOUT_TOKEN = "Shopify: an Admin API access token (shpat_...). Stored sealed; never shown again."  # noqa: S105
-_ABOUT_KEY = "WooCommerce: a REST API consumer key (ck_...) with read/write access. Stored sealed."
-_ABOUT_CONSUMER_SECRET = "WooCommerce: the REST API consumer secret (cs_...). Stored sealed."  # noqa: S105 (help text)
-
-
 def foreign_credential(platform: Platform | str, sent: list[str]) -> str | None:
     """The first of the `sent` credential names the platform does not take, or None."""
     return next((name for name in sent if name not in CREDENTIAL_FIELDS[Platform(platform).value]), None)
@@ -185,142 +100,104 @@ def foreign_credential_reason(platform: Platform | str, field: str) -> str:
     return f"{field} is not a {name} credential; {name} takes {' and '.join(CREDENTIAL_FIELDS[name])}"
 
 
-class ShopConnectionRequest(ConnectionSettings):
-    """POST /v1/shop-connections."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConnectionSettings(Record):
+    """What a connection makes of each product, and whether it is on."""
 
-    platform: Platform
-    shop: str = Field(
-        max_length=255,
-        description="Shopify: the shop's myshopify.com domain. WooCommerce: the store's site URL.",
-    )
-    webhook_secret: SecretStr = Field(
-        min_length=1,
-        max_length=MAX_SECRET_LENGTH,
-        description="Shopify: the app's client secret (or the signing secret shown under Notifications). "
-        "WooCommerce: the webhook's Secret. Stored sealed; never shown again.",
-    )
-    next_webhook_secret: SecretStr | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_SECRET_LENGTH,
-        description="A second secret accepted as well, for a rotation.",
-    )
-    admin_access_token: SecretStr | None = _credential(_ABOUT_TOKEN)
-    consumer_key: SecretStr | None = _credential(_ABOUT_KEY)
-    consumer_secret: SecretStr | None = _credential(_ABOUT_CONSUMER_SECRET)
+    forbid_unknown = True
+    strip_whitespace = True
 
-    @field_validator(*ALL_CREDENTIAL_FIELDS)
-    @classmethod
-    def _credential_of_its_platform(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        platform = info.data.get("platform")
-        name = str(info.field_name)
-        if value is not None and isinstance(platform, Platform) and foreign_credential(platform, [name]):
-            raise ValueError(foreign_credential_reason(platform, name))
-        return value
+    type: ProductType = ProductType.PRODUCT_ANYSHOT
+    aspect_ratio: AspectRatio = AspectRatio.PORTRAIT
+    # Generate the video as soon as the preview exists.
+    auto_video: bool = True
+    # Placeholders: {title}, {product_type}, {vendor}, {tags}; empty is none.
+    image_prompt_template: str | None = text(max_length=MAX_TEMPLATE_LENGTH)
+    video_prompt_template: str | None = text(max_length=MAX_TEMPLATE_LENGTH)
+    # Off: the shop's hooks are answered and ignored.
+    enabled: bool = True
+    review_deadline_hours: int | None = None
+    review_deadline_action: ReviewDeadlineAction = ReviewDeadlineAction.NONE
+    # Put each finished video on its product in the shop (with the shop's admin credentials).
+    write_back: bool = False
+    shopify_api_version: str = "2025-10"
+    # WooCommerce: the product meta key that holds the video's URL, and whether the product's
+    # description gets an HTML5 video block too.
+    woo_video_meta_key: str = "reelay_video_url"
+    woo_video_in_description: bool = False
 
-    @field_validator("shop")
-    @classmethod
-    def _one_spelling(cls, value: str, info: ValidationInfo) -> str:
-        platform = info.data.get("platform")
-        # Without a valid platform there is nothing to check against; its own error says so.
-        return normalize_shop(platform, value) if isinstance(platform, Platform) else value
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # The rules a field's declared type does not carry, the same the API's models apply.
+        for name in TEMPLATE_FIELDS:
+            template = getattr(self, name)
+            checked = self._checked(name, check_template, template) if template else None
+            object.__setattr__(self, name, checked)
+        hours = self.review_deadline_hours
+        if hours is not None and not MIN_REVIEW_DEADLINE_HOURS <= hours <= MAX_REVIEW_DEADLINE_HOURS:
+            wanted = f"{MIN_REVIEW_DEADLINE_HOURS} to {MAX_REVIEW_DEADLINE_HOURS} hours"
+            raise InvalidRecord(type(self).__name__, "review_deadline_hours", f"{hours} is not {wanted}")
+        if not re.fullmatch(SHOPIFY_API_VERSION, self.shopify_api_version):
+            why = f"{self.shopify_api_version!r} is no Admin API version (such as 2025-10, or unstable)"
+            raise InvalidRecord(type(self).__name__, "shopify_api_version", why)
+        self._checked("shopify_api_version", check_api_version, self.shopify_api_version)
+        if not re.fullmatch(WOO_META_KEY, self.woo_video_meta_key):
+            why = f"{self.woo_video_meta_key!r} is not a meta key (letters, digits, _ : -)"
+            raise InvalidRecord(type(self).__name__, "woo_video_meta_key", why)
 
-
-# PATCH fields that cannot be cleared: None only means "not sent", and null is refused.
-_NOT_NULL = (
-    "type",
-    "aspect_ratio",
-    "auto_video",
-    "enabled",
-    "review_deadline_action",
-    "webhook_secret",
-    "write_back",
-    "shopify_api_version",
-    "woo_video_meta_key",
-    "woo_video_in_description",
-)
+    def _checked(self, name: str, check: Any, value: Any) -> Any:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise InvalidRecord(type(self).__name__, name, str(exc)) from None
 
 
-def _null_only_where_accepted(schema: dict[str, Any]) -> None:
-    """The JSON schema offers null only for fields that take it (a client sends what it offers)."""
-    properties = schema.get("properties", {})
-    for name in _NOT_NULL:
-        field = properties[name]
-        field.pop("default", None)
-        variants = [v for v in field.pop("anyOf", []) if v != {"type": "null"}]
-        if variants:
-            field.update(variants[0])
+# The settings' names, and the default of each: the API's models document the same defaults.
+SETTINGS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(ConnectionSettings))
+SETTING_DEFAULTS: dict[str, Any] = {
+    field.name: field.default for field in dataclasses.fields(ConnectionSettings)
+}
 
 
-class ShopConnectionUpdate(ReelayModel):
-    """PATCH /v1/shop-connections/{id}: only the fields sent change; null clears next_webhook_secret."""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, json_schema_extra=_null_only_where_accepted
-    )
-
-    type: ProductType | None = None
-    aspect_ratio: AspectRatio | None = None
-    auto_video: bool | None = None
-    image_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
-    video_prompt_template: str | None = Field(default=None, max_length=MAX_TEMPLATE_LENGTH)
-    enabled: bool | None = None
-    review_deadline_hours: int | None = Field(default=None, ge=1, le=720)
-    review_deadline_action: ReviewDeadlineAction | None = None
-    webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
-    # An empty secret is no secret (and KMS refuses to seal one): null clears, "" is refused.
-    next_webhook_secret: SecretStr | None = Field(default=None, min_length=1, max_length=MAX_SECRET_LENGTH)
-    write_back: bool | None = None
-    shopify_api_version: str | None = Field(default=None, pattern=SHOPIFY_API_VERSION)
-    woo_video_meta_key: str | None = Field(default=None, pattern=WOO_META_KEY)
-    woo_video_in_description: bool | None = None
-    # null removes a stored credential (write-back then stops until it is set again).
-    admin_access_token: SecretStr | None = _credential(_ABOUT_TOKEN)
-    consumer_key: SecretStr | None = _credential(_ABOUT_KEY)
-    consumer_secret: SecretStr | None = _credential(_ABOUT_CONSUMER_SECRET)
-
-    @field_validator("image_prompt_template", "video_prompt_template")
-    @classmethod
-    def _template(cls, value: str | None) -> str | None:
-        return check_template(value) if value else value
-
-    @field_validator("shopify_api_version")
-    @classmethod
-    def _api_version(cls, value: str | None) -> str | None:
-        return check_api_version(value)
-
-    @field_validator(*_NOT_NULL)
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Only sent fields are validated: null here means "clear", which these cannot be.
-        if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
-
-    def setting_changes(self) -> dict[str, Any]:
-        """The settings this request changes (secrets apart), with their new values."""
-        names = set(ConnectionSettings.model_fields) & self.model_fields_set
-        return {name: getattr(self, name) for name in names}
+def _sealed(*, required: bool = False) -> Any:
+    """A sealed secret: never in the record's repr."""
+    if required:
+        return dataclasses.field(repr=False)
+    return dataclasses.field(default=None, repr=False)
 
 
-class ShopConnectionView(ConnectionSettings):
-    """A connection as the API shows it: never its secrets, only whether a second one is set."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ShopConnection(ConnectionSettings):
+    """A connection as stored; the secrets only as the SecretBox sealed them.
 
-    model_config = ConfigDict(extra="forbid")
+    Attributes it does not declare (the item's keys) are ignored when read.
+    """
+
+    forbid_unknown = False
 
     id: str
+    tenant_id: str
     platform: Platform
     shop: str
-    hook_url: str = Field(
-        description="Register this URL in the shop as the webhook address.",
-        json_schema_extra={"format": "uri"},
-    )
-    has_next_secret: bool
-    has_admin_access_token: bool = Field(description="Shopify: whether an Admin API token is stored.")
-    has_consumer_key: bool = Field(description="WooCommerce: whether a consumer key and secret are stored.")
-    created_at: datetime
-    updated_at: datetime
+    sealed_secret: str = _sealed(required=True)
+    sealed_next_secret: str | None = _sealed()
+    # The shop's admin credentials for write-back, sealed like the webhook secret.
+    sealed_admin_access_token: str | None = _sealed()
+    sealed_consumer_key: str | None = _sealed()
+    sealed_consumer_secret: str | None = _sealed()
+    created_at: datetime = dataclasses.field(default_factory=utc_now)
+    updated_at: datetime = dataclasses.field(default_factory=utc_now)
 
+    def settings(self) -> dict[str, Any]:
+        """Its settings by name (enums as members)."""
+        return {name: getattr(self, name) for name in SETTINGS}
 
-class ShopConnectionPage(ReelayModel):
-    items: list[ShopConnectionView]
+    @property
+    def has_credentials(self) -> bool:
+        """Whether every admin credential its platform needs is stored."""
+        return all(getattr(self, sealed_name(name)) for name in CREDENTIAL_FIELDS[self.platform.value])
+
+    @property
+    def publishes(self) -> bool:
+        """Whether its products' videos go back onto the products (write-back on, credentials there)."""
+        return self.write_back and self.has_credentials
