@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from reelay.models.clock import utc_now
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
-from reelay.models.records import InvalidRecord, Record, text
+from reelay.models.records import InvalidRecord, Record, record, text
 from reelay.models.task import ReviewDeadlineAction
 from reelay.models.video_options import AspectRatio, ProductType
 
@@ -100,7 +100,7 @@ def foreign_credential_reason(platform: Platform | str, field: str) -> str:
     return f"{field} is not a {name} credential; {name} takes {' and '.join(CREDENTIAL_FIELDS[name])}"
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ConnectionSettings(Record):
     """What a connection makes of each product, and whether it is on."""
 
@@ -166,7 +166,7 @@ def _sealed(*, required: bool = False) -> Any:
     return dataclasses.field(default=None, repr=False)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@record
 class ShopConnection(ConnectionSettings):
     """A connection as stored; the secrets only as the SecretBox sealed them.
 
