@@ -22,17 +22,15 @@ from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from reelay.deps import Deps
 from reelay.errors import SealedSecretUnreadable
 from reelay.logic.shop_connections import secret_context
 from reelay.logic.task_lifecycle import waits_on_provider
-from reelay.models.api import MAX_PROMPT_LENGTH
 from reelay.models.connection import Platform, ShopConnection, normalize_shop
 from reelay.models.http_urls import check_http_url
 from reelay.models.media import Publication
-from reelay.models.prompt_templates import render
+from reelay.models.prompt_templates import MAX_PROMPT_LENGTH, render
 from reelay.models.shop_products import ShopProduct, shopify_product, woocommerce_product
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, Task
@@ -113,7 +111,7 @@ def receive_shop_hook(
             raise ValueError("not a JSON object")
         read = shopify_product if platform is Platform.SHOPIFY else woocommerce_product
         product = read(payload, connection.shop)
-    except (ValueError, ValidationError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # a body that is no product: InvalidRecord naming the field
         logger.warning(
             "shop hook body is no product", extra={"connection_id": connection_id, "error": str(exc)[:200]}
         )
@@ -283,7 +281,8 @@ def receive_partner_event(
         return HookOutcome.IGNORED
     try:
         product = shopify_product(payload, connection.shop)
-    except ValidationError:
+    except ValueError as exc:  # InvalidRecord naming the field, or an image URL urlsplit cannot read
+        logger.warning("partner event is no product", extra={"shop": shop, "error": str(exc)[:200]})
         return HookOutcome.NOT_A_PRODUCT
     return take_product(
         connection,
