@@ -24,8 +24,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from reelay.deps import Deps
-from reelay.errors import SealedSecretUnreadable
-from reelay.logic.shop_connections import secret_context
+from reelay.logic.shop_secrets import webhook_secrets
 from reelay.logic.task_lifecycle import waits_on_provider
 from reelay.models.connection import Platform, ShopConnection, normalize_shop
 from reelay.models.http_urls import check_http_url
@@ -94,7 +93,7 @@ def receive_shop_hook(
     if platform is Platform.WOOCOMMERCE and _WOO_PING.match(body.strip()):
         # WooCommerce checks a new webhook's address with an unsigned form post; nothing to do.
         return HookOutcome.IGNORED
-    if not signature_matches(sent.get(names["signature"]), body, _secrets(connection, deps)):
+    if not signature_matches(sent.get(names["signature"]), body, webhook_secrets(connection, deps)):
         logger.warning("shop hook refused: signature", extra={"connection_id": connection_id})
         return HookOutcome.BAD_SIGNATURE
     if not _same_shop(platform, sent.get(names["shop"], ""), connection.shop):
@@ -217,19 +216,6 @@ def product_task(connection: ShopConnection, product: ShopProduct, *, callback_b
 
 def _prompt(template: str | None, values: dict[str, str]) -> str | None:
     return render(template, values, MAX_PROMPT_LENGTH) or None if template else None
-
-
-def _secrets(connection: ShopConnection, deps: Deps) -> list[str]:
-    context = secret_context(connection.tenant_id, connection.id)
-    sealed = [s for s in (connection.sealed_secret, connection.sealed_next_secret) if s]
-    opened: list[str] = []
-    for secret in sealed:
-        try:
-            opened.append(deps.secret_box.open(secret, context))
-        except SealedSecretUnreadable:
-            # Logged, never raised: the shop gets a 401 and retries, which is what a fixed key needs.
-            logger.error("a shop secret could not be opened", extra={"connection_id": connection.id})
-    return opened
 
 
 def _same_shop(platform: Platform, named: str, connection_shop: str) -> bool:
