@@ -24,9 +24,11 @@ from reelay.models.records import InvalidRecord, Record
 MAX_TITLE_LENGTH = 255
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class _Payload(Record):
-    """A part of a shop's body: unknown fields ignored, a null in `null_is_empty` read as empty."""
+    """A part of a shop's body: unknown fields ignored, a null in `null_is_empty` read as empty.
+
+    (No dataclass of its own: it declares no field, and each class made costs the cold start.)
+    """
 
     # Fields a platform sends as null when they are empty (Shopify's vendor, a product's lists).
     null_is_empty: ClassVar[tuple[str, ...]] = ()
