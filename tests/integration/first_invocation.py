@@ -2,11 +2,12 @@
 
 What `bench/cold_start.py` cannot see: the models and modules the first event itself brings in.
 The probe imports the handler as Lambda does, hands it one event with a Lambda-like context,
-and reports its answer and which pydantic modules got imported, so a test can hold a function's
-first invocation to the import diet its cold start was measured with. It runs with Lambda's
-AWS_EXECUTION_ENV, and checks on the way that the garbage collector was paused while the handler
-was imported and runs again once it answered (reelay.startup). (The `moto_server`
-fixture, in this folder's conftest, is the moto server it runs against.)
+and reports its answer, which pydantic modules got imported and which Reelay modules were
+importing when they were, so a test can hold a function's first invocation to the import diet
+its cold start was measured with. It runs with Lambda's AWS_EXECUTION_ENV, and checks on the way
+that the garbage collector was paused while the handler was imported and runs again once it
+answered (reelay.startup). (The `moto_server` fixture, in this folder's conftest, is the moto
+server it runs against.)
 """
 
 from __future__ import annotations
@@ -23,8 +24,31 @@ from reelay_local.aws.moto_server import MotoServer
 REPO = Path(__file__).resolve().parents[2]
 
 _PROBE = """
-import gc, importlib.util, json, sys
+import builtins, gc, importlib.util, json, sys
 path, event = sys.argv[1], json.loads(sys.argv[2])
+
+# Every import statement naming pydantic or pydantic-core outside their own packages (run again
+# for a module already loaded, so a second path to it shows too), with the Reelay modules that
+# were running: the importer first, then the modules whose import or call led to it.
+importers = []
+_import = builtins.__import__
+
+PYDANTIC = ("pydantic", "pydantic_core")
+
+def _watch(name, globals=None, locals=None, fromlist=(), level=0):
+    package = name.split(".")[0] if level == 0 else ""
+    importer = (globals or {}).get("__name__", "")
+    if package in PYDANTIC and importer.split(".")[0] not in PYDANTIC:
+        running, frame = [], sys._getframe(1)
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.split(".")[0] == "reelay" and module not in running:
+                running.append(module)
+            frame = frame.f_back
+        importers.append({"package": package, "importer": importer, "running": running})
+    return _import(name, globals, locals, fromlist, level)
+
+builtins.__import__ = _watch
 sys.path.insert(0, path.rsplit("/", 1)[0])
 spec = importlib.util.spec_from_file_location("app", path)
 app = importlib.util.module_from_spec(spec)
@@ -42,9 +66,12 @@ class Context:
 
 answer = app.handler(event, Context())
 pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
+reelay = sorted(m for m in sys.modules if m.split(".")[0] == "reelay")
 print(json.dumps({
     "answer": answer,
     "pydantic": pydantic,
+    "pydantic_importers": importers,
+    "reelay": reelay,
     "paused_at_start": paused_at_start,
     "collector_after": gc.isenabled(),
 }))
@@ -54,7 +81,9 @@ print(json.dumps({
 def first_invocation(
     function: str, event: dict[str, Any], moto: MotoServer, settings: dict[str, str]
 ) -> dict[str, Any]:
-    """functions/<function>'s answer to `event` and the pydantic modules it imported doing it.
+    """functions/<function>'s answer to `event`, the pydantic modules it imported doing it (and
+    each import statement that named pydantic or pydantic-core, with the Reelay modules running
+    then) and the Reelay modules it loaded.
 
     `settings` are the function's environment variables; AWS goes to `moto` with fake credentials.
     """

@@ -393,6 +393,17 @@ def test_an_image_url_creatify_cannot_read_makes_a_failed_task_and_is_never_the_
     assert started["product_showcase_url"] is None
 
 
+# JSON objects that are no product: neither platform sends these, and each would have named a
+# product wrongly (true read as product 1, "" as a product with no id) or failed on reading.
+NO_PRODUCTS = [
+    b'{"id": true, "title": "a boolean id"}',
+    b'{"id": " ", "title": "a blank id"}',
+    b'{"id": 1, "images": [{"src": "https://[::1/unclosed.png", "position": 1}]}',
+    b'{"id": 1, "images": [{"src": null}]}',
+]
+NO_PRODUCT_IDS = ["boolean id", "blank id", "image URL urlsplit cannot read", "null image src"]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -401,8 +412,9 @@ def test_an_image_url_creatify_cannot_read_makes_a_failed_task_and_is_never_the_
         b'{"title": "no id"}',
         b"[" * 10_000 + b"]" * 10_000,
         b"\xff\xfe invalid utf-8",
+        *NO_PRODUCTS,
     ],
-    ids=["text", "array", "no id", "nested 10000 deep", "invalid utf-8"],
+    ids=["text", "array", "no id", "nested 10000 deep", "invalid utf-8", *NO_PRODUCT_IDS],
 )
 def test_a_signed_body_that_is_no_product_is_a_400_never_a_5xx(
     api: TenantApi, shopify: Shop, body: bytes
@@ -475,6 +487,19 @@ def test_a_shopify_event_from_the_partner_bus_takes_the_same_intake(api: TenantA
     assert receive_partner_event(detail, runtime()) is HookOutcome.UNKNOWN_CONNECTION
     (task,) = tasks_of(api)
     assert stored(task["id"]).external_ref.source == "shopify"
+
+
+@pytest.mark.parametrize("body", NO_PRODUCTS, ids=NO_PRODUCT_IDS)
+def test_a_partner_event_that_is_no_product_is_refused_never_raised(
+    api: TenantApi, shopify: Shop, body: bytes
+) -> None:
+    # Raised, the event would go back to EventBridge, which retries it to no end.
+    sample = json.loads((EVENTS_DIR / "shop_events_shopify_products_create.json").read_text())
+    detail = {**sample["detail"], "payload": json.loads(body)}
+    detail["metadata"]["X-Shopify-Shop-Domain"] = SHOP
+
+    assert receive_partner_event(detail, runtime()) is HookOutcome.NOT_A_PRODUCT
+    assert tasks_of(api) == []
 
 
 def test_tasks_can_be_listed_by_shop_and_product(api: TenantApi, shopify: Shop, woo: Shop) -> None:

@@ -55,6 +55,11 @@ ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     "media_worker": ("pydantic", "pydantic_core", "reelay.models.task"),
     # The shop connection is a plain record; the API's connection models are the API's alone.
     "publish_worker": ("pydantic", "pydantic_core", "reelay.models.connection_api"),
+    # A shop's product body and its connection are plain records (the whole first invocations,
+    # which load pydantic-core's URL parser for the product's image and nothing else of
+    # pydantic, are held to this in tests/integration/test_shop_cold_path.py).
+    "shop_webhook": ("pydantic", "pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
+    "shop_events": ("pydantic", "pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 

@@ -1,8 +1,9 @@
 """`check_http_url`: the rule a URL coming into Reelay is held to before Creatify is asked to use it.
 
-The verdicts of the URL standard's parser (pydantic's `AnyUrl`) for an http(s) URL with a host,
-after spaces and control characters are refused, written beside each URL: its leniencies too
-(a percent-encoded host, an unclosed IPv6 bracket), so a change of parser is noticed here."""
+The verdicts of the URL standard's parser (pydantic-core's `Url`, which pydantic's `AnyUrl`
+runs) for an http(s) URL with a host, after spaces and control characters are refused, written
+beside each URL: its leniencies too (a percent-encoded host, an unclosed IPv6 bracket), so a
+change of parser is noticed here."""
 
 from __future__ import annotations
 
@@ -143,6 +144,21 @@ def test_a_url_the_parser_reads_as_http_with_a_host_is_accepted(value: str) -> N
 @pytest.mark.parametrize("value", REFUSED)
 def test_a_url_the_parser_refuses_or_reads_otherwise_is_refused(value: str) -> None:
     assert verdict(value) is False
+
+
+@pytest.mark.parametrize("value", ACCEPTED + REFUSED)
+def test_the_check_gives_the_verdict_of_pydantics_anyurl(value: str) -> None:
+    # The API's request models and shop intake share this check; it calls pydantic-core's parser
+    # directly so shop intake need not import pydantic, and must still read a URL as AnyUrl does.
+    from pydantic import AnyUrl, ValidationError
+
+    try:
+        url = AnyUrl(value)
+        anyurl = url.scheme in ("http", "https") and bool(url.host)
+    except ValidationError:
+        anyurl = False
+    spaced = any(ch.isspace() or not ch.isprintable() for ch in value)
+    assert verdict(value) is (anyurl and not spaced)
 
 
 def test_none_is_no_url_to_check() -> None:

@@ -126,7 +126,7 @@ def test_a_woocommerce_product_takes_its_type_from_the_first_category() -> None:
 
 
 def test_a_body_without_a_product_id_is_no_product() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValueError, match=r"\.id: missing"):
         shopify_product({"title": "no id"}, "acme.myshopify.com")
 
 

@@ -19,6 +19,8 @@ from tests.environment_scan import REPO, function_reads, settings_variables
 # webhooks and product URLs point at 127.0.0.1, and the local emulator's address for every shop admin
 # call. Unset, they are off, as they must be in AWS.
 DEV_ONLY = {"REELAY_ALLOW_LOOPBACK_WEBHOOKS", "REELAY_SHOP_ADMIN_BASE_URL"}
+# Set by Lambda's runtime itself, never by a template: how reelay.startup knows it runs there.
+LAMBDA_RUNTIME = {"AWS_EXECUTION_ENV"}
 
 
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -45,7 +47,9 @@ def missing_variables(template: dict[str, Any]) -> list[str]:
     return [
         f"{logical_id}: {variable}"
         for logical_id in sorted(functions(template))
-        for variable in sorted(function_reads(code_dir(template, logical_id)).variables - DEV_ONLY)
+        for variable in sorted(
+            function_reads(code_dir(template, logical_id)).variables - DEV_ONLY - LAMBDA_RUNTIME
+        )
         if variable not in environment(template, logical_id)
     ]
 
@@ -92,6 +96,12 @@ def test_the_dev_only_switch_is_read_but_never_set_by_the_template(template, rea
     for variable in DEV_ONLY:
         assert variable in settings_variables().values()
         assert any(variable in found for found in reads.values())
+        assert all(variable not in environment(template, f) for f in functions(template))
+
+
+def test_lambdas_own_variable_is_read_by_every_function_and_never_set_by_the_template(template, reads):
+    for variable in LAMBDA_RUNTIME:
+        assert all(variable in found for found in reads.values())
         assert all(variable not in environment(template, f) for f in functions(template))
 
 

@@ -22,17 +22,14 @@ from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from reelay.deps import Deps
-from reelay.errors import SealedSecretUnreadable
-from reelay.logic.connection_secrets import secret_context
+from reelay.logic.connection_secrets import webhook_secrets
 from reelay.logic.task_lifecycle import waits_on_provider
-from reelay.models.api import MAX_PROMPT_LENGTH
 from reelay.models.connection import Platform, ShopConnection, normalize_shop
 from reelay.models.http_urls import check_http_url
 from reelay.models.media import Publication
-from reelay.models.prompt_templates import render
+from reelay.models.prompt_templates import MAX_PROMPT_LENGTH, render
 from reelay.models.shop_products import ShopProduct, shopify_product, woocommerce_product
 from reelay.models.status import TaskStatus
 from reelay.models.task import ExternalRef, Task
@@ -96,7 +93,7 @@ def receive_shop_hook(
     if platform is Platform.WOOCOMMERCE and _WOO_PING.match(body.strip()):
         # WooCommerce checks a new webhook's address with an unsigned form post; nothing to do.
         return HookOutcome.IGNORED
-    if not signature_matches(sent.get(names["signature"]), body, _secrets(connection, deps)):
+    if not signature_matches(sent.get(names["signature"]), body, webhook_secrets(connection, deps)):
         logger.warning("shop hook refused: signature", extra={"connection_id": connection_id})
         return HookOutcome.BAD_SIGNATURE
     if not _same_shop(platform, sent.get(names["shop"], ""), connection.shop):
@@ -113,7 +110,7 @@ def receive_shop_hook(
             raise ValueError("not a JSON object")
         read = shopify_product if platform is Platform.SHOPIFY else woocommerce_product
         product = read(payload, connection.shop)
-    except (ValueError, ValidationError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # a body that is no product: InvalidRecord naming the field
         logger.warning(
             "shop hook body is no product", extra={"connection_id": connection_id, "error": str(exc)[:200]}
         )
@@ -221,19 +218,6 @@ def _prompt(template: str | None, values: dict[str, str]) -> str | None:
     return render(template, values, MAX_PROMPT_LENGTH) or None if template else None
 
 
-def _secrets(connection: ShopConnection, deps: Deps) -> list[str]:
-    context = secret_context(connection.tenant_id, connection.id)
-    sealed = [s for s in (connection.sealed_secret, connection.sealed_next_secret) if s]
-    opened: list[str] = []
-    for secret in sealed:
-        try:
-            opened.append(deps.secret_box.open(secret, context))
-        except SealedSecretUnreadable:
-            # Logged, never raised: the shop gets a 401 and retries, which is what a fixed key needs.
-            logger.error("a shop secret could not be opened", extra={"connection_id": connection.id})
-    return opened
-
-
 def _same_shop(platform: Platform, named: str, connection_shop: str) -> bool:
     try:
         return normalize_shop(platform, named) == connection_shop
@@ -283,7 +267,8 @@ def receive_partner_event(
         return HookOutcome.IGNORED
     try:
         product = shopify_product(payload, connection.shop)
-    except ValidationError:
+    except ValueError as exc:  # InvalidRecord naming the field, or an image URL urlsplit cannot read
+        logger.warning("partner event is no product", extra={"shop": shop, "error": str(exc)[:200]})
         return HookOutcome.NOT_A_PRODUCT
     return take_product(
         connection,

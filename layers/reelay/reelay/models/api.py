@@ -12,6 +12,7 @@ from reelay.models.base import ReelayModel
 from reelay.models.clock import utc_now
 from reelay.models.http_urls import check_http_url
 from reelay.models.media_states import ArchiveState, PublicationState
+from reelay.models.prompt_templates import MAX_PROMPT_LENGTH
 from reelay.models.status import TaskStatus
 from reelay.models.task import (
     ADMIN_URL_MAX_LENGTH,
@@ -22,8 +23,6 @@ from reelay.models.task import (
     webhook_payload,
 )
 from reelay.models.upstream import MAX_URL_LENGTH, AspectRatio, MotionStyle, ProductType
-
-MAX_PROMPT_LENGTH = 2000
 
 # An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`
 # (checked by `check_http_url`, the rule shop intake holds a product's image to too). The JSON

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 
 FIELDS = ("title", "product_type", "vendor", "tags")
 MAX_TEMPLATE_LENGTH = 1000
+# The longest image or video prompt a task takes: the API holds a request's prompts to it, and
+# a prompt filled in from a template is cut to it.
+MAX_PROMPT_LENGTH = 2000
 
 _FORMATTER = string.Formatter()
 
