@@ -3,8 +3,8 @@
 Importing boto3 and Powertools and building the first clients allocates hundreds of thousands of
 objects that live as long as the instance, and almost none of them is garbage. CPython's cyclic
 collector runs after every 700 new container objects and walks the young ones each time: about
-eighty passes over the service models' dicts while an instance starts, which measured about a
-quarter of a plain boto3 Lambda's cold start (bench/cold_start.py prints that baseline with the
+eighty passes over the service models' dicts while an instance starts, which measured about an
+eighth of a plain boto3 Lambda's cold start (bench/cold_start.py prints that baseline with the
 collector paused as well). Reference counting still frees every object that is not in a cycle;
 only cycles wait for the collector, and it runs again once the first invocation has returned.
 
