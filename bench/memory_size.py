@@ -290,9 +290,11 @@ def main() -> int:
         signed = signed_webhook_sample(work)
         jobs = provider_job_samples(work, simulator.sample_product_url(), args.repeat)
         # The function's settings are in os.environ (the local stack put them there, as Lambda
-        # would); the layer's code is on the path as /opt/python is in Lambda.
+        # would); the layer's code is on the path as /opt/python is in Lambda, and Lambda's own
+        # variable is set, so the garbage collector is paused until the first answer, as there.
         env = {
             **{k: v for k, v in os.environ.items() if k not in PARENT_ONLY_ENV},
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             "REELAY_ALLOW_LOOPBACK_WEBHOOKS": "true",
             "PYTHONPATH": str(REPO / "layers" / "reelay"),
