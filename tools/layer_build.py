@@ -8,7 +8,8 @@ every wheel against the lock's hashes, and checks the built layer holds exactly 
 files beside Reelay's own package: no package the lock does not pin, no version it does not
 name, no byte the hashes do not cover. Last, the bytecode (layers/reelay/Makefile compiles it
 in): every source in the layer has its .pyc and every .pyc its source, each for this Python's
-bytecode format and compiled from exactly the shipped source (the hash in its header).
+bytecode format and compiled from exactly the shipped source (the hash in its header); and
+Reelay's package in the layer is the clone's, file for file.
 
     make layer-check        # or: python3.12 tools/layer_build.py --sam .sam-venv/bin/sam
 
@@ -41,13 +42,6 @@ BYTECODE = f"{sys.implementation.cache_tag}.pyc"  # e.g. cpython-312.pyc
 # A .pyc header: magic, flags, then (hash-based) the source's hash. Flags 0b01 are "hash-based,
 # not checked against the source": valid whatever timestamps the zip gives the sources.
 UNCHECKED_HASH = 0b01
-# What `sam build` asks pip for on arm64 with python3.12 (aws-lambda-builders' platforms).
-PLATFORMS = (
-    "manylinux2014_aarch64",
-    "manylinux_2_17_aarch64",
-    "manylinux_2_28_aarch64",
-    "manylinux_2_34_aarch64",
-)
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -101,7 +95,12 @@ def from_wheels(files: dict[str, str]) -> dict[str, str]:
 def bytecode_problems(site: Path) -> list[str]:
     """Every source has its bytecode, every .pyc its source, each compiled from that source."""
     problems: list[str] = []
-    sources = {path for path in site.rglob("*.py") if path.is_file()}
+    # A wheel's other data (`*.data/`, scripts) is shipped as it is and never imported or compiled.
+    sources = {
+        path
+        for path in site.rglob("*.py")
+        if path.is_file() and not any(part.endswith(".data") for part in path.relative_to(site).parts)
+    }
     compiled = {path for path in site.rglob("*.pyc") if path.is_file()}
     for source in sorted(sources):
         pyc = source.parent / "__pycache__" / f"{source.stem}.{BYTECODE}"
@@ -122,9 +121,29 @@ def bytecode_problems(site: Path) -> list[str]:
     return problems
 
 
+def own_problems(site: Path, clone: Path) -> list[str]:
+    """Reelay's package in the layer is the clone's, file for file (bytecode aside)."""
+
+    def sources(root: Path) -> dict[str, str]:
+        return {path: digest for path, digest in file_digests(root).items() if "__pycache__/" not in path}
+
+    return differences(sources(site / "reelay"), sources(clone / "layers" / "reelay" / "reelay"))
+
+
+def layer_platforms(clone: Path) -> list[str]:
+    """The platforms the layer's Makefile asks pip for."""
+    done = subprocess.run(  # noqa: S603
+        ["make", "-s", "-C", str(clone / "layers" / "reelay"), "platforms"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split()
+
+
 def locked_wheel_files(clone: Path, dest: Path) -> dict[str, str]:
-    """The files of the lock's arm64 wheels, as aws-lambda-builders lays them out in a layer."""
-    platforms = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    """The files of the lock's arm64 wheels, as a wheel installer (the layer's Makefile) lays them out."""
+    platforms = [arg for platform in layer_platforms(clone) for arg in ("--platform", platform)]
     pip = [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
     target = ["--implementation", "cp", "--python-version", "3.12", "--abi", "cp312"]
     where = ["--no-cache-dir", "--dest", str(dest), "-r", str(clone / LOCK)]
@@ -191,7 +210,9 @@ def main() -> int:
         failures += [
             f"build 1 vs the lock's wheels: {line}" for line in differences(from_wheels(first), locked)
         ]
-        failures += [f"build 1: {line}" for line in bytecode_problems(work / "build-1" / LAYER / "python")]
+        site = work / "build-1" / LAYER / "python"
+        failures += [f"build 1: {line}" for line in bytecode_problems(site)]
+        failures += [f"build 1's Reelay package vs the clone's: {line}" for line in own_problems(site, clone)]
         for line in failures[:40]:
             print(line)
         same = "the same, with all their bytecode" if not failures else "NOT the same"

@@ -65,7 +65,7 @@ class Context:
         return 60_000
 
 answer = app.handler(event, Context())
-pydantic = sorted(m for m in sys.modules if m.split(".")[0] == "pydantic")
+pydantic = sorted(m for m in sys.modules if m.split(".")[0] in PYDANTIC)
 reelay = sorted(m for m in sys.modules if m.split(".")[0] == "reelay")
 print(json.dumps({
     "answer": answer,

@@ -116,3 +116,4 @@ def test_a_publish_workers_first_invocation_puts_the_video_on_the_product_withou
     assert video.data == VIDEO
     assert stored.publication.media_id == video.gid
     assert seen["pydantic"] == []
+    assert seen["pydantic_importers"] == []

@@ -179,11 +179,13 @@ def test_a_setting_the_api_refuses_is_refused_by_the_record_naming_the_field(fie
     ],
 )
 def test_a_setting_the_api_takes_the_record_takes_too(field: str, value: Any) -> None:
-    assert getattr(ShopConnection.from_stored({**STORED_BY_PYDANTIC, field: value}), field) == value
-    request = ShopConnectionRequest.model_validate(
-        {"platform": "shopify", "shop": "acme.myshopify.com", "webhook_secret": "s", field: value}
-    )
-    assert getattr(request, field) == value
+    request = {"platform": "shopify", "shop": "acme.myshopify.com", "webhook_secret": "s", field: value}
+    # A connection's settings come from its create (the request) and from each PATCH (the update).
+    created = ShopConnectionRequest.model_validate(request).settings()
+    changed = ShopConnectionUpdate.model_validate({field: value}).setting_changes()
+    for taken in (created[field], changed[field]):
+        assert taken == value
+        assert getattr(ShopConnection.from_stored({**STORED_BY_PYDANTIC, field: taken}), field) == value
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ from reelay.models.prompt_templates import MAX_PROMPT_LENGTH
 from reelay.models.status import TaskStatus
 from reelay.models.task import (
     ADMIN_URL_MAX_LENGTH,
+    MAX_REVIEW_DEADLINE_HOURS,
+    MIN_REVIEW_DEADLINE_HOURS,
     REF_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
     ReviewDeadlineAction,
@@ -90,7 +92,10 @@ class ProductVideoRequest(ReelayModel):
         default=True, description="Generate the video as soon as the preview image exists."
     )
     review_deadline_hours: int | None = Field(
-        default=None, ge=1, le=720, description="With auto_video false: hours a preview may wait for review."
+        default=None,
+        ge=MIN_REVIEW_DEADLINE_HOURS,
+        le=MAX_REVIEW_DEADLINE_HOURS,
+        description="With auto_video false: hours a preview may wait for review.",
     )
     review_deadline_action: ReviewDeadlineAction = Field(
         default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."

@@ -11,10 +11,12 @@ token, or WooCommerce's REST consumer key and secret.
 
 Plain records (reelay.models.records), not pydantic models: the publish worker and shop intake
 read a connection on their first invocation, and pydantic's import with its models was most of
-their cold start beyond boto3's. A stored connection is read as the pydantic model read it (the
-same rules per field: a value that breaks one is an `InvalidRecord` naming the field) and written
-as it wrote it. The API's request, update and view models stay pydantic, for its validation and
-its OpenAPI document, in reelay.models.connection_api, with the rules and defaults defined here.
+their cold start beyond boto3's. A stored connection is written as the pydantic model wrote it
+and read with the same rules per field (a value that breaks one is an `InvalidRecord` naming the
+field), each value as the type it was written as: pydantic's lax readings (`"48"` for a number
+of hours, `"false"` for a bool, an epoch number for a time) are refused, and Reelay never writes
+them. The API's request, update and view models stay pydantic, for its validation and its
+OpenAPI document, in reelay.models.connection_api, with the rules and defaults defined here.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 from reelay.models.clock import utc_now
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
 from reelay.models.records import InvalidRecord, Record, record, text
-from reelay.models.task import ReviewDeadlineAction
+from reelay.models.task import MAX_REVIEW_DEADLINE_HOURS, MIN_REVIEW_DEADLINE_HOURS, ReviewDeadlineAction
 from reelay.models.video_options import AspectRatio, ProductType
 
 _SHOPIFY_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
@@ -38,9 +40,6 @@ MAX_SECRET_LENGTH = 512
 SHOPIFY_API_VERSION = r"^(\d{4}-(01|04|07|10)|unstable)$"
 # WooCommerce meta keys are free text; keep them to what a theme or plugin can name.
 WOO_META_KEY = r"^[A-Za-z0-9_][A-Za-z0-9_:-]{0,254}$"
-# How long a preview may wait for review, in hours (with auto_video false): up to 30 days.
-MIN_REVIEW_DEADLINE_HOURS = 1
-MAX_REVIEW_DEADLINE_HOURS = 720
 TEMPLATE_FIELDS = ("image_prompt_template", "video_prompt_template")
 
 # The credential fields each platform's admin API takes (the others are refused for it).
@@ -159,6 +158,11 @@ SETTING_DEFAULTS: dict[str, Any] = {
 }
 
 
+def settings_of(holder: Any) -> dict[str, Any]:
+    """The connection settings `holder` (a stored connection, or the API's request) holds, by name."""
+    return {name: getattr(holder, name) for name in SETTINGS}
+
+
 def _sealed(*, required: bool = False) -> Any:
     """A sealed secret: never in the record's repr."""
     if required:
@@ -190,7 +194,7 @@ class ShopConnection(ConnectionSettings):
 
     def settings(self) -> dict[str, Any]:
         """Its settings by name (enums as members)."""
-        return {name: getattr(self, name) for name in SETTINGS}
+        return settings_of(self)
 
     @property
     def has_credentials(self) -> bool:

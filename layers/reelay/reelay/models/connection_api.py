@@ -15,9 +15,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validat
 from reelay.models.base import ReelayModel
 from reelay.models.connection import (
     ALL_CREDENTIAL_FIELDS,
-    MAX_REVIEW_DEADLINE_HOURS,
     MAX_SECRET_LENGTH,
-    MIN_REVIEW_DEADLINE_HOURS,
     SETTING_DEFAULTS,
     SETTINGS,
     SHOPIFY_API_VERSION,
@@ -28,9 +26,10 @@ from reelay.models.connection import (
     foreign_credential,
     foreign_credential_reason,
     normalize_shop,
+    settings_of,
 )
 from reelay.models.prompt_templates import MAX_TEMPLATE_LENGTH, check_template
-from reelay.models.task import ReviewDeadlineAction
+from reelay.models.task import MAX_REVIEW_DEADLINE_HOURS, MIN_REVIEW_DEADLINE_HOURS, ReviewDeadlineAction
 from reelay.models.video_options import AspectRatio, ProductType
 
 _TEMPLATE_HELP = "Placeholders: {title}, {product_type}, {vendor}, {tags}."
@@ -98,7 +97,7 @@ class _Settings(ReelayModel):
 
     def settings(self) -> dict[str, Any]:
         """The settings by name, for the stored record."""
-        return {name: getattr(self, name) for name in SETTINGS}
+        return settings_of(self)
 
 
 def _credential(description: str) -> Any:

@@ -1,10 +1,11 @@
-"""Plain records kept on a task item: read from what DynamoDB gives back, written as what it stores.
+"""Plain records: read from what DynamoDB (or a queue, Creatify or a shop) gives, written as stored.
 
 The task, its external ref, its archived files and its publication are frozen dataclasses built
 on `Record`, not pydantic models: the task stream reads two task images per record and pydantic's
 import with its models was most of the stream's cold start beyond boto3's. (Queue messages, the
-workers' tenant profile and Creatify's task answer and request bodies are records too, for the
-same reason.) What pydantic did for them is done here, by each field's declared type, in one place:
+workers' tenant profile, Creatify's task answer and request bodies, the stored shop connection
+and the shops' product bodies are records too, for the same reason.) What pydantic did for them
+is done here, by each field's declared type, in one place:
 
 - reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
   an enum from its value, a datetime from an ISO 8601 string, a UUID from its string, a nested
@@ -12,8 +13,8 @@ same reason.) What pydantic did for them is done here, by each field's declared 
   back), a float from any finite number, each of the other types as itself; a value that cannot
   be read is an `InvalidRecord` naming the field (nested: `external_ref.source`). Keys a record
   does not declare are ignored, or refused by a record with `forbid_unknown` (queue messages, the
-  external ref, Creatify's request bodies); a record with `strip_whitespace` strips its strings
-  first.
+  external ref, Creatify's request bodies, a connection's settings read on their own); a record
+  with `strip_whitespace` strips its strings first.
 - writing: the JSON-shaped dict the table stores and events carry, as pydantic's
   `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
   UUIDs as strings, nested records as dicts), so items and stream images stay the same both
@@ -92,7 +93,7 @@ def record(cls: R) -> R:
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Record:
-    """A record stored on a task item; see the module docstring for how it is read and written."""
+    """A plain record; see the module docstring for how it is read and written."""
 
     # Whether reading a mapping with a key the record does not declare refuses it.
     forbid_unknown: ClassVar[bool] = False

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 SOURCE_MAX_LENGTH = 32
 REF_MAX_LENGTH = 255
 ADMIN_URL_MAX_LENGTH = 2048
+# How long a preview may wait for review, in hours (with auto_video false): up to 30 days. The
+# same bounds for a task's request and for a shop connection's setting.
+MIN_REVIEW_DEADLINE_HOURS = 1
+MAX_REVIEW_DEADLINE_HOURS = 720
 
 
 class ReviewDeadlineAction(StrEnum):
