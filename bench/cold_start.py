@@ -235,7 +235,10 @@ for touch in touches:
 paused = not __import__("gc").isenabled()
 # The first answer's tail: the collector resumed as the handler's wrapper does at its end, then
 # enough new objects for it to run once (what it walks then is the first invocation's cost too).
-from reelay.startup import resume_collection
+try:
+    from reelay.startup import resume_collection
+except ImportError:  # a layer (--layer) from before the handlers paused the collector
+    resume_collection = lambda: None
 resume_collection()
 made_after = [[] for _ in range(2000)]
 seconds = time.perf_counter() - started
