@@ -29,6 +29,15 @@ from reelay.models.upstream import MAX_URL_LENGTH, AspectRatio, MotionStyle, Pro
 # An absolute http(s) URL of at most 200 characters, as Creatify's `format: uri, maxLength: 200`
 # (checked by `check_http_url`, the rule shop intake holds a product's image to too). The JSON
 # schema says so, so a client generated from Reelay's OpenAPI document (or a fuzzer) sends a URL.
+# How long a preview may wait for review: a task request's field and a shop connection's setting.
+ReviewDeadlineHours = Annotated[
+    int | None,
+    Field(
+        ge=MIN_REVIEW_DEADLINE_HOURS,
+        le=MAX_REVIEW_DEADLINE_HOURS,
+        description="With auto_video false: hours a preview may wait for review.",
+    ),
+]
 HttpUrl200 = Annotated[
     str,
     Field(max_length=MAX_URL_LENGTH, json_schema_extra={"format": "uri"}),
@@ -91,12 +100,7 @@ class ProductVideoRequest(ReelayModel):
     auto_video: bool = Field(
         default=True, description="Generate the video as soon as the preview image exists."
     )
-    review_deadline_hours: int | None = Field(
-        default=None,
-        ge=MIN_REVIEW_DEADLINE_HOURS,
-        le=MAX_REVIEW_DEADLINE_HOURS,
-        description="With auto_video false: hours a preview may wait for review.",
-    )
+    review_deadline_hours: ReviewDeadlineHours = None
     review_deadline_action: ReviewDeadlineAction = Field(
         default=ReviewDeadlineAction.NONE, description="What happens to a preview nobody reviewed in time."
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
+from reelay.models.api import ReviewDeadlineHours
 from reelay.models.base import ReelayModel
 from reelay.models.connection import (
     ALL_CREDENTIAL_FIELDS,
@@ -55,12 +56,7 @@ class _Settings(ReelayModel):
     enabled: bool = Field(
         default=SETTING_DEFAULTS["enabled"], description="Off: the shop's hooks are answered and ignored."
     )
-    review_deadline_hours: int | None = Field(
-        default=None,
-        ge=MIN_REVIEW_DEADLINE_HOURS,
-        le=MAX_REVIEW_DEADLINE_HOURS,
-        description="With auto_video false: hours a preview may wait for review.",
-    )
+    review_deadline_hours: ReviewDeadlineHours = None
     review_deadline_action: ReviewDeadlineAction = Field(
         default=SETTING_DEFAULTS["review_deadline_action"],
         description="What happens to a preview nobody reviewed in time.",
