@@ -213,6 +213,10 @@ def main() -> int:
         site = work / "build-1" / LAYER / "python"
         failures += [f"build 1: {line}" for line in bytecode_problems(site)]
         failures += [f"build 1's Reelay package vs the clone's: {line}" for line in own_problems(site, clone)]
+        # The layer's compile would overwrite a wheel's own bytecode, where the comparison above
+        # (bytecode aside) could not see it.
+        shipped_bytecode = sorted(path for path in locked if "__pycache__/" in path)
+        failures += [f"a locked wheel ships bytecode: {path}" for path in shipped_bytecode]
         for line in failures[:40]:
             print(line)
         same = "the same, with all their bytecode" if not failures else "NOT the same"
