@@ -21,7 +21,7 @@ from reelay.logic.tenants import NewTenant, create_tenant
 from reelay.models.task import Task
 from reelay_local.aws.embedded import EmbeddedStack
 from reelay_local.aws.stack import ApiAnswer, reset_runtime_caches
-from reelay_local.simulators.creatify import CreatifySimulator
+from reelay_local.simulators.creatify import CreatifySimulator, WebhookRecord
 
 TERMINAL = ("video_generated", "failed")
 SIM_API_ID = "sim-api-id"
@@ -109,6 +109,18 @@ def detail_types(events: list[dict[str, Any]]) -> list[str]:
 
 def notification_statuses(notes: list[dict[str, Any]]) -> list[str]:
     return [note["MessageAttributes"]["status"]["Value"] for note in notes]
+
+
+def held_callback(simulator: CreatifySimulator, provider_id: str, status: str) -> WebhookRecord:
+    """The callback Creatify sent (and the fault held back) when its task reached `status`."""
+
+    def find() -> WebhookRecord | None:
+        for record in simulator.webhooks_dropped:
+            if record.body.get("id") == provider_id and record.body.get("status") == status:
+                return record
+        return None
+
+    return wait_for(find, timeout=10, what=f"Creatify's {status} callback for {provider_id}")
 
 
 def provider_calls(simulator: CreatifySimulator, stage: str) -> list[Any]:

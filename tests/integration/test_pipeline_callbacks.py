@@ -19,29 +19,18 @@ from reelay.clients.creatify_credentials import CreatifyCredentials
 from reelay.deps import runtime
 from reelay.models.upstream import GenImageRequest
 from reelay_local.consumers.webhook_receiver import WebhookReceiver
-from reelay_local.simulators.creatify import CreatifySimulator, WebhookRecord
+from reelay_local.simulators.creatify import WebhookRecord
 from tests.integration.pipeline import (
     SIM_API_ID,
     SIM_API_KEY,
     TenantApi,
     counted_calls,
     detail_types,
+    held_callback,
     provider_calls,
     stored,
     wait_for,
 )
-
-
-def held_callback(simulator: CreatifySimulator, provider_id: str, status: str) -> WebhookRecord:
-    """The callback Creatify sent (and the fault held back) when its task reached `status`."""
-
-    def find() -> WebhookRecord | None:
-        for record in simulator.webhooks_dropped:
-            if record.body.get("id") == provider_id and record.body.get("status") == status:
-                return record
-        return None
-
-    return wait_for(find, timeout=10, what=f"Creatify's {status} callback for {provider_id}")
 
 
 def deliver(url: str, body: dict[str, Any]) -> httpx.Response:

@@ -40,6 +40,7 @@ from reelay_local.aws.moto_server import MotoServer
 from reelay_local.aws.template import load_template, table_create_kwargs
 from reelay_local.simulators.creatify import CreatifySimulator, WebhookRecord
 from tests.integration.first_invocation import first_invocation
+from tests.integration.pipeline import held_callback
 
 PUBLIC_BASE_URL = "https://api.example.com"
 CALLBACK_SECRET = "c" * 32
@@ -94,16 +95,6 @@ def stack(moto_server: MotoServer, simulator: CreatifySimulator) -> Iterator[Sta
     # them (as dropped) for the test to hand to the function.
     simulator.set_faults(webhook_drop_rate=1.0)
     yield Stack(moto_server, simulator)
-
-
-def held_callback(simulator: CreatifySimulator, provider_id: str, status: str) -> WebhookRecord:
-    deadline = time.monotonic() + 10
-    while True:
-        for record in simulator.webhooks_dropped:
-            if record.body.get("id") == provider_id and record.body.get("status") == status:
-                return record
-        assert time.monotonic() < deadline, f"no {status} callback for {provider_id}"
-        time.sleep(0.05)
 
 
 def as_api_gateway_event(callback: WebhookRecord) -> dict:
