@@ -101,12 +101,10 @@ class HeldSends:
                 continue
             try:
                 unsent = held.send(held.entries[:count])
-            except PartlySent as partly:
+            except Exception as exc:
                 logger.exception("a batched send failed", extra={"destination": held.name})
-                unsent = partly.first
-            except Exception:
-                logger.exception("a batched send failed", extra={"destination": held.name})
-                unsent = 0  # none of it is known to have gone out
+                # Sent up to the batch that failed; any other failure: none of it is known to have gone out.
+                unsent = exc.first if isinstance(exc, PartlySent) else 0
             if unsent is not None:
                 first = held.positions[unsent]
                 stopped_at = first if stopped_at is None else min(stopped_at, first)
