@@ -9,12 +9,9 @@ from reelay.startup import resumes_collector
 # isort: split
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,10 +31,8 @@ from reelay.errors import (
     UnsafeRequestUrl,
     WrongStatus,
 )
-from reelay.http.errors import map_logic_errors, use_error_shape
-from reelay.http.json_bodies import strict_json_loads
-from reelay.http.openapi import DocumentedRestResolver, raises
-from reelay.http.request_context import callback_base_url, hook_base_url, tenant_id
+from reelay.http.request_context import hook_base_url, invoke_url
+from reelay.http.rest import Answer, Call, Param, Refusal, RestApi
 from reelay.logic.catalog import credit_statement, list_avatars
 from reelay.logic.media_view import media_object
 from reelay.logic.operator_views import replay_delivery, stuck_tasks
@@ -76,253 +71,288 @@ from reelay.models.status import TaskStatus
 
 GENDERS = r"^(m|f|nb)(,(m|f|nb))*$"
 AGE_RANGES = r"^(child|teen|adult|senior)(,(child|teen|adult|senior))*$"
+ID = Param("id", "path", max_length=64)
+STUCK_FOR_MINUTES = (
+    "Only tasks waiting on Creatify whose status has not changed for this many minutes, the "
+    "longest-waiting first, at most `limit` (no cursor)."
+)
 
 logger = Logger()
 metrics = Metrics()
-# Its OpenAPI document lists every answer a route gives: each route declares the errors of logic's
-# it may raise with @raises (see reelay.http.openapi).
-app = DocumentedRestResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
-use_error_shape(app)
-map_logic_errors(app)
+api = RestApi(logger=logger)
+register_console(api)
+register_media(api)
 
 
-def _swagger_options() -> dict:
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+@api.get("/swagger", documented=False, public=True)
+def swagger(call: Call) -> Answer:
+    """The OpenAPI document (`?format=json`) or Swagger UI showing it, built on first request."""
+    from reelay.http.openapi import embedded_json, openapi_document, swagger_page
 
-    return {
-        "title": "Reelay",
-        "version": "1.0.0",
-        "description": __doc__,
+    stage = (call.event.get("requestContext") or {}).get("stage")
+    document = openapi_document(
+        api,
+        title="Reelay",
+        version="1.0.0",
+        description=__doc__,
+        servers=[{"url": f"/{stage}" if stage else "/"}],
         # So "Try it out" in Swagger UI can send the tenant's key as `Authorization: Bearer ...`.
-        "security_schemes": {"tenantKey": HTTPBearer(description="The tenant's API key (rly_...)")},
-        "security": [{"tenantKey": []}],
-    }
+        security_schemes={
+            "tenantKey": {"type": "http", "scheme": "bearer", "description": "The tenant's API key (rly_...)"}
+        },
+        security=[{"tenantKey": []}],
+    )
+    if call.query.get("format") == "json":
+        return Answer(200, text=embedded_json(document), content_type="application/json")
+    return Answer(200, text=swagger_page(document), content_type="text/html")
 
 
-app.enable_swagger_lazily(_swagger_options, path="/swagger")
-register_console(app)
-register_media(app)
-
-
-@app.post(
+@api.post(
     "/v1/product-videos",
     summary="Submit a product for a video",
-    status_code=201,
-    responses={
-        201: {"description": "The new task."},
-        200: {"description": "The task an identical earlier request with this Idempotency-Key made."},
+    status=201,
+    returns=ProductVideo,
+    answers={
+        201: "The new task.",
+        200: "The task an identical earlier request with this Idempotency-Key made.",
     },
+    body=ProductVideoRequest,
+    params=(Param("idempotency-key", "header", max_length=255),),
+    errors=(UnsafeRequestUrl, IdempotencyConflict),
 )
-@raises(UnsafeRequestUrl, IdempotencyConflict)
-def submit(
-    request: Annotated[ProductVideoRequest, Body()],
-    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", max_length=255)] = None,
-) -> Response[ProductVideo]:
+def submit(call: Call) -> Answer:
     outcome = submit_product_video(
-        tenant_id(app),
-        request,
+        call.tenant_id,
+        call.body,
         runtime(),
-        idempotency_key=idempotency_key,
-        callback_base_url=callback_base_url(app),
+        idempotency_key=call.params["idempotency_key"],
+        callback_base_url=invoke_url(call.event),
     )
     # 201 for a new task; 200 when the Idempotency-Key names one an identical request made.
-    return Response(
-        status_code=201 if outcome.created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=ProductVideo.from_task(outcome.task),
-    )
+    return Answer(201 if outcome.created else 200, ProductVideo.from_task(outcome.task))
 
 
-@app.get("/v1/product-videos/<id>", summary="Read one product video task")
-@raises(TaskNotFound)
-def get_one(id: Annotated[str, Path(max_length=64)]) -> ProductVideo:
+@api.get(
+    "/v1/product-videos/{id}",
+    summary="Read one product video task",
+    returns=ProductVideo,
+    params=(ID,),
+    errors=(TaskNotFound,),
+)
+def get_one(call: Call) -> ProductVideo:
     deps = runtime()
-    task = get_tenant_task(tenant_id(app), id, deps)
+    task = get_tenant_task(call.tenant_id, call.params["id"], deps)
     return ProductVideo.from_task(task, media_object(task, deps))
 
 
-@app.get(
-    "/v1/product-videos/<id>/history",
+@api.get(
+    "/v1/product-videos/{id}/history",
     summary="What happened to a task: provider calls, status changes, deliveries, refusals",
+    returns=TaskHistory,
+    params=(ID,),
+    errors=(TaskNotFound,),
 )
-@raises(TaskNotFound)
-def get_history(id: Annotated[str, Path(max_length=64)]) -> TaskHistory:
-    return task_history(tenant_id(app), id, runtime())
+def get_history(call: Call) -> TaskHistory:
+    return task_history(call.tenant_id, call.params["id"], runtime())
 
 
-@app.get(
+@api.get(
     "/v1/product-videos",
     summary="List product video tasks, newest first (or those stuck, longest first)",
-    responses={200: {"description": "A page of tasks; with stuck_for_minutes, every stuck task at once."}},
+    returns=ProductVideoPage,
+    answers={200: "A page of tasks; with stuck_for_minutes, every stuck task at once."},
+    params=(
+        Param("status", "query", kind=TaskStatus),
+        Param("limit", "query", kind=int, ge=1, le=100, default=20),
+        Param("cursor", "query", max_length=2048),
+        Param("source", "query", max_length=32, description="external_ref.source, e.g. shopify"),
+        Param("shop", "query", max_length=255, description="external_ref.shop"),
+        Param("product_id", "query", max_length=255, description="external_ref.product_id"),
+        Param("stuck_for_minutes", "query", kind=int, ge=1, le=10080, description=STUCK_FOR_MINUTES),
+    ),
+    errors=(InvalidCursor,),
 )
-@raises(InvalidCursor)
-def list_tasks(
-    status: Annotated[TaskStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    source: Annotated[
-        str | None, Query(max_length=32, description="external_ref.source, e.g. shopify")
-    ] = None,
-    shop: Annotated[str | None, Query(max_length=255, description="external_ref.shop")] = None,
-    product_id: Annotated[str | None, Query(max_length=255, description="external_ref.product_id")] = None,
-    stuck_for_minutes: Annotated[
-        int | None,
-        Query(
-            ge=1,
-            le=10080,
-            description="Only tasks waiting on Creatify whose status has not changed for this many "
-            "minutes, the longest-waiting first, at most `limit` (no cursor).",
-        ),
-    ] = None,
-) -> ProductVideoPage:
-    if stuck_for_minutes is not None:
-        return _stuck(
-            stuck_for_minutes, limit, status, {"source": source, "shop": shop, "product_id": product_id}
+def list_tasks(call: Call) -> ProductVideoPage:
+    asked: dict[str, Any] = call.params
+    external = {"source": asked["source"], "shop": asked["shop"], "product_id": asked["product_id"]}
+    if asked["stuck_for_minutes"] is not None:
+        if asked["cursor"]:
+            raise Refusal(400, "validation_error", "cursor: not used with stuck_for_minutes", "cursor")
+        found = stuck_tasks(
+            call.tenant_id,
+            runtime(),
+            timedelta(minutes=asked["stuck_for_minutes"]),
+            limit=asked["limit"],
+            status=asked["status"],
+            external=external,
         )
+        return ProductVideoPage(items=[ProductVideo.from_task(task) for task in found])
     return list_tenant_tasks(
-        tenant_id(app),
+        call.tenant_id,
         runtime(),
-        status=status,
-        limit=limit,
-        cursor=cursor,
-        external={"source": source, "shop": shop, "product_id": product_id},
+        status=asked["status"],
+        limit=asked["limit"],
+        cursor=asked["cursor"],
+        external=external,
     )
 
 
-def _stuck(
-    minutes: int, limit: int, status: TaskStatus | None, external: dict[str, str | None]
-) -> ProductVideoPage:
-    if app.current_event.get_query_string_value("cursor"):
-        raise RequestValidationError(
-            [{"loc": ("query", "cursor"), "msg": "not used with stuck_for_minutes", "type": "value_error"}]
-        )
-    found = stuck_tasks(
-        tenant_id(app), runtime(), timedelta(minutes=minutes), limit=limit, status=status, external=external
-    )
-    return ProductVideoPage(items=[ProductVideo.from_task(task) for task in found])
-
-
-@app.post(
-    "/v1/product-videos/<id>/deliveries",
+@api.post(
+    "/v1/product-videos/{id}/deliveries",
     summary="Deliver a finished task's webhook again (same event id, signed, recorded)",
-    status_code=202,
-    responses={202: {"description": "The replay is queued for the delivery worker."}},
+    status=202,
+    returns=DeliveryReplay,
+    answers={202: "The replay is queued for the delivery worker."},
+    params=(ID,),
+    errors=(TaskNotFound, NothingToDeliver),
 )
-@raises(TaskNotFound, NothingToDeliver)
-def replay(id: Annotated[str, Path(max_length=64)]) -> DeliveryReplay:
-    queued = replay_delivery(tenant_id(app), id, runtime())
+def replay(call: Call) -> DeliveryReplay:
+    queued = replay_delivery(call.tenant_id, call.params["id"], runtime())
     metrics.add_metric(name="DeliveriesReplayed", unit=MetricUnit.Count, value=1)
     return DeliveryReplay(task_id=queued.task_id, event_id=queued.event_id, replay=queued.replay)
 
 
-@app.post(
-    "/v1/product-videos/<id>/video",
+@api.post(
+    "/v1/product-videos/{id}/video",
     summary="Generate the video from an approved preview image",
-    status_code=202,
+    status=202,
+    returns=ProductVideo,
+    body=VideoRequest,
+    body_required=False,
+    params=(ID,),
+    errors=(TaskNotFound, WrongStatus),
 )
-@raises(TaskNotFound, WrongStatus)
-def generate_video(
-    id: Annotated[str, Path(max_length=64)],
-    request: Annotated[VideoRequest | None, Body()] = None,
-) -> ProductVideo:
-    outcome = request_video(tenant_id(app), id, request or VideoRequest(), runtime())
+def generate_video(call: Call) -> ProductVideo:
+    outcome = request_video(call.tenant_id, call.params["id"], call.body or VideoRequest(), runtime())
     return ProductVideo.from_task(outcome.task)
 
 
-@app.post(
-    "/v1/product-videos/<id>/regenerate",
+@api.post(
+    "/v1/product-videos/{id}/regenerate",
     summary="Regenerate the preview image as a new, linked task",
-    status_code=201,
-    responses={
-        201: {"description": "The new task."},
-        200: {"description": "The task an earlier request made (a double click)."},
-    },
+    status=201,
+    returns=ProductVideo,
+    answers={201: "The new task.", 200: "The task an earlier request made (a double click)."},
+    body=RegenerateRequest,
+    body_required=False,
+    params=(ID,),
+    errors=(TaskNotFound, WrongStatus),
 )
-@raises(TaskNotFound, WrongStatus)
-def regenerate(
-    id: Annotated[str, Path(max_length=64)],
-    request: Annotated[RegenerateRequest | None, Body()] = None,
-) -> Response[ProductVideo]:
+def regenerate(call: Call) -> Answer:
     outcome = regenerate_preview(
-        tenant_id(app),
-        id,
-        request or RegenerateRequest(),
+        call.tenant_id,
+        call.params["id"],
+        call.body or RegenerateRequest(),
         runtime(),
-        callback_base_url=callback_base_url(app),
+        callback_base_url=invoke_url(call.event),
     )
     # 201 for the new task; 200 when an earlier request made it (a double click).
-    return Response(
-        status_code=201 if outcome.created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=ProductVideo.from_task(outcome.task),
+    return Answer(201 if outcome.created else 200, ProductVideo.from_task(outcome.task))
+
+
+@api.post(
+    "/v1/product-videos/{id}/reject",
+    summary="Reject the preview image, ending the task",
+    returns=ProductVideo,
+    body=RejectRequest,
+    body_required=False,
+    params=(ID,),
+    errors=(TaskNotFound, WrongStatus),
+)
+def reject(call: Call) -> ProductVideo:
+    rejected = reject_preview(call.tenant_id, call.params["id"], call.body or RejectRequest(), runtime())
+    return ProductVideo.from_task(rejected)
+
+
+def _hook_base(call: Call) -> str | None:
+    return hook_base_url(call.event, runtime().settings.public_base_url)
+
+
+@api.post(
+    "/v1/shop-connections",
+    summary="Connect a Shopify or WooCommerce shop",
+    status=201,
+    returns=ShopConnectionView,
+    body=ShopConnectionRequest,
+    errors=(ShopAlreadyConnected,),
+)
+def create_connection(call: Call) -> ShopConnectionView:
+    return connect_shop(call.tenant_id, call.body, runtime(), api_base_url=_hook_base(call))
+
+
+@api.get(
+    "/v1/shop-connections",
+    summary="List the tenant's shop connections, newest first",
+    returns=ShopConnectionPage,
+)
+def list_shop_connections(call: Call) -> ShopConnectionPage:
+    return list_connections(call.tenant_id, runtime(), api_base_url=_hook_base(call))
+
+
+@api.get(
+    "/v1/shop-connections/{id}",
+    summary="Read one shop connection",
+    returns=ShopConnectionView,
+    params=(ID,),
+    errors=(ConnectionNotFound,),
+)
+def get_connection(call: Call) -> ShopConnectionView:
+    return view(tenant_connection(call.tenant_id, call.params["id"], runtime()), _hook_base(call))
+
+
+@api.patch(
+    "/v1/shop-connections/{id}",
+    summary="Change a connection's settings, switch it, rotate its secret or set its admin credentials",
+    returns=ShopConnectionView,
+    body=ShopConnectionUpdate,
+    params=(ID,),
+    errors=(ConnectionNotFound, CredentialNotForPlatform),
+)
+def patch_connection(call: Call) -> ShopConnectionView:
+    return update_connection(
+        call.tenant_id, call.params["id"], call.body, runtime(), api_base_url=_hook_base(call)
     )
 
 
-@app.post("/v1/product-videos/<id>/reject", summary="Reject the preview image, ending the task")
-@raises(TaskNotFound, WrongStatus)
-def reject(
-    id: Annotated[str, Path(max_length=64)],
-    request: Annotated[RejectRequest | None, Body()] = None,
-) -> ProductVideo:
-    return ProductVideo.from_task(reject_preview(tenant_id(app), id, request or RejectRequest(), runtime()))
-
-
-def _hook_base() -> str | None:
-    return hook_base_url(app, runtime().settings.public_base_url)
-
-
-@app.post("/v1/shop-connections", summary="Connect a Shopify or WooCommerce shop", status_code=201)
-@raises(ShopAlreadyConnected)
-def create_connection(request: Annotated[ShopConnectionRequest, Body()]) -> ShopConnectionView:
-    return connect_shop(tenant_id(app), request, runtime(), api_base_url=_hook_base())
-
-
-@app.get("/v1/shop-connections", summary="List the tenant's shop connections, newest first")
-def list_shop_connections() -> ShopConnectionPage:
-    return list_connections(tenant_id(app), runtime(), api_base_url=_hook_base())
-
-
-@app.get("/v1/shop-connections/<id>", summary="Read one shop connection")
-@raises(ConnectionNotFound)
-def get_connection(id: Annotated[str, Path(max_length=64)]) -> ShopConnectionView:
-    return view(tenant_connection(tenant_id(app), id, runtime()), _hook_base())
-
-
-@app.patch(
-    "/v1/shop-connections/<id>",
-    summary="Change a connection's settings, switch it, rotate its secret or set its admin credentials",
+@api.delete(
+    "/v1/shop-connections/{id}",
+    summary="Disconnect a shop",
+    status=204,
+    params=(ID,),
+    errors=(ConnectionNotFound,),
 )
-@raises(ConnectionNotFound, CredentialNotForPlatform)
-def patch_connection(
-    id: Annotated[str, Path(max_length=64)], request: Annotated[ShopConnectionUpdate, Body()]
-) -> ShopConnectionView:
-    return update_connection(tenant_id(app), id, request, runtime(), api_base_url=_hook_base())
+def delete_connection(call: Call) -> Answer:
+    disconnect_shop(call.tenant_id, call.params["id"], runtime())
+    return Answer(204)
 
 
-@app.delete("/v1/shop-connections/<id>", summary="Disconnect a shop", status_code=204)
-@raises(ConnectionNotFound)
-def delete_connection(id: Annotated[str, Path(max_length=64)]) -> Response[None]:
-    disconnect_shop(tenant_id(app), id, runtime())
-    return Response(status_code=204)
+@api.get(
+    "/v1/avatars",
+    summary="Creatify avatars usable as override_avatar",
+    returns=AvatarList,
+    params=(
+        Param("gender", "query", pattern=GENDERS),
+        Param("age_range", "query", pattern=AGE_RANGES),
+    ),
+    errors=(ProviderUnavailable,),
+)
+def avatars(call: Call) -> AvatarList:
+    found = list_avatars(runtime(), gender=call.params["gender"], age_range=call.params["age_range"])
+    return AvatarList(items=found)
 
 
-@app.get("/v1/avatars", summary="Creatify avatars usable as override_avatar")
-@raises(ProviderUnavailable)
-def avatars(
-    gender: Annotated[str | None, Query(pattern=GENDERS)] = None,
-    age_range: Annotated[str | None, Query(pattern=AGE_RANGES)] = None,
-) -> AvatarList:
-    return AvatarList(items=list_avatars(runtime(), gender=gender, age_range=age_range))
-
-
-@app.get("/v1/credits", summary="Creatify credits left on the account, and today's credit budget")
-@raises(ProviderUnavailable)
-def credits() -> Credits:
-    return credit_statement(tenant_id(app), runtime())
+@api.get(
+    "/v1/credits",
+    summary="Creatify credits left on the account, and today's credit budget",
+    returns=Credits,
+    errors=(ProviderUnavailable,),
+)
+def credits(call: Call) -> Credits:
+    return credit_statement(call.tenant_id, runtime())
 
 
 @resumes_collector
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return api.answer(event)

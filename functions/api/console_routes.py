@@ -19,9 +19,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-
-from reelay.http.errors import error_response
+from reelay.http.request_context import served_on_loopback
+from reelay.http.rest import Answer, Call, Param, Refusal, RestApi
 
 STATIC = Path(__file__).parent / "console"
 PAGE = "index.html"
@@ -29,7 +28,6 @@ ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 LOOPBACK_MEDIA = "http://127.0.0.1:* http://localhost:*"
 
 
@@ -59,34 +57,28 @@ def _read(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-def register_console(app: APIGatewayRestResolver) -> None:
-    """Add GET /console and GET /console/<asset> (app.js, style.css) to the API's resolver."""
+def _static_answer(call: Call, name: str, content_type: str) -> Answer:
+    headers = {
+        "Content-Security-Policy": content_security_policy(served_on_loopback(call.event)),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        # Small files: always revalidate, so a deploy shows at once.
+        "Cache-Control": "no-cache",
+    }
+    return Answer(200, text=_read(name), content_type=content_type, headers=headers)
 
-    def served_on_loopback() -> bool:
-        domain = app.current_event.request_context.domain_name or ""
-        return domain.rsplit(":", 1)[0] in LOOPBACK_HOSTS
 
-    def static_answer(name: str, content_type: str) -> Response[str]:
-        return Response(
-            status_code=200,
-            content_type=content_type,
-            body=_read(name),
-            headers={
-                "Content-Security-Policy": content_security_policy(served_on_loopback()),
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-                # Small files: always revalidate, so a deploy shows at once.
-                "Cache-Control": "no-cache",
-            },
-        )
+def register_console(api: RestApi) -> None:
+    """Add GET /console and GET /console/{asset} (app.js, style.css) to the API's routes."""
 
-    @app.get("/console", include_in_schema=False)
-    def console_page() -> Response[str]:
-        return static_answer(PAGE, "text/html; charset=utf-8")
+    @api.get("/console", documented=False, public=True)
+    def console_page(call: Call) -> Answer:
+        return _static_answer(call, PAGE, "text/html; charset=utf-8")
 
-    @app.get("/console/<asset>", include_in_schema=False)
-    def console_asset(asset: str) -> Response[str | dict]:
+    @api.get("/console/{asset}", documented=False, public=True, params=(Param("asset", "path"),))
+    def console_asset(call: Call) -> Answer:
+        asset = call.params["asset"]
         content_type = ASSETS.get(asset)
         if content_type is None:
-            return error_response(404, "not_found", f"the console has no file named {asset}", "asset")
-        return static_answer(asset, content_type)
+            raise Refusal(404, "not_found", f"the console has no file named {asset}", "asset")
+        return _static_answer(call, asset, content_type)

@@ -6,35 +6,31 @@ Public (no tenant key): the signature is the credential, made with the stack's c
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
 from reelay.errors import MediaLinkInvalid, MediaNotArchived
-from reelay.http.openapi import public, raises
+from reelay.http.rest import Answer, Call, Param, RestApi
 
 
-def register_media(app: APIGatewayRestResolver) -> None:
-    @app.get(
-        "/media/<task_id>/<asset>",
+def register_media(api: RestApi) -> None:
+    @api.get(
+        "/media/{task_id}/{asset}",
         summary="Fetch an archived photo or video through its media link",
         description="The `url` of a file in a task's `media`. Answers 302 to a presigned URL "
         "that lasts 15 minutes; the link itself lasts as long as the archived file.",
-        responses={302: {"description": "Redirect to the archived file (Location header)."}},
+        status=302,
+        answers={302: "Redirect to the archived file (Location header)."},
+        params=(
+            Param("task_id", "path", max_length=64),
+            Param("asset", "path", max_length=16, description="photo or video"),
+            Param("sig", "query", max_length=64),
+        ),
+        errors=(MediaLinkInvalid, MediaNotArchived),
+        public=True,
     )
-    @raises(MediaLinkInvalid, MediaNotArchived)
-    @public
-    def media_link(
-        task_id: Annotated[str, Path(max_length=64)],
-        asset: Annotated[str, Path(max_length=16, description="photo or video")],
-        sig: Annotated[str | None, Query(max_length=64)] = None,
-    ) -> Response[None]:
+    def media_link(call: Call) -> Answer:
         from reelay.deps import runtime
         from reelay.logic.media_access import media_redirect
 
-        location = media_redirect(task_id, asset, sig, runtime())
-        return Response(
-            status_code=302,
-            headers={"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-        )
+        asked = call.params
+        location = media_redirect(asked["task_id"], asked["asset"], asked["sig"], runtime())
+        headers = {"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        return Answer(302, headers=headers)

@@ -22,18 +22,20 @@ from reelay.deps import runtime
 from reelay.http.json_bodies import strict_json_loads
 from reelay.http.proxy_events import (
     BadParameter,
+    Param,
     error_answer,
     json_answer,
     outage_answer,
-    path_parameter,
-    query_parameter,
     raw_body,
     sent_as_non_json,
+    unsupported_media_type_answer,
 )
 from reelay.logic.apply_update import CallbackOutcome, apply_provider_callback
 from reelay.stage_metrics import count
 
 logger = Logger()
+TASK_ID = Param("task_id", "path", max_length=64)
+SIG = Param("sig", "query", max_length=64)
 
 
 def _hinted_provider_id(event: dict[str, Any]) -> str | None:
@@ -48,12 +50,10 @@ def _hinted_provider_id(event: dict[str, Any]) -> str | None:
 
 def creatify_callback(event: dict[str, Any]) -> dict[str, Any]:
     if sent_as_non_json(event):
-        return error_answer(
-            415, "unsupported_media_type", "send the body as application/json", "Content-Type"
-        )
+        return unsupported_media_type_answer()
     try:
-        task_id = path_parameter(event, "task_id", max_length=64)
-        sig = query_parameter(event, "sig", max_length=64)
+        task_id = TASK_ID.read_from(event)
+        sig = SIG.read_from(event)
     except BadParameter as bad:
         answer = error_answer(400, "validation_error", str(bad), bad.name)
         logger.warning("request refused", extra={"path": event.get("path"), "answer": answer["body"]})

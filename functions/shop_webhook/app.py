@@ -23,10 +23,10 @@ from reelay.clients.aws import is_aws_outage
 from reelay.deps import runtime
 from reelay.http.proxy_events import (
     BadParameter,
+    Param,
     error_answer,
     json_answer,
     outage_answer,
-    path_parameter,
     raw_body,
 )
 from reelay.http.request_context import invoke_url
@@ -35,6 +35,7 @@ from reelay.models.connection import Platform
 
 logger = Logger()
 metrics = Metrics()
+CONNECTION_ID = Param("connection_id", "path", max_length=64)
 
 ROUTES = {
     "/hooks/shopify/{connection_id}": Platform.SHOPIFY,
@@ -58,7 +59,7 @@ _REFUSALS = {
 
 def shop_hook(event: dict[str, Any]) -> dict[str, Any]:
     try:
-        connection_id = path_parameter(event, "connection_id", max_length=64)
+        connection_id = CONNECTION_ID.read_from(event)
     except BadParameter as bad:
         answer = error_answer(400, "validation_error", str(bad), bad.name)
         logger.warning("request refused", extra={"path": event.get("path"), "answer": answer["body"]})

@@ -1,13 +1,13 @@
 """A function's whole first invocation in a fresh interpreter, against moto's server on 127.0.0.1.
 
-What `bench/cold_start.py` cannot see: the models and modules the first event itself brings in.
-The probe imports the handler as Lambda does, hands it one event with a Lambda-like context,
-and reports its answer, which pydantic modules got imported and which Reelay modules were
-importing when they were, so a test can hold a function's first invocation to the import diet
-its cold start was measured with. It runs with Lambda's AWS_EXECUTION_ENV, and checks on the way
-that the garbage collector was paused while the handler was imported and runs again once it
-answered (reelay.startup). (The `moto_server` fixture, in this folder's conftest, is the moto
-server it runs against.)
+What `bench/cold_start.py` cannot see: the models and modules the first event itself brings in. The
+probe imports the handler as Lambda does, hands it one event with a Lambda-like context, and reports
+its answer, which pydantic modules got imported and which Reelay modules were importing when they
+were, whether Powertools' event handler package (or asyncio) was loaded, so a test can hold a
+function's first invocation to the import diet its cold start was measured with. It runs with
+Lambda's AWS_EXECUTION_ENV, and checks on the way that the garbage collector was paused while the
+handler was imported and runs again once it answered (reelay.startup). (The `moto_server`
+fixture, in this folder's conftest, is the moto server it runs against.)
 """
 
 from __future__ import annotations
@@ -67,11 +67,14 @@ class Context:
 answer = app.handler(event, Context())
 pydantic = sorted(m for m in sys.modules if m.split(".")[0] in PYDANTIC)
 reelay = sorted(m for m in sys.modules if m.split(".")[0] == "reelay")
+HANDLERS = ("aws_lambda_powertools.event_handler", "asyncio")
+handlers = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HANDLERS))
 print(json.dumps({
     "answer": answer,
     "pydantic": pydantic,
     "pydantic_importers": importers,
     "reelay": reelay,
+    "event_handler": handlers,
     "paused_at_start": paused_at_start,
     "collector_after": gc.isenabled(),
 }))
@@ -83,7 +86,8 @@ def first_invocation(
 ) -> dict[str, Any]:
     """functions/<function>'s answer to `event`, the pydantic modules it imported doing it (and
     each import statement that named pydantic or pydantic-core, with the Reelay modules running
-    then) and the Reelay modules it loaded.
+    then), the Reelay modules it loaded, and the modules of Powertools' event handler package and
+    of asyncio it loaded.
 
     `settings` are the function's environment variables; AWS goes to `moto` with fake credentials.
     """

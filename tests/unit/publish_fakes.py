@@ -1,4 +1,5 @@
-"""In-memory parts for the publish logic's fast tests: the publication store, a scripted shop, connections.
+"""In-memory parts for the publish and connection logic's fast tests: the publication store, a
+scripted shop, connections.
 
 `MemoryPublications` keeps dal.publications' conditions (pending or a stale claim to claim;
 the claim's number to go on or end; an unclaimed publication only for an end without a claim)
@@ -12,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from reelay.errors import ConnectionNotFound, ShopAlreadyConnected
+from reelay.models.clock import utc_now
 from reelay.models.connection import Platform, ShopConnection
 from reelay.models.media_states import PublicationState
+from reelay.models.records import iso_json
 from reelay.models.task import Task
 from reelay.ports.shop_publishing import MediaStatus, PublishRequest
 from tests.unit.fakes import MemoryTasks
@@ -94,13 +98,45 @@ class MemoryPublications:
 
 
 class MemoryConnections:
-    """Enough of reelay.ports.stores.ConnectionStore for the publish logic: connections by id."""
+    """reelay.ports.stores.ConnectionStore in memory, with dal.connections' conditions: a shop
+    feeds one connection; a change or removal only of the tenant's own. Every answer is read
+    back from what is stored, as the table's would be."""
 
     def __init__(self, *connections: ShopConnection) -> None:
         self.by_id = {c.id: c for c in connections}
 
+    def create(self, connection: ShopConnection) -> None:
+        if self.find_by_shop(connection.platform.value, connection.shop) is not None:
+            raise ShopAlreadyConnected(connection.platform.value, connection.shop)
+        self.by_id[connection.id] = ShopConnection.from_stored(connection.stored())
+
     def get(self, connection_id: str) -> ShopConnection | None:
         return self.by_id.get(connection_id)
+
+    def find_by_shop(self, platform: str, shop: str) -> ShopConnection | None:
+        return next((c for c in self.by_id.values() if (c.platform.value, c.shop) == (platform, shop)), None)
+
+    def list_by_tenant(self, tenant_id: str) -> list[ShopConnection]:
+        # Newest first, as the by-tenant index's key (created_at, id) sorts them backwards.
+        mine = [c for c in self.by_id.values() if c.tenant_id == tenant_id]
+        return sorted(mine, key=lambda c: (c.created_at, c.id), reverse=True)
+
+    def update(self, tenant_id: str, connection_id: str, changes: dict[str, Any]) -> ShopConnection:
+        connection = self.by_id.get(connection_id)
+        if connection is None or connection.tenant_id != tenant_id:
+            raise ConnectionNotFound(connection_id)
+        # SET what has a value, REMOVE what is None, updated_at now: as dal.connections writes it.
+        values = {**connection.stored(), **changes, "updated_at": iso_json(utc_now())}
+        updated = ShopConnection.from_stored({k: v for k, v in values.items() if v is not None})
+        self.by_id[connection_id] = updated
+        return updated
+
+    def delete(self, tenant_id: str, connection_id: str) -> bool:
+        connection = self.by_id.get(connection_id)
+        if connection is None or connection.tenant_id != tenant_id:
+            return False
+        del self.by_id[connection_id]
+        return True
 
 
 class PlainBox:

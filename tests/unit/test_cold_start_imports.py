@@ -1,10 +1,11 @@
 """The import diet of each function's cold start: what its init and first clients must not load.
 
-Each case starts a fresh interpreter that imports the function's handler as Lambda does and
-builds the clients its usual first invocation builds (the same paths `bench/cold_start.py`
-measures, read from it), offline, then lists the heavy packages that got loaded. Each package
-named here costs a measurable share of the cold start (pydantic and its models about a quarter
-of the baseline, httpx about a fifth); a change that brings one back onto a path fails here,
+Each case starts a fresh interpreter that imports the function's handler as Lambda does and builds
+the clients its usual first invocation builds (the same paths `bench/cold_start.py` measures, read
+from it), offline, then lists the heavy packages that got loaded. Each package named here costs a
+measurable share of the cold start (pydantic and its models about a quarter of the baseline, httpx
+about a fifth, Powertools' event handler package about a fifth); a change that brings one back onto
+a path fails here,
 beside the figure in the bench.
 """
 
@@ -33,33 +34,36 @@ BENCH = _bench()
 
 # No function's cold start imports an HTTP package of its own: Creatify, webhooks, media copies
 # and the shops are called through urllib3, which botocore has already loaded. Nor X-Ray's SDK.
-EVERY_FUNCTION = ("httpx", "httpcore", "aws_xray_sdk")
+# Nor pydantic: every function reads plain records (the API's requests and answers too), and
+# none Powertools' event handler package (every resolver, asyncio for AppSync's): the API's
+# routes are on reelay.http.rest, the webhook functions read their proxy events themselves.
+EVERY_FUNCTION = ("httpx", "httpcore", "aws_xray_sdk", "pydantic", "aws_lambda_powertools.event_handler")
 # What a function's own path does not need besides.
 ALSO_NOT_LOADED: dict[str, tuple[str, ...]] = {
     # One lookup item read: no model is built.
-    "authorizer": ("pydantic", "pydantic_core"),
+    "authorizer": ("pydantic_core",),
     # A plain job message, tenant profile and history entry (its whole first invocation is
     # held to this in tests/integration/test_delivery_cold_path.py).
-    "delivery_worker": ("pydantic", "pydantic_core"),
+    "delivery_worker": ("pydantic_core",),
     # Plain task records read from the stream images, plain jobs and events (its whole first
     # invocation is held to this in tests/integration/test_task_stream_cold_path.py).
-    "task_stream": ("pydantic", "pydantic_core"),
+    "task_stream": ("pydantic_core",),
     # Creatify's answers and request bodies are plain records, and URLs were checked where they
     # came in (the whole first invocations of all three are held to this in
     # tests/integration/test_provider_cold_path.py).
-    "provider_webhook": ("pydantic", "pydantic_core"),
-    "provider_worker": ("pydantic", "pydantic_core"),
-    "reconciler": ("pydantic", "pydantic_core"),
+    "provider_webhook": ("pydantic_core",),
+    "provider_worker": ("pydantic_core",),
+    "reconciler": ("pydantic_core",),
     # An archive job carries what the copy needs: the task model (and its lifecycle) is read only
     # for a job an older version queued.
-    "media_worker": ("pydantic", "pydantic_core", "reelay.models.task"),
+    "media_worker": ("pydantic_core", "reelay.models.task"),
     # The shop connection is a plain record; the API's connection models are the API's alone.
-    "publish_worker": ("pydantic", "pydantic_core", "reelay.models.connection_api"),
+    "publish_worker": ("pydantic_core", "reelay.models.connection_api"),
     # A shop's product body and its connection are plain records (the whole first invocations,
     # which load pydantic-core's URL parser for the product's image and nothing else of
     # pydantic, are held to this in tests/integration/test_shop_cold_path.py).
-    "shop_webhook": ("pydantic", "pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
-    "shop_events": ("pydantic", "pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
+    "shop_webhook": ("pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
+    "shop_events": ("pydantic_core", "reelay.models.api", "reelay.models.connection_api"),
 }
 NOT_LOADED = {name: EVERY_FUNCTION + ALSO_NOT_LOADED.get(name, ()) for name in BENCH.FUNCTIONS}
 

@@ -317,7 +317,7 @@ def test_the_statement_shows_today_s_use_and_what_is_left_beside_creatify_s_cred
 
     statement = credit_statement(TENANT, fakes.deps(), now=NOW)
 
-    assert statement.model_dump(mode="json") == {
+    assert statement.as_json() == {
         "remaining_credits": 100.0,
         "day": "2025-01-01",
         "daily_budget": 10,

@@ -33,3 +33,9 @@ def test_a_body_that_readers_could_disagree_on_or_that_would_crash_the_parser_is
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     body = json.dumps({"prompt": "[" * 1000})
     assert strict_json_loads(body) == {"prompt": "[" * 1000}
+
+
+def test_a_lone_surrogate_is_not_json_a_pair_is_one_character() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        strict_json_loads('{"image_prompt": "\\ud800 alone"}')
+    assert strict_json_loads('{"image_prompt": "\\ud83d\\ude00"}') == {"image_prompt": "\U0001f600"}

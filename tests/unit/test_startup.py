@@ -93,7 +93,9 @@ def _imports(module: ast.Module) -> list[ast.stmt]:
 
 @pytest.mark.parametrize("app", HANDLERS, ids=lambda p: p.parent.name)
 def test_each_handler_module_imports_startup_before_anything_else(app: Path) -> None:
-    imports = [node for node in _imports(ast.parse(app.read_text())) if node.module != "__future__"]
+    imports = [
+        node for node in _imports(ast.parse(app.read_text())) if getattr(node, "module", None) != "__future__"
+    ]
     first = imports[0]
     assert isinstance(first, ast.ImportFrom) and first.module == "reelay.startup", (
         f"{app.parent.name}: its first import is not reelay.startup, so the collector runs while it starts"

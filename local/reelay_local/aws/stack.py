@@ -81,9 +81,9 @@ class LocalStack:
         environment.update(env_overrides or {})
         os.environ.update(environment)
         reset_runtime_caches()
-        # Powertools' REST resolver keeps the current request on a class attribute that every
-        # resolver in the process shares (BaseRouter.current_event): the functions behind API
-        # routes take turns as one, or parallel requests would read each other's event.
+        # The functions behind API routes log through Powertools Loggers of one service name,
+        # which share one formatter and the invocation's keys in a process (in Lambda, a process
+        # is one instance): they take turns as one, or one request's lines would carry another's.
         routed_lock = threading.Lock()
         self.functions = {
             logical_id: LocalFunction.from_code(

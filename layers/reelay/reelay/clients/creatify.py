@@ -166,7 +166,7 @@ class CreatifyClient:
         return self._call("GET", "/api/personas/", _persona_list, params=params or None)
 
     def remaining_credits(self) -> float:
-        # Only the API asks for the catalog: its pydantic models are imported here, not at start.
+        # Only the API asks for the catalog: its records are imported here, not at start.
         from reelay.models.creatify_catalog import read_remaining_credits
 
         return self._call("GET", "/api/remaining_credits/", read_remaining_credits)
@@ -304,7 +304,7 @@ def _task_list(data: Any) -> list[ProductToVideo]:
 
 
 def _persona_list(data: Any) -> list[Persona]:
-    # Only the API asks for the catalog: its pydantic models are imported here, not at start.
+    # Only the API asks for the catalog: its records are imported here, not at start.
     from reelay.models.creatify_catalog import read_persona
 
     # One persona Creatify describes oddly must not take the whole catalogue down with it.

@@ -1,47 +1,41 @@
 """The served OpenAPI document says what the API answers: every status, each with its shape.
 
-Powertools documents a route's success and, with validation on, a 422 in its own shape; the API
-answers 400 in the one error shape instead (`reelay.http.errors`), and API Gateway adds answers
-of its own. `DocumentedRestResolver` post-processes the generated document, for every route
-including ones added later, with rules that follow from how the API is built:
+It is built from the routes as declared on the API's `RestApi` (`reelay.http.rest`) and the
+records they take and answer (`reelay.http.json_schemas`), on the first request for it: nothing
+on a request's path imports this module. What a route declares is what the API does with it, so
+the document follows from the declarations, with rules that follow from how the API is built:
 
+- the route's own status (and the others in its `answers`) with its record, except 204 and 3xx,
+  which answer no body (a redirect, its Location header);
 - 400 (the error shape, naming the field) for an operation with parameters or a body;
 - 401 (the authorizer said no; the template's gateway response gives it the error shape) for
-  an operation with security;
+  an operation with security; a `public` route (its own check stands in) has none;
 - 413 (API Gateway's 10 MB payload limit) and 415 (a body that is not JSON) for POST, PUT, PATCH;
-- each error a route declares with `@raises(...)`, answered as `http.errors.LOGIC_ERRORS` says;
-- 204 without a body.
+- each error a route declares with `errors=(...)`, answered as `http.errors.LOGIC_ERRORS` says
+  (errors sharing a status share one entry, their meanings side by side).
 
-A route declares the logic errors it may raise, and nothing else:
-
-    @app.get("/v1/product-videos/<id>")
-    @raises(TaskNotFound)
-    def get_one(...): ...
-
-A route with more than one success status passes Powertools' own `responses=` for them (a
-response without `content` gets the route's return type).
+Every error answer is the one error shape, `ErrorBody`; no other error shape (Powertools' 422,
+its HTTPValidationError) is promised, since the API answers none. Operation ids are spelled as
+Powertools spelled them (function name, path, method), so clients generated before keep theirs.
 """
 
 from __future__ import annotations
 
-import threading
-import warnings
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+import json
+import re
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
 
 from reelay.http.errors import LOGIC_ERRORS
+from reelay.http.json_schemas import component_schemas, ref_to, schema_of_type, title_of
+from reelay.http.proxy_events import BODY_METHODS
+from reelay.http.rest import Param, RestApi, Route
 from reelay.models.api import ErrorBody
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-_RAISES = "__reelay_raises__"
-_PUBLIC = "__reelay_public__"
-_BODY_METHODS = frozenset({"post", "put", "patch"})
-_SCHEMA_PREFIX = "#/components/schemas/"
-# Powertools' own shapes, which no answer of this API has.
-_POWERTOOLS_SHAPES = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+# The statuses that send the client on to their Location header.
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 GENERIC_ANSWERS = {
     400: "The request is not valid: `error.field` names the field at fault.",
@@ -51,140 +45,154 @@ GENERIC_ANSWERS = {
 }
 
 
-def raises(*errors: type[Exception]) -> Callable[[F], F]:
-    """Declare the logic errors a route may raise; the document lists each one's answer.
+def openapi_document(
+    api: RestApi,
+    *,
+    title: str,
+    version: str,
+    description: str | None = None,
+    servers: Sequence[Mapping[str, Any]] | None = None,
+    security_schemes: Mapping[str, Mapping[str, Any]] | None = None,
+    security: Sequence[Mapping[str, Sequence[str]]] | None = None,
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `api`'s documented routes (JSON-shaped).
 
-    Each must be mapped in `reelay.http.errors.LOGIC_ERRORS` (checked here, at import), so
-    the document can only promise answers the API gives.
+    `security_schemes` are the components' schemes (e.g. `{"tenantKey": {"type": "http",
+    "scheme": "bearer"}}`) and `security` the requirement every operation has unless public.
     """
-    unmapped = [error.__name__ for error in errors if error not in LOGIC_ERRORS]
-    if unmapped:
-        raise KeyError(f"not mapped in reelay.http.errors.LOGIC_ERRORS: {', '.join(unmapped)}")
-
-    def declare(func: F) -> F:
-        setattr(func, _RAISES, (*getattr(func, _RAISES, ()), *errors))
-        return func
-
-    return declare
-
-
-def public(func: F) -> F:
-    """Mark a route that needs no tenant key (its own check stands in): documented without security."""
-    setattr(func, _PUBLIC, True)
-    return func
-
-
-def declared_errors(func: Callable[..., Any]) -> tuple[type[Exception], ...]:
-    return getattr(func, _RAISES, ())
-
-
-def _error_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"{_SCHEMA_PREFIX}ErrorBody"}}},
-    }
-
-
-def _error_schemas() -> dict[str, Any]:
-    schema = ErrorBody.model_json_schema(ref_template=_SCHEMA_PREFIX + "{model}")
-    definitions = schema.pop("$defs", {})
-    return {**definitions, "ErrorBody": schema}
-
-
-def _statuses_of(
-    method: str, operation: dict[str, Any], secured: bool, errors: tuple[type[Exception], ...]
-) -> dict[int, list[str]]:
-    """Every error status the operation can answer, with what each means."""
-    found: dict[int, list[str]] = {}
-    if operation.get("parameters") or operation.get("requestBody"):
-        found.setdefault(400, []).append(GENERIC_ANSWERS[400])
-    if secured:
-        found.setdefault(401, []).append(GENERIC_ANSWERS[401])
-    if method in _BODY_METHODS:
-        for status in (413, 415):
-            found.setdefault(status, []).append(GENERIC_ANSWERS[status])
-    for error in errors:
-        meaning = LOGIC_ERRORS[error].meaning
-        lines = found.setdefault(LOGIC_ERRORS[error].status, [])
-        if meaning not in lines:
-            lines.append(meaning)
-    return found
-
-
-def _referenced(document: Any) -> set[str]:
-    found: set[str] = set()
-    if isinstance(document, dict):
-        ref = document.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_SCHEMA_PREFIX):
-            found.add(ref.removeprefix(_SCHEMA_PREFIX))
-        for value in document.values():
-            found |= _referenced(value)
-    elif isinstance(document, list):
-        for value in document:
-            found |= _referenced(value)
-    return found
-
-
-def tell_the_truth(document: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
-    """The generated document (a dict), with every answer each route's operation can give."""
-    paths = document.get("paths", {})
-    default_security = document.get("security")
-    for route in routes:
-        operation = paths.get(route.openapi_path, {}).get(route.method.lower())
-        if operation is None:  # not in the document (include_in_schema=False)
+    info: dict[str, Any] = {"title": title, "version": version}
+    if description:
+        info["description"] = description
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if servers:
+        document["servers"] = [dict(server) for server in servers]
+    secured = bool(security)
+    paths: dict[str, dict[str, Any]] = {}
+    roots: list[Any] = [ErrorBody]
+    for route in api.routes:
+        if not route.documented:
             continue
-        responses = operation.setdefault("responses", {})
-        responses.pop("422", None)
-        responses.pop(422, None)
-        for status in (204, "204"):
-            if status in responses:
-                responses[status].pop("content", None)
-        if getattr(route.func, _PUBLIC, False):
-            operation["security"] = []
-        security = operation.get("security", default_security)
-        errors = _statuses_of(route.method.lower(), operation, bool(security), declared_errors(route.func))
-        for status, meanings in sorted(errors.items()):
-            responses[str(status)] = _error_response(" ".join(meanings))
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(_error_schemas())
-    used = _referenced(document.get("paths", {})) | _referenced(
-        {name: schema for name, schema in schemas.items() if name not in _POWERTOOLS_SHAPES}
-    )
-    for name in _POWERTOOLS_SHAPES:
-        if name not in used:
-            schemas.pop(name, None)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, secured)
+        roots += [route.body, route.returns, *(param.kind for param in route.params)]
+    document["paths"] = paths
+    components: dict[str, Any] = {"schemas": component_schemas(kind for kind in roots if kind is not None)}
+    if security_schemes:
+        components["securitySchemes"] = {name: dict(scheme) for name, scheme in security_schemes.items()}
+    document["components"] = components
+    if security:
+        document["security"] = [{name: list(scopes) for name, scopes in each.items()} for each in security]
     return document
 
 
-class DocumentedRestResolver(APIGatewayRestResolver):
-    """The REST resolver whose OpenAPI document (and Swagger UI) lists every answer it gives."""
+def operation_id(route: Route) -> str:
+    """The operation's id as Powertools (and FastAPI) made it: "list_tasks_v1_product_videos_get"."""
+    return re.sub(r"\W", "_", f"{route.name}{route.path}") + f"_{route.method.lower()}"
 
-    def get_openapi_schema(self, **kwargs: Any) -> Any:
-        from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
-        generated = super().get_openapi_schema(**kwargs)
-        document = generated.model_dump(mode="json", by_alias=True, exclude_none=True)
-        routes = self._static_routes + self._dynamic_routes
-        return OpenAPI.model_validate(tell_the_truth(document, routes))
+def _operation(route: Route, secured: bool) -> dict[str, Any]:
+    operation: dict[str, Any] = {}
+    if route.summary:
+        operation["summary"] = route.summary
+    if route.description:
+        operation["description"] = route.description
+    operation["operationId"] = operation_id(route)
+    if route.params:
+        operation["parameters"] = [_parameter(param) for param in route.params]
+    if route.body is not None:
+        operation["requestBody"] = _request_body(route)
+    responses = _success_responses(route)
+    for status, meanings in sorted(_error_statuses(route, secured and not route.public).items()):
+        responses[str(status)] = _error_response(" ".join(meanings))
+    operation["responses"] = responses
+    if route.public:
+        operation["security"] = []
+    return operation
 
-    def enable_swagger_lazily(self, options: Callable[[], dict[str, Any]], path: str = "/swagger") -> None:
-        """Powertools' Swagger UI at `path`, set up by the first request for it, not at import.
 
-        `enable_swagger` imports Powertools' OpenAPI models, about 90 ms of a cold start that only
-        a request for the document needs. `options()` gives enable_swagger's other arguments (it
-        may import the models, e.g. for security schemes). Powertools' handler is registered behind
-        this one at the same path: the first match serves, so this one hands every request on.
-        """
-        served: list[Callable[[], Any]] = []
-        setting_up = threading.Lock()
+def _parameter(param: Param) -> dict[str, Any]:
+    schema = schema_of_type(param.kind)
+    if param.max_length is not None:
+        schema["maxLength"] = param.max_length
+    if param.pattern is not None:
+        schema["pattern"] = param.pattern
+    if param.le is not None:
+        schema["maximum"] = param.le
+    if param.ge is not None:
+        schema["minimum"] = param.ge
+    if not param.required and param.default is None:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    schema["title"] = title_of(param.name)
+    if param.description:
+        schema["description"] = param.description
+    if param.default is not None:
+        schema["default"] = param.default.value if isinstance(param.default, Enum) else param.default
+    written: dict[str, Any] = {"name": param.name, "in": param.where}
+    if param.description:
+        written["description"] = param.description
+    written["required"] = param.required
+    written["schema"] = schema
+    return written
 
-        def swagger_handler() -> Any:
-            with setting_up:
-                if not served:
-                    with warnings.catch_warnings():  # the second route at `path` is meant
-                        warnings.filterwarnings("ignore", "A route like this was already registered")
-                        super(DocumentedRestResolver, self).enable_swagger(path=path, **options())
-                    served.append(self._static_routes[-1].func)
-            return served[0]()
 
-        self.get(path, include_in_schema=False)(swagger_handler)
+def _request_body(route: Route) -> dict[str, Any]:
+    assert route.body is not None
+    schema: dict[str, Any] = ref_to(route.body)
+    if not route.body_required:  # no body, or null, reads as none (reelay.http.rest)
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    return {"content": {"application/json": {"schema": schema}}, "required": route.body_required}
+
+
+def _success_responses(route: Route) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status in (route.status, *(status for status in route.answers if status != route.status)):
+        response: dict[str, Any] = {"description": route.answers.get(status, "Successful Response")}
+        if status in _REDIRECTS:
+            response["headers"] = {"Location": {"description": "Where to go.", "schema": {"type": "string"}}}
+        if route.returns is not None and not _answers_no_body(status):
+            response["content"] = {"application/json": {"schema": schema_of_type(route.returns)}}
+        responses[str(status)] = response
+    return responses
+
+
+def _answers_no_body(status: int) -> bool:
+    return status == 204 or 300 <= status < 400
+
+
+def _error_statuses(route: Route, secured: bool) -> dict[int, list[str]]:
+    """Every error status the route can answer, with what each means."""
+    found: dict[int, list[str]] = {}
+    if route.params or route.body is not None:
+        found.setdefault(400, []).append(GENERIC_ANSWERS[400])
+    if secured:
+        found.setdefault(401, []).append(GENERIC_ANSWERS[401])
+    if route.method in BODY_METHODS:
+        for status in (413, 415):
+            found.setdefault(status, []).append(GENERIC_ANSWERS[status])
+    for error in route.errors:
+        answer = LOGIC_ERRORS[error]
+        meanings = found.setdefault(answer.status, [])
+        if answer.meaning not in meanings:
+            meanings.append(answer.meaning)
+    return found
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref_to(ErrorBody)}}}
+
+
+def swagger_page(document: Mapping[str, Any]) -> str:
+    """Swagger UI's page for `document`, as Powertools' `enable_swagger` made it: its bundled
+    script and style inline, the document embedded (the page fetches nothing from elsewhere)."""
+    # Here, not at the top: only a request for the page needs Powertools' event_handler package.
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import html
+
+    bundled = Path(html.__file__).parent
+    script = (bundled / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    style = (bundled / "swagger-ui.min.css").read_text(encoding="utf-8")
+    return html.generate_swagger_html(embedded_json(document), script, style, "", None)
+
+
+def embedded_json(document: Mapping[str, Any]) -> str:
+    """The document as JSON that may stand inside a <script> element: every "</" written "<\\/"
+    (still the same JSON), so no string in it can close the element."""
+    return json.dumps(document, indent=2).replace("</", "<\\/")

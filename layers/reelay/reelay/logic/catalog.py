@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, datetime
 
@@ -35,7 +36,7 @@ def list_avatars(deps: Deps, gender: str | None = None, age_range: str | None = 
         )
     except CreatifyError as exc:
         raise ProviderUnavailable(f"Creatify avatars unavailable: {exc.message}") from exc
-    fields = set(Avatar.model_fields) - {"id"}
+    fields = [field.name for field in dataclasses.fields(Avatar) if field.name != "id"]
     items = [
         Avatar(id=str(p.id), **{name: getattr(p, name) for name in fields}) for p in personas if p.is_active
     ]

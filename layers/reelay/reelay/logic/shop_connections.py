@@ -63,12 +63,10 @@ def connect_shop(
         tenant_id=tenant_id,
         platform=request.platform,
         shop=request.shop,
-        sealed_secret=deps.secret_box.seal(request.webhook_secret.get_secret_value(), context),
-        sealed_next_secret=(
-            deps.secret_box.seal(next_secret.get_secret_value(), context) if next_secret else None
-        ),
+        sealed_secret=deps.secret_box.seal(request.webhook_secret, context),
+        sealed_next_secret=deps.secret_box.seal(next_secret, context) if next_secret else None,
         **{
-            sealed_name(name): deps.secret_box.seal(secret.get_secret_value(), context)
+            sealed_name(name): deps.secret_box.seal(secret, context)
             for name in ALL_CREDENTIAL_FIELDS
             if (secret := getattr(request, name)) is not None
         },
@@ -105,13 +103,11 @@ def update_connection(
     }
     context = secret_context(tenant_id, connection_id)
     if update.webhook_secret is not None:
-        changes["sealed_secret"] = deps.secret_box.seal(update.webhook_secret.get_secret_value(), context)
-    if "next_webhook_secret" in update.model_fields_set:
+        changes["sealed_secret"] = deps.secret_box.seal(update.webhook_secret, context)
+    if "next_webhook_secret" in update.sent:
         secret = update.next_webhook_secret
-        changes["sealed_next_secret"] = (
-            deps.secret_box.seal(secret.get_secret_value(), context) if secret is not None else None
-        )
-    credentials = [name for name in ALL_CREDENTIAL_FIELDS if name in update.model_fields_set]
+        changes["sealed_next_secret"] = deps.secret_box.seal(secret, context) if secret is not None else None
+    credentials = [name for name in ALL_CREDENTIAL_FIELDS if name in update.sent]
     if credentials:
         # Which credentials a connection takes depends on its platform, which the request does not say.
         connection = tenant_connection(tenant_id, connection_id, deps)
@@ -121,9 +117,7 @@ def update_connection(
         for name in credentials:
             credential = getattr(update, name)
             changes[sealed_name(name)] = (
-                deps.secret_box.seal(credential.get_secret_value(), context)
-                if credential is not None
-                else None
+                deps.secret_box.seal(credential, context) if credential is not None else None
             )
     return view(deps.connections.update(tenant_id, connection_id, changes), api_base_url)
 

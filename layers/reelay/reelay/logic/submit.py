@@ -53,7 +53,7 @@ def submit_product_video(
         auto_video=request.auto_video,
         review_deadline_hours=request.review_deadline_hours,
         review_deadline_action=request.review_deadline_action,
-        external_ref=ExternalRef(**(request.external_ref.model_dump() if request.external_ref else {})),
+        external_ref=request.external_ref or ExternalRef(),
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
         callback_base_url=callback_base_url,

@@ -31,7 +31,7 @@ def history_of(task: Task) -> TaskHistory:
         if isinstance(entry, StateChange):
             status = entry.to_status
             if status is TaskStatus.FAILED:
-                entry.reason = task.failed_reason
+                entry = entry.replace(reason=task.failed_reason)
         entries.append(entry)
     return TaskHistory(task_id=task.id, status=task.status, entries=entries, dropped=task.history_dropped)
 

@@ -1,9 +1,9 @@
-"""The base of Reelay's pydantic models: validators built on first use, not at import.
+"""The base of Reelay's remaining pydantic models (the tenant's, for the operator's tenant
+commands): validators built on first use, not at import.
 
-pydantic builds each model's core schema and validator when the class is defined; a handler's
-import defines dozens of models (the API's, Creatify's, the shops') of which one invocation
-validates a few. `defer_build=True` moves that work to a model's first validation, so a cold
-start pays only for the models its path uses. Subclasses keep their own settings on top.
+No function's path reads them (the functions read plain records, reelay.models.records).
+`defer_build=True` moves each model's core schema and validator to its first validation, so
+what imports a module of them pays only for the models it uses.
 """
 
 from __future__ import annotations

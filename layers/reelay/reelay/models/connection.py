@@ -15,8 +15,8 @@ their cold start beyond boto3's. A stored connection is written as the pydantic 
 and read with the same rules per field (a value that breaks one is an `InvalidRecord` naming the
 field), each value as the type it was written as: pydantic's lax readings (`"48"` for a number
 of hours, `"false"` for a bool, an epoch number for a time) are refused, and Reelay never writes
-them. The API's request, update and view models stay pydantic, for its validation and its
-OpenAPI document, in reelay.models.connection_api, with the rules and defaults defined here.
+them. The API's request, update and view are records too, in reelay.models.connection_api,
+with the rules and defaults defined here.
 """
 
 from __future__ import annotations

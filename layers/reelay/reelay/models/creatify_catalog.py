@@ -1,8 +1,8 @@
 """Creatify's catalog as the API shows it: its avatars (personas) and the account's credits.
 
-Pydantic models, read only on the API's path (its avatars and credits routes): the workers never
-ask for the catalog, and the Creatify client imports this module only when it is asked for it.
-Unknown fields in these answers are tolerated (and kept).
+Plain records (reelay.models.records), read only on the API's path (its avatars and credits
+routes): the workers never ask for the catalog, and the Creatify client imports this module only
+when it is asked for it. Fields Creatify adds to these answers are ignored.
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import ConfigDict, ValidationError
-
-from reelay.models.base import ReelayModel
-
-
-class _Response(ReelayModel):
-    model_config = ConfigDict(extra="allow", use_enum_values=False)
+from reelay.models.records import InvalidRecord, Record, record
 
 
 class Gender(StrEnum):
@@ -27,7 +21,8 @@ class Gender(StrEnum):
     NON_BINARY = "nb"
 
 
-class Persona(_Response):
+@record
+class Persona(Record):
     """An avatar; its id is what gen_image takes as override_avatar."""
 
     id: UUID
@@ -56,40 +51,25 @@ class Persona(_Response):
     keywords: str | None = None
 
 
-class PersonaPage(_Response):
-    """GET /api/personas/paginated/."""
-
-    count: int
-    next: str | None = None
-    previous: str | None = None
-    results: list[Persona]
-
-
-class RemainingCredits(_Response):
+@record
+class RemainingCredits(Record):
     """GET /api/remaining_credits/."""
 
     remaining_credits: float
 
 
 def read_persona(data: Any) -> Persona:
-    """A persona from Creatify's JSON; a ValueError naming the fields at fault if it is none."""
+    """A persona from Creatify's JSON; a ValueError naming the field at fault if it is none."""
     try:
-        return Persona.model_validate(data)
-    except ValidationError as exc:
-        raise ValueError(_described(exc)) from None
+        return Persona.from_stored(data)
+    except InvalidRecord as exc:
+        # The field and what it should be only: the answer's values are not repeated.
+        raise ValueError(exc.without_value()) from None
 
 
 def read_remaining_credits(data: Any) -> float:
     """The credits left, from Creatify's JSON; a ValueError naming the field at fault if none."""
     try:
-        return RemainingCredits.model_validate(data).remaining_credits
-    except ValidationError as exc:
-        raise ValueError(_described(exc)) from None
-
-
-def _described(exc: ValidationError) -> str:
-    # Field locations and messages only: pydantic's own str() would quote the answer's values.
-    return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or '(body)'}: {error['msg']}"
-        for error in exc.errors(include_input=False, include_url=False)[:3]
-    )
+        return RemainingCredits.from_stored(data).remaining_credits
+    except InvalidRecord as exc:
+        raise ValueError(exc.without_value()) from None

@@ -1,85 +1,95 @@
-"""A task's history as the API shows it: typed entries, one model per kind, read from the stored ones."""
+"""A task's history as the API shows it: typed entries, one record per kind, read from the stored ones.
+
+Plain records (reelay.models.records), answered with `as_json()`; each entry's `kind` says which
+it is (the document's discriminator).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
-
-from reelay.models.base import ReelayModel
+from reelay.models.records import Record, described, record
 from reelay.models.status import TaskStatus
 from reelay.models.task_history import HISTORY_LIMIT, CallOutcome
 
 
-class _Entry(ReelayModel):
+@record
+class _Entry(Record):
     at: datetime
 
 
+@record
 class StateChange(_Entry):
     kind: Literal["state"] = "state"
-    from_status: TaskStatus | None = Field(description="None for the submission")
+    from_status: TaskStatus | None = described(description="None for the submission")
     to_status: TaskStatus
-    by: str = Field(description="api, shop or review (a submission); worker, callback, reconciler, review")
-    reason: str | None = Field(default=None, description="The failed_reason, on a step to failed")
+    by: str = described(
+        description="api, shop or review (a submission); worker, callback, reconciler, review"
+    )
+    reason: str | None = described(None, description="The failed_reason, on a step to failed")
 
 
+@record
 class ProviderCall(_Entry):
     kind: Literal["provider_call"] = "provider_call"
-    job: str = Field(description="gen_image, regen_image or gen_video")
+    job: str = described(description="gen_image, regen_image or gen_video")
     outcome: CallOutcome
     by: str
-    reason: str | None = Field(default=None, description="Why it is retried, checked or failed")
-    retry: int | None = Field(default=None, description="Which retry of the job this was (1 for the first)")
+    reason: str | None = described(None, description="Why it is retried, checked or failed")
+    retry: int | None = described(None, description="Which retry of the job this was (1 for the first)")
 
 
+@record
 class DeliveryAttempt(_Entry):
     kind: Literal["delivery"] = "delivery"
-    attempt: int = Field(description="1 for the first attempt of an event")
-    outcome: str = Field(description="delivered, retry_scheduled, gone, gave_up or refused")
-    status_code: int | None = Field(default=None, description="The receiver's HTTP status")
-    error: str | None = Field(default=None, description="Why no status came (or why it was refused)")
+    attempt: int = described(description="1 for the first attempt of an event")
+    outcome: str = described(description="delivered, retry_scheduled, gone, gave_up or refused")
+    status_code: int | None = described(None, description="The receiver's HTTP status")
+    error: str | None = described(None, description="Why no status came (or why it was refused)")
     latency_ms: int | None = None
-    event_status: str | None = Field(default=None, description="The status the delivered event announced")
-    replay: int | None = Field(default=None, description="Which replay this attempt belongs to, if any")
+    event_status: str | None = described(None, description="The status the delivered event announced")
+    replay: int | None = described(None, description="Which replay this attempt belongs to, if any")
 
 
+@record
 class ReviewAction(_Entry):
     kind: Literal["review"] = "review"
-    action: str = Field(description="approved or regenerated")
+    action: str = described(description="approved or regenerated")
     regenerated_as: str | None = None
 
 
+@record
 class ArchiveCopy(_Entry):
     kind: Literal["archive"] = "archive"
-    asset: str = Field(description="photo or video")
-    outcome: str = Field(description="archived, retry_scheduled or failed")
-    attempt: int = Field(description="1 for the first copy attempt")
-    bytes: int | None = Field(default=None, description="The archived file's size")
-    reason: str | None = Field(default=None, description="Why the copy failed")
+    asset: str = described(description="photo or video")
+    outcome: str = described(description="archived, retry_scheduled or failed")
+    attempt: int = described(description="1 for the first copy attempt")
+    bytes: int | None = described(None, description="The archived file's size")
+    reason: str | None = described(None, description="Why the copy failed")
 
 
+@record
 class PublicationOutcome(_Entry):
     kind: Literal["publication"] = "publication"
-    outcome: str = Field(description="published or failed: the video on the shop product, or why not")
+    outcome: str = described(description="published or failed: the video on the shop product, or why not")
     reason: str | None = None
-    media_id: str | None = Field(default=None, description="The shop's id of the video (Shopify's media gid)")
+    media_id: str | None = described(None, description="The shop's id of the video (Shopify's media gid)")
 
 
-HistoryEntry = Annotated[
-    StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome,
-    Field(discriminator="kind"),
-]
+# One of the entries, told apart by `kind`.
+HistoryEntry = StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome
 
 
-class TaskHistory(ReelayModel):
+@record
+class TaskHistory(Record):
     """Everything that happened to a task, oldest first."""
 
     task_id: str
     status: TaskStatus
     entries: list[HistoryEntry]
-    dropped: int = Field(
-        default=0, description=f"Entries not kept once the history held {HISTORY_LIMIT} (see the logs)"
+    dropped: int = described(
+        0, description=f"Entries not kept once the history held {HISTORY_LIMIT} (see the logs)"
     )
 
 
@@ -87,22 +97,18 @@ def _at(ms: Any) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, UTC)
 
 
-def read_entry(
-    stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome | None:
+def read_entry(stored: dict[str, Any], previous: TaskStatus | None) -> HistoryEntry | None:
     """The typed view of one stored entry; `previous` is the status before it (for a step's `from`).
 
     None for an entry this code cannot read (a kind or an outcome written by a newer version).
     """
     try:
         return _read(stored, previous)
-    except (KeyError, ValueError, ValidationError):
+    except (KeyError, ValueError):  # InvalidRecord is a ValueError
         return None
 
 
-def _read(
-    stored: dict[str, Any], previous: TaskStatus | None
-) -> StateChange | ProviderCall | DeliveryAttempt | ReviewAction | ArchiveCopy | PublicationOutcome | None:
+def _read(stored: dict[str, Any], previous: TaskStatus | None) -> HistoryEntry | None:
     kind, at = stored.get("k"), _at(stored.get("t", 0))
     if kind == "s":
         return StateChange(at=at, from_status=previous, to_status=stored["to"], by=stored.get("by", ""))

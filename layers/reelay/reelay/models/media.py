@@ -7,7 +7,7 @@ Both live on the task item beside Creatify's six statuses and never change them:
   the product yet (pending → publishing → published, or failed with the reason).
 
 Plain records (reelay.models.records), read and written as the task item holds them; the API
-shows the publication through its own pydantic view (reelay.models.api.Publication).
+shows this Publication as it is (reelay.models.api.ProductVideo).
 """
 
 from __future__ import annotations

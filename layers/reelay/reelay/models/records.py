@@ -9,31 +9,39 @@ is done here, by each field's declared type, in one place:
 
 - reading (on construction, and from a stored item after `dal.attribute_values.from_item`):
   an enum from its value, a datetime from an ISO 8601 string, a UUID from its string, a nested
-  record from its dict, an int from an int (or a whole Decimal or float, as numbers may come
+  record from its dict (or the record itself, for a field of several record types), a Literal
+  from one of its constants, an int from an int (or a whole Decimal or float, as numbers may come
   back), a float from any finite number, each of the other types as itself; a value that cannot
   be read is an `InvalidRecord` naming the field (nested: `external_ref.source`). Keys a record
   does not declare are ignored, or refused by a record with `forbid_unknown` (queue messages, the
   external ref, Creatify's request bodies, a connection's settings read on their own); a record
-  with `strip_whitespace` strips its strings first.
+  with `strip_whitespace` strips its strings first, and a `none_if_blank` field reads "" as None.
 - writing: the JSON-shaped dict the table stores and events carry, as pydantic's
   `model_dump(mode="json")` gave it (enums as values, datetimes as ISO 8601 with `Z` for UTC,
   UUIDs as strings, nested records as dicts), so items and stream images stay the same both
   ways; `stored()` leaves out fields that are None, in nested records too.
+
+A field's own rules (length, bounds, pattern, a check of its own) and what the OpenAPI document
+says of it are declared with the helpers of `reelay.models.record_fields` (`text`, `count`,
+`number`, `described`), importable from here too; the API's requests and answers are records as
+well, so the same rules hold for what a caller sends and for what Reelay reads back.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import (
     Any,
     ClassVar,
+    Literal,
     Self,
     TypeVar,
     Union,
@@ -44,42 +52,18 @@ from typing import (
 )
 from uuid import UUID
 
+from reelay.models.record_errors import MISSING_FIELD, UNKNOWN_FIELD, InvalidRecord, shortened, spelled
+
+# Re-exported: records declare their fields with these (and `record` names them to type checkers).
+from reelay.models.record_fields import compiled_pattern, count, described, none_if_blank, number, text
+
 R = TypeVar("R", bound="type[Record]")
 
 
-class InvalidRecord(ValueError):
-    """A value a record cannot hold: `field` is its dotted path in the record.
-
-    `why` may quote the value; `wanted` says what the field takes without quoting it (for
-    messages about data that is not ours to repeat, such as Creatify's answers).
-    """
-
-    def __init__(self, record: str, field: str, why: str, *, wanted: str | None = None) -> None:
-        super().__init__(f"{record}.{field}: {why}" if field else f"{record}: {why}")
-        self.record, self.field, self.why, self.wanted = record, field, why, wanted
-
-    def without_value(self) -> str:
-        """The field and what is wrong with it, never the value itself."""
-        return f"{self.field or '(record)'}: {f'should be {self.wanted}' if self.wanted else self.why}"
-
-
-def text(
-    default: str | None = None, *, min_length: int = 0, max_length: int | None = None, required: bool = False
-) -> Any:
-    """A string field with bounds on its length (with no default when `required`)."""
-    metadata = {"length": (min_length, max_length)}
-    if required:
-        return dataclasses.field(metadata=metadata)
-    return dataclasses.field(default=default, metadata=metadata)
-
-
-def count(default: int = 0) -> Any:
-    """An int field that counts something: 0 or more."""
-    return dataclasses.field(default=default, metadata={"ge": 0})
-
-
 @dataclass_transform(
-    kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field, text, count)
+    kw_only_default=True,
+    frozen_default=True,
+    field_specifiers=(dataclasses.field, text, count, number, described, none_if_blank),
 )
 def record(cls: R) -> R:
     """Make `cls` (a `Record` subclass) a frozen, keyword-only dataclass.
@@ -104,7 +88,7 @@ class Record:
         for name, field in _fields(type(self)).items():
             value = getattr(self, name)
             strip = self.strip_whitespace and field.holds_text and isinstance(value, str)
-            read = field.read(type(self).__name__, name, value.strip() if strip else value)
+            read = field.read(type(self).__name__, name, value.strip(_SPACE) if strip else value)
             if read is not value:
                 object.__setattr__(self, name, read)
 
@@ -112,15 +96,15 @@ class Record:
     def from_stored(cls, values: Any) -> Self:
         """The record in `values` (a stored item's attributes, or a nested record's dict)."""
         if not isinstance(values, Mapping):
-            raise InvalidRecord(cls.__name__, "", f"{_short(values)} is not a record", wanted="an object")
+            raise InvalidRecord(cls.__name__, "", f"{shortened(values)} is not a record", wanted="an object")
         fields = _fields(cls)
         if cls.forbid_unknown:
             unknown = sorted(str(key) for key in values if key not in fields)
             if unknown:
-                raise InvalidRecord(cls.__name__, unknown[0], "not a field of this record")
+                raise InvalidRecord(cls.__name__, unknown[0], UNKNOWN_FIELD)
         missing = [name for name, field in fields.items() if field.required and name not in values]
         if missing:
-            raise InvalidRecord(cls.__name__, missing[0], "missing")
+            raise InvalidRecord(cls.__name__, missing[0], MISSING_FIELD)
         return cls(**{name: value for name, value in values.items() if name in fields})
 
     def stored(self) -> dict[str, Any]:
@@ -172,27 +156,48 @@ class _Field:
     kind: Any
     required: bool
     length: tuple[int, int | None] | None
-    counts: bool
+    ge: int | None
+    le: int | None
+    pattern: re.Pattern[str] | None
+    check: Callable[[Any], Any] | None
     # Whether the field holds strings (str, or str among its options).
     holds_text: bool
+    blank_is_none: bool = False  # whether "" is read as None (none_if_blank)
 
     def read(self, record: str, name: str, value: Any) -> Any:
+        if self.blank_is_none and value == "":
+            value = None
         try:
             read = _as(self.kind, value)
         except InvalidRecord as inner:  # a nested record's field
             path = f"{name}.{inner.field}".rstrip(".")
             raise InvalidRecord(record, path, inner.why, wanted=inner.wanted) from None
         if read is _WRONG:
-            wanted = _spell(self.kind)
-            raise InvalidRecord(record, name, f"{_short(value)} is not {wanted}", wanted=wanted)
-        if self.counts and read is not None and read < 0:
-            raise InvalidRecord(record, name, f"{read!r} is negative", wanted="0 or more")
-        if self.length is not None and read is not None:
+            wanted = spelled(self.kind)
+            raise InvalidRecord(record, name, f"{shortened(value)} is not {wanted}", wanted=wanted)
+        if read is None:
+            return read
+        if self.ge is not None and read < self.ge:
+            if self.ge == 0:
+                raise InvalidRecord(record, name, f"{read!r} is negative", wanted="0 or more")
+            raise InvalidRecord(
+                record, name, f"{read!r} is less than {self.ge}", wanted=f"at least {self.ge}"
+            )
+        if self.le is not None and read > self.le:
+            raise InvalidRecord(record, name, f"{read!r} is more than {self.le}", wanted=f"at most {self.le}")
+        if self.length is not None:
             low, high = self.length
             if len(read) < low:
                 raise InvalidRecord(record, name, f"shorter than {low} characters")
             if high is not None and len(read) > high:
                 raise InvalidRecord(record, name, f"longer than {high} characters")
+        if self.pattern is not None and not self.pattern.search(read):
+            raise InvalidRecord(record, name, f"does not match {self.pattern.pattern}")
+        if self.check is not None:
+            try:
+                read = self.check(read)
+            except ValueError as exc:
+                raise InvalidRecord(record, name, str(exc)) from None
         return read
 
 
@@ -204,8 +209,12 @@ def _fields(cls: type[Record]) -> dict[str, _Field]:
             kind=hints[f.name],
             required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
             length=f.metadata.get("length"),
-            counts="ge" in f.metadata,
+            ge=f.metadata.get("ge"),
+            le=f.metadata.get("le"),
+            pattern=compiled_pattern(f.metadata["pattern"]) if "pattern" in f.metadata else None,
+            check=f.metadata.get("check"),
             holds_text=_holds_text(hints[f.name]),
+            blank_is_none=f.metadata.get("blank_is_none", False),
         )
         for f in dataclasses.fields(cls)
     }
@@ -216,6 +225,8 @@ def _holds_text(kind: Any) -> bool:
 
 
 _WRONG = object()
+# What pydantic's str_strip_whitespace stripped (Unicode's White_Space): str.strip() takes \x1c-\x1f too.
+_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
 
 def _as(kind: Any, value: Any) -> Any:
@@ -225,10 +236,14 @@ def _as(kind: Any, value: Any) -> Any:
     if origin in (Union, types.UnionType):
         if value is None and type(None) in get_args(kind):
             return None
+        if isinstance(value, Record) and type(value) in get_args(kind):  # entries of several kinds
+            return value
         for option in get_args(kind):
             if option is not type(None) and (read := _as(option, value)) is not _WRONG:
                 return read
         return _WRONG
+    if origin is Literal:  # a constant, such as the kind of an entry in a list of several kinds
+        return value if any(type(value) is type(o) and value == o for o in get_args(kind)) else _WRONG
     if origin is dict:
         if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
             return _WRONG
@@ -249,6 +264,8 @@ def _as(kind: Any, value: Any) -> Any:
                 return _WRONG
         if kind is datetime:
             return _from_text(value, datetime, datetime.fromisoformat)
+        if kind is date:  # a day: not a datetime, which is a date too
+            return _WRONG if isinstance(value, datetime) else _from_text(value, date, date.fromisoformat)
         if kind is UUID:
             return _from_text(value, UUID, UUID)
         if kind is bool:
@@ -271,8 +288,8 @@ def _items(kind: Any, pairs: Any, build: Any) -> Any:
             path = f"{key}.{inner.field}".rstrip(".")
             raise InvalidRecord(inner.record, path, inner.why, wanted=inner.wanted) from None
         if item is _WRONG:
-            wanted = _spell(kind)
-            raise InvalidRecord("", str(key), f"{_short(value)} is not {wanted}", wanted=wanted)
+            wanted = spelled(kind)
+            raise InvalidRecord("", str(key), f"{shortened(value)} is not {wanted}", wanted=wanted)
         read.append((key, item))
     return build(read)
 
@@ -306,40 +323,15 @@ def _float(value: Any) -> Any:
     return float(value) if math.isfinite(value) else _WRONG
 
 
-_NAMES: dict[Any, str] = {
-    str: "a string",
-    int: "a whole number",
-    float: "a number",
-    bool: "true or false",
-    datetime: "an ISO 8601 date and time",
-    UUID: "a UUID",
-}
-
-
-def _spell(kind: Any) -> str:
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return "one of " + ", ".join(str(member.value) for member in kind)
-    if kind in _NAMES:
-        return _NAMES[kind]
-    if get_origin(kind) is dict:
-        return "an object"
-    if get_origin(kind) is list:
-        return "a list"
-    if get_origin(kind) in (Union, types.UnionType):
-        options = [_spell(option) for option in get_args(kind) if option is not type(None)]
-        return " or ".join(options) + (" or null" if type(None) in get_args(kind) else "")
-    return str(kind).replace("typing.", "")
-
-
-def _short(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
 def iso_json(moment: datetime) -> str:
     """A datetime as pydantic writes it in JSON: ISO 8601, `Z` for UTC, microseconds only when any."""
     shown = moment.isoformat()
     return shown[:-6] + "Z" if shown.endswith("+00:00") else shown
+
+
+def json_shaped(value: Any) -> Any:
+    """`value` (a record, or data holding records, enums, datetimes) as JSON-shaped data, None as null."""
+    return _json(value, keep_none=True)
 
 
 def _json(value: Any, *, keep_none: bool) -> Any:
@@ -349,6 +341,8 @@ def _json(value: Any, *, keep_none: bool) -> Any:
         return value.value
     if isinstance(value, datetime):
         return iso_json(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Mapping):

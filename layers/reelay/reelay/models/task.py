@@ -1,8 +1,9 @@
 """Reelay's own task: Creatify's fields under their exact names, plus what Reelay tracks.
 
 Plain records (reelay.models.records), not pydantic models: the task stream reads a task from
-every stream image it gets, and its cold start has no room for pydantic. The API validates what
-it takes and shapes what it shows with its own models (reelay.models.api), built from these.
+every stream image it gets, and its cold start has no room for pydantic. The API shapes what it
+takes and shows with its own records (reelay.models.api), built from these; its request body
+holds this ExternalRef itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from reelay.models.video_options import AspectRatio, MotionStyle, ProductType
 if TYPE_CHECKING:
     from reelay.models.upstream import ProductToVideo
 
-# How long an external ref's fields may be (the API's ExternalRef body declares the same).
+# How long an external ref's fields may be (the API's request body holds this ExternalRef).
 SOURCE_MAX_LENGTH = 32
 REF_MAX_LENGTH = 255
 ADMIN_URL_MAX_LENGTH = 2048

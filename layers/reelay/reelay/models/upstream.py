@@ -9,7 +9,7 @@ Plain records (reelay.models.records), not pydantic models: the provider worker,
 webhook and the reconciler read and send these on their first invocation, and pydantic's import
 with its models was most of their cold start beyond boto3's. A body or answer that cannot be
 read is an `InvalidRecord` (a ValueError) naming the field. Creatify's catalog (personas,
-credits), which only the API asks for, keeps its pydantic models in reelay.models.creatify_catalog.
+credits), which only the API asks for, has its records in reelay.models.creatify_catalog.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Plain enums in a module of their own (as reelay.models.status holds Creatify's statuses):
 Creatify's request and answer records in reelay.models.upstream name them, and so do the task
-record and the API's pydantic models.
+record and the API's request and answer records.
 """
 
 from __future__ import annotations
