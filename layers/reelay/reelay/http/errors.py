@@ -39,17 +39,12 @@ logger = Logger(child=True)
 _SAID = {MISSING_FIELD: "this field is required", UNKNOWN_FIELD: "unknown field"}
 
 
-def answer_refusal(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    """The answer to a request the API refuses (4xx), in the one error shape."""
-    return error_answer(status, code, message, field)
-
-
 def refusal_of_record(invalid: InvalidRecord) -> dict[str, Any]:
     """400 for a body a record cannot hold, naming the field at fault (dotted when nested)."""
     if not invalid.field:  # the body itself: a list, a string, a number
-        return answer_refusal(400, "validation_error", "body: should be a JSON object", "body")
+        return error_answer(400, "validation_error", "body: should be a JSON object", "body")
     message = _SAID.get(invalid.why, invalid.why)
-    return answer_refusal(400, "validation_error", f"{invalid.field}: {message}", invalid.field)
+    return error_answer(400, "validation_error", f"{invalid.field}: {message}", invalid.field)
 
 
 def answer_logic_error(exc: Exception) -> dict[str, Any] | None:

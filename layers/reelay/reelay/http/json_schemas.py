@@ -175,7 +175,7 @@ def _union(options: tuple[Any, ...], rules: Any) -> dict[str, Any]:
     field's `rules`; records told apart by a constant field (`kind: Literal["state"]`) are
     `oneOf` them with that field as the discriminator, as pydantic wrote a tagged union."""
     chosen = [option for option in options if option is not type(None)]
-    written = [_with_rules(schema_of_type(option), rules) for option in chosen]
+    written = [with_rules(schema_of_type(option), rules) for option in chosen]
     discriminator = _discriminator(chosen)
     if discriminator is not None:
         schema: dict[str, Any] = {"oneOf": written, "discriminator": discriminator}
@@ -211,7 +211,7 @@ def _is_constant(hint: Any) -> bool:
     return get_origin(hint) is Literal and len(get_args(hint)) == 1
 
 
-def _with_rules(schema: dict[str, Any], rules: Any) -> dict[str, Any]:
+def with_rules(schema: dict[str, Any], rules: Any) -> dict[str, Any]:
     """`schema` with the field's rules that apply to it: lengths, pattern and format to a string,
     bounds to a number."""
     if schema.get("type") == "string":

@@ -24,15 +24,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from reelay.http.errors import LOGIC_ERRORS
-from reelay.http.json_schemas import component_schemas, ref_to, schema_of_type, title_of
+from reelay.http.json_schemas import component_schemas, ref_to, schema_of_type, title_of, with_rules
 from reelay.http.proxy_events import BODY_METHODS
 from reelay.http.rest import Param, RestApi, Route
 from reelay.models.api import ErrorBody
+from reelay.models.records import json_shaped
 
 # The statuses that send the client on to their Location header.
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -110,22 +111,15 @@ def _operation(route: Route, secured: bool) -> dict[str, Any]:
 
 
 def _parameter(param: Param) -> dict[str, Any]:
-    schema = schema_of_type(param.kind)
-    if param.max_length is not None:
-        schema["maxLength"] = param.max_length
-    if param.pattern is not None:
-        schema["pattern"] = param.pattern
-    if param.le is not None:
-        schema["maximum"] = param.le
-    if param.ge is not None:
-        schema["minimum"] = param.ge
+    rules = {"length": (0, param.max_length), "pattern": param.pattern, "ge": param.ge, "le": param.le}
+    schema = with_rules(schema_of_type(param.kind), rules)
     if not param.required and param.default is None:
         schema = {"anyOf": [schema, {"type": "null"}]}
     schema["title"] = title_of(param.name)
     if param.description:
         schema["description"] = param.description
     if param.default is not None:
-        schema["default"] = param.default.value if isinstance(param.default, Enum) else param.default
+        schema["default"] = json_shaped(param.default)
     written: dict[str, Any] = {"name": param.name, "in": param.where}
     if param.description:
         written["description"] = param.description
@@ -186,10 +180,16 @@ def swagger_page(document: Mapping[str, Any]) -> str:
     # Here, not at the top: only a request for the page needs Powertools' event_handler package.
     from aws_lambda_powertools.event_handler.openapi.swagger_ui import html
 
-    bundled = Path(html.__file__).parent
+    script, style = _swagger_assets(Path(html.__file__).parent)
+    return html.generate_swagger_html(embedded_json(document), script, style, "", None)
+
+
+@cache
+def _swagger_assets(bundled: Path) -> tuple[str, str]:
+    # About 1.5 MB: read once per instance, not on every view of the page.
     script = (bundled / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
     style = (bundled / "swagger-ui.min.css").read_text(encoding="utf-8")
-    return html.generate_swagger_html(embedded_json(document), script, style, "", None)
+    return script, style
 
 
 def embedded_json(document: Mapping[str, Any]) -> str:

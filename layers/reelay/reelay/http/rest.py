@@ -27,11 +27,10 @@ from reelay.http.errors import (
     LOGIC_ERRORS,
     answer_logic_error,
     answer_outage,
-    answer_refusal,
     refusal_of_record,
 )
 from reelay.http.json_bodies import strict_json_loads
-from reelay.http.proxy_events import BadParameter, Param
+from reelay.http.proxy_events import BadParameter, Param, error_answer
 from reelay.http.request_context import tenant_id
 from reelay.models.records import InvalidRecord, Record, json_shaped
 
@@ -93,9 +92,8 @@ class Route:
 class Call:
     """One request to a route: its parameters read, its body read, and what API Gateway says."""
 
-    def __init__(self, event: Mapping[str, Any], route: Route) -> None:
+    def __init__(self, event: Mapping[str, Any]) -> None:
         self.event = event
-        self.route = route
         self.params: dict[str, Any] = {}
         self.body: Any = None
 
@@ -106,9 +104,6 @@ class Call:
     @cached_property
     def query(self) -> Mapping[str, str]:
         return self.event.get("queryStringParameters") or {}
-
-    def header(self, name: str) -> str | None:
-        return proxy_events.header(self.event, name)
 
 
 RouteFunction = Callable[["Call"], Any]
@@ -165,7 +160,7 @@ class RestApi:
         """API Gateway's answer to `event`: the route's, or an error in the one error shape."""
         route = self._routes.get((str(event.get("httpMethod", "")).upper(), str(event.get("resource", ""))))
         if route is None:
-            return proxy_events.error_answer(404, "not_found", "no such route")
+            return error_answer(404, "not_found", "no such route")
         try:
             call = self._read(event, route)
         except _Refused as refused:
@@ -174,7 +169,7 @@ class RestApi:
             return _as_answer(route, route.func(call))
         except Refusal as refusal:
             return self._refuse(
-                event, answer_refusal(refusal.status, refusal.code, refusal.message, refusal.field)
+                event, error_answer(refusal.status, refusal.code, refusal.message, refusal.field)
             )
         except Exception as exc:
             logic = answer_logic_error(exc)
@@ -186,14 +181,14 @@ class RestApi:
             raise
 
     def _read(self, event: Mapping[str, Any], route: Route) -> Call:
-        call = Call(event, route)
+        call = Call(event)
         if proxy_events.sent_as_non_json(event):
             raise _Refused(proxy_events.unsupported_media_type_answer())
         for param in route.params:
             try:
                 call.params[param.arg] = param.read_from(event)
             except BadParameter as bad:
-                raise _Refused(answer_refusal(400, "validation_error", str(bad), bad.name)) from None
+                raise _Refused(error_answer(400, "validation_error", str(bad), bad.name)) from None
         if route.body is not None:
             call.body = _read_body(event, route)
         return call
@@ -219,16 +214,16 @@ def _read_body(event: Mapping[str, Any], route: Route) -> Any:
         text = proxy_events.raw_body(event).decode("utf-8")
     except (UnicodeDecodeError, ValueError):
         raise _Refused(
-            answer_refusal(400, "invalid_json", "the request body is not valid UTF-8 JSON")
+            error_answer(400, "invalid_json", "the request body is not valid UTF-8 JSON")
         ) from None
     if not text.strip():
         if route.body_required:
-            raise _Refused(answer_refusal(400, "validation_error", "body: this field is required", "body"))
+            raise _Refused(error_answer(400, "validation_error", "body: this field is required", "body"))
         return None
     try:
         data = strict_json_loads(text)
     except json.JSONDecodeError:
-        raise _Refused(answer_refusal(400, "invalid_json", "the request body is not valid JSON")) from None
+        raise _Refused(error_answer(400, "invalid_json", "the request body is not valid JSON")) from None
     if data is None and not route.body_required:
         return None
     try:
