@@ -23,8 +23,9 @@ is done here, by each field's declared type, in one place:
 
 A field's own rules (length, bounds, pattern, a check of its own) and what the OpenAPI document
 says of it are declared with the helpers of `reelay.models.record_fields` (`text`, `count`,
-`number`, `described`), importable from here too; the API's requests and answers are records as
-well, so the same rules hold for what a caller sends and for what Reelay reads back.
+`number`, `described`, `none_if_blank`), importable from here too; the API's requests and
+answers are records as well, so the same rules hold for what a caller sends and for what Reelay
+reads back.
 """
 
 from __future__ import annotations
