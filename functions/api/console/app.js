@@ -259,6 +259,11 @@ async function refreshOnce() {
     showMessage($("filter-error"), "");
     showMessage($("pager-error"), "");
     renderTasks(page.value);
+    if (review.status === "fulfilled" && missedByReview(review.value, page.value)) {
+      // The two lists were read on either side of a preview arriving: read again soon, not at
+      // the slow pace meant for a page where nothing moves.
+      state.fastUntil = Math.max(state.fastUntil, Date.now() + FAST_POLL_MS);
+    }
   } else {
     showMessage(pageError, describe(page.reason, "Could not load the tasks"));
   }
@@ -266,6 +271,13 @@ async function refreshOnce() {
   $("session-status").textContent =
     `Updated ${new Date().toLocaleTimeString()}` +
     (moving ? ` · ${moving} moving, checking every ${FAST_POLL_MS / 1000} s` : "");
+}
+
+// Whether the page shows a task waiting for review that the (complete) review list lacks.
+function missedByReview(review, page) {
+  if (review.more) return false;
+  const listed = new Set(review.items.map((task) => task.id));
+  return page.items.some((task) => isWaitingForReview(task) && !listed.has(task.id));
 }
 
 function schedule() {
